@@ -1,0 +1,5 @@
+export * from "./headers.ts";
+export * from "./lambda-adapter.ts";
+export * from "./node-adapter.ts";
+export * from "./responses.ts";
+export type * from "./types.ts";

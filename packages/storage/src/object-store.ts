@@ -1,0 +1,32 @@
+/** A stored raw webhook batch as listed by an object store. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/**
+ * Where raw webhook batches live: S3 in the cloud, a directory on the local stack. A `put` resolves only once the
+ * bytes are durable; objects are written whole or not at all and are never modified after.
+ */
+export interface ObjectStore {
+  /** Stores bytes under key. Overwriting an existing key with the same bytes is allowed (retries). */
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Reads a whole object; throws ObjectNotFoundError when the key does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  exists(key: string): Promise<boolean>;
+  /** Lists keys under prefix in ascending key order, at most limit per page. */
+  list(prefix: string, options?: { startAfter?: string; limit?: number }): AsyncIterable<StoredObject>;
+}
+
+export class ObjectNotFoundError extends Error {
+  override readonly name = "ObjectNotFoundError";
+  constructor(readonly key: string) {
+    super(`no stored object at key ${key}`);
+  }
+}
+
+/** Storage itself failed (disk full, S3 unavailable): the caller answers 5xx so the sender retries. */
+export class ObjectStoreError extends Error {
+  override readonly name = "ObjectStoreError";
+}
