@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from "@msgevents/devdb";
@@ -21,6 +21,8 @@ export async function startTestDatabase(options: { embedded?: boolean } = {}): P
   const external = process.env.DATABASE_URL;
   if (external && !options.embedded) return createDatabaseOn(external);
   const dataRoot = await mkdtemp(path.join(os.tmpdir(), "msgevents-pg-"));
+  // As root, the server runs as the `postgres` user, which must be able to enter this directory.
+  await chmod(dataRoot, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dataRoot, "data"), persistent: false });
   const database = await createDatabaseOn(server.url);
   return {

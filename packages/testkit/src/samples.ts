@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** SparkPost's own sample payloads, copied from the reference so a clean clone needs nothing outside the repo. */

@@ -1,0 +1,11 @@
+export * from "./db/migrate.ts";
+export * from "./db/partitions.ts";
+export * from "./db/tables.ts";
+export * from "./model/columns.ts";
+export * from "./model/domains.ts";
+export type * from "./model/event-types.ts";
+export { EVENT_GROUPINGS } from "./model/event-types.ts";
+export * from "./model/events-api.ts";
+export * from "./model/normalize.ts";
+export * from "./model/sanitize.ts";
+export * from "./model/timestamp.ts";

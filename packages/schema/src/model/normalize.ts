@@ -1,0 +1,138 @@
+import type { EventInsert } from "../db/tables.ts";
+import {
+  INTEGER_COLUMNS,
+  type IntegerField,
+  MAX_COLUMN_TEXT_BYTES,
+  MAX_EVENT_ID_LENGTH,
+  MAX_TYPE_LENGTH,
+  TEXT_COLUMNS,
+  type TextField,
+} from "./columns.ts";
+import { domainOf } from "./domains.ts";
+import { sanitizeJson, sanitizeString } from "./sanitize.ts";
+import { parseEventTimestamp } from "./timestamp.ts";
+
+/** An event ready to insert, but for the batch it belongs to, which the loader adds. */
+export type NormalizedEvent = Omit<EventInsert, "batchId" | "receivedAt">;
+
+/** A record that cannot be stored, with the reason; `index` is its position in the batch array. */
+export interface RejectedRecord {
+  index: number;
+  reason: string;
+}
+
+export interface NormalizedBatch {
+  events: NormalizedEvent[];
+  rejected: RejectedRecord[];
+}
+
+/** The body is not a JSON array of records at all; the batch can never load. */
+export class InvalidBatchError extends Error {
+  override readonly name = "InvalidBatchError";
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/** Parses a raw webhook body (bytes as received) and normalizes it. */
+export function parseWebhookBatch(body: Uint8Array | string): NormalizedBatch {
+  const text = typeof body === "string" ? body : decoder.decode(body);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidBatchError(`batch is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new InvalidBatchError("batch is not a JSON array");
+  return normalizeBatch(parsed);
+}
+
+/**
+ * Normalizes a webhook batch, record by record: a record that cannot be stored is reported in `rejected` and never
+ * stops the others. The ping batch `[{"msys":{}}]` yields no events and no rejections.
+ */
+export function normalizeBatch(records: readonly unknown[]): NormalizedBatch {
+  const events: NormalizedEvent[] = [];
+  const rejected: RejectedRecord[] = [];
+  records.forEach((record, index) => {
+    const reason = normalizeRecord(record, events);
+    if (reason) rejected.push({ index, reason });
+  });
+  return { events, rejected };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Appends the record's events to `into`; returns why the record was refused, if it was. */
+function normalizeRecord(record: unknown, into: NormalizedEvent[]): string | undefined {
+  if (!isObject(record)) return "record is not a JSON object";
+  const msys = record.msys;
+  if (!isObject(msys)) return "record has no msys object";
+  const found: NormalizedEvent[] = [];
+  for (const [grouping, event] of Object.entries(msys)) {
+    if (!isObject(event)) return `msys.${grouping} is not an object`;
+    const result = normalizeEvent(event);
+    if (typeof result === "string") return `msys.${grouping}: ${result}`;
+    found.push(result);
+  }
+  into.push(...found);
+  return undefined;
+}
+
+/** One flattened SparkPost event to a row, or the reason it cannot be stored. */
+export function normalizeEvent(event: Record<string, unknown>): NormalizedEvent | string {
+  const type = event.type;
+  if (typeof type !== "string" || type.length === 0) return "missing type";
+  if (type.length > MAX_TYPE_LENGTH) return `type longer than ${MAX_TYPE_LENGTH} characters`;
+  const rawId = event.event_id;
+  if (rawId === undefined || rawId === null || rawId === "") return "missing event_id";
+  if (typeof rawId !== "string" && typeof rawId !== "number") return "event_id is neither a string nor a number";
+  const eventId = sanitizeString(String(rawId));
+  if (eventId.length > MAX_EVENT_ID_LENGTH) return `event_id longer than ${MAX_EVENT_ID_LENGTH} characters`;
+  if (event.timestamp === undefined || event.timestamp === null) return "missing timestamp";
+  const eventTime = parseEventTimestamp(event.timestamp);
+  if (!eventTime) return `timestamp ${JSON.stringify(event.timestamp).slice(0, 40)} is not a usable time`;
+
+  const row: NormalizedEvent = { eventTime, type: sanitizeString(type), eventId, payload: {} };
+  const payload: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(event)) {
+    if (field === "type" || field === "event_id" || field === "timestamp") continue;
+    if (field in TEXT_COLUMNS) {
+      if (putTextColumn(row, field as TextField, value)) continue;
+    } else if (field in INTEGER_COLUMNS) {
+      if (putIntegerColumn(row, field as IntegerField, value)) continue;
+    }
+    payload[sanitizeString(field)] = sanitizeJson(value);
+  }
+  if (row.recipientDomain == null && row.recipient) row.recipientDomain = domainOf(row.recipient);
+  if (row.sendingDomain == null && row.friendlyFrom) row.sendingDomain = domainOf(row.friendlyFrom);
+  row.payload = payload;
+  return row;
+}
+
+/** Returns true when the value lives in its column alone and can be left out of the payload. */
+function putTextColumn(row: NormalizedEvent, field: TextField, value: unknown): boolean {
+  const column = TEXT_COLUMNS[field];
+  if (typeof value === "number" && Number.isFinite(value)) {
+    row[column] = String(value);
+    return false;
+  }
+  if (typeof value !== "string") return false;
+  if (value.length * 3 > MAX_COLUMN_TEXT_BYTES && Buffer.byteLength(value) > MAX_COLUMN_TEXT_BYTES) return false;
+  row[column] = sanitizeString(value);
+  return true;
+}
+
+const INTEGER_TEXT = /^-?\d{1,10}$/;
+
+function putIntegerColumn(row: NormalizedEvent, field: IntegerField, value: unknown): boolean {
+  const { column, max } = INTEGER_COLUMNS[field];
+  let parsed: number | undefined;
+  if (typeof value === "number" && Number.isInteger(value)) parsed = value;
+  else if (typeof value === "string" && INTEGER_TEXT.test(value)) parsed = Number(value);
+  if (parsed === undefined || parsed > max || parsed < -max) return false;
+  row[column] = parsed;
+  // Only a canonical spelling ("101" or 101) can be rebuilt from the column exactly as the Events API renders it.
+  return typeof value === "number" || String(parsed) === value;
+}
