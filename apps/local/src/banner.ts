@@ -1,0 +1,30 @@
+import type { LocalStack } from "./stack.ts";
+
+/** What to tell SparkPost and where to query; names the credentials file but never prints a secret. */
+export function startBanner(stack: LocalStack): string {
+  const { env, file, generated } = stack.credentials;
+  const lines = [
+    "",
+    `msgevents is running at ${stack.url}`,
+    "",
+    "  SparkPost webhook",
+    `    Target URL        ${stack.url}/webhooks/sparkpost`,
+    `    Basic auth        username ${env.MSGEVENTS_WEBHOOK_USERNAME ?? "(not set)"}, password: MSGEVENTS_WEBHOOK_PASSWORD`,
+    `    or OAuth2         token URL ${stack.url}/oauth/token, client_id ${env.MSGEVENTS_OAUTH_CLIENT_ID ?? "(not set)"},`,
+    "                      client_secret: MSGEVENTS_OAUTH_CLIENT_SECRET",
+    "  Events API",
+    `    Search            ${stack.url}/api/v1/events/message   (header  Authorization: <MSGEVENTS_API_KEY>)`,
+    `    Health            ${stack.url}/health`,
+    "",
+    `  Secrets            ${file}  (mode 0600; environment variables of the same names override it)`,
+  ];
+  if (generated.length > 0) lines.push(`  Generated now      ${generated.join(", ")}`);
+  lines.push(
+    `  Data               ${stack.dataDir}  (database: ${stack.database}; objects: ${stack.storage})`,
+    `  Queue              ${stack.queue}`,
+    "",
+    "SparkPost needs a public HTTPS URL: put a TLS proxy in front of this port. Stop with Ctrl-C.",
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,76 @@
+import http from "node:http";
+import {
+  BodyTooLargeError,
+  bodyTooLargeResponse,
+  errorResponse,
+  type HttpRequest,
+  type HttpResponse,
+  readNodeRequest,
+  writeNodeResponse,
+} from "@msgevents/http";
+
+export type Route = (request: HttpRequest) => Promise<HttpResponse | undefined>;
+
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+}
+
+/** One node:http server for every route; the first route that answers wins, the last must always answer. */
+export function createHttpServer(routes: Route[], options: { maxBodyBytes: number; onError: (error: Error) => void }) {
+  return http.createServer(async (req, res) => {
+    let response: HttpResponse | undefined;
+    try {
+      const request = await readNodeRequest(req, options.maxBodyBytes);
+      for (const route of routes) {
+        response = await route(request);
+        if (response) break;
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        // The rest of the body is never read, so the connection cannot carry another request.
+        res.setHeader("connection", "close");
+        response = bodyTooLargeResponse(error.limit);
+      } else {
+        options.onError(error as Error);
+        response = errorResponse(500, { message: "internal error", description: "the request failed; retry later" });
+      }
+    }
+    writeNodeResponse(res, response ?? errorResponse(404, { message: "resource not found" }));
+  });
+}
+
+/** Listens, turning a busy port into an error that says what to do. */
+export async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (error.code === "EADDRINUSE") {
+        reject(
+          new PortInUseError(`port ${port} on ${host} is already in use: stop what holds it or set MSGEVENTS_PORT`),
+        );
+      } else if (error.code === "EACCES") {
+        reject(
+          new PortInUseError(`not allowed to listen on ${host}:${port}: choose a port above 1023 with MSGEVENTS_PORT`),
+        );
+      } else {
+        reject(error);
+      }
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
+/** Stops accepting connections and resolves once in-flight requests have been answered. */
+export async function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
+}

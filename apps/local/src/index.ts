@@ -1,0 +1,3 @@
+export * from "./env.ts";
+export * from "./local-queue.ts";
+export * from "./stack.ts";

@@ -1,0 +1,210 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+export interface QueueLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface LocalQueueOptions {
+  /** Directory for the queue's own files: dead letters and replay requests. */
+  dir: string;
+  /** receivedAt is when the batch was stored, when known. */
+  load: (key: string, receivedAt: Date | undefined) => Promise<unknown>;
+  /** Errors that no retry can fix (e.g. a body that is not JSON) go to the dead letters at once. */
+  isPermanent: (error: unknown) => boolean;
+  concurrency: number;
+  maxAttempts: number;
+  /** Back-off before retry n (1-based): baseDelayMs * 2^(n-1), capped at maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  logger: QueueLogger;
+}
+
+export interface DeadLetter {
+  key: string;
+  attempts: number;
+  error: string;
+  deadAt: string;
+}
+
+export interface QueueStats {
+  pending: number;
+  inFlight: number;
+  retrying: number;
+  deadLettered: number;
+  loaded: number;
+}
+
+/**
+ * The local stack's queue between the object store and the loader, keeping the cloud's guarantees (SQS with a
+ * dead-letter queue) on one machine. It holds only keys: the stored objects themselves are the durable queue, and
+ * start-up recovery re-enqueues any stored batch that is not loaded yet. Failed loads are retried with exponential
+ * back-off, then parked as dead letters in `<dir>/dead/`; `requestReplay` (or moving the files to `<dir>/replay/`)
+ * sends them through again.
+ */
+export class LocalQueue {
+  private readonly waiting: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly attempts = new Map<string, number>();
+  private readonly receivedAt = new Map<string, Date>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private inFlight = 0;
+  private loaded = 0;
+  private deadCount = 0;
+  private stopping = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly workers: Promise<void>[] = [];
+  private readonly sleepers: (() => void)[] = [];
+
+  constructor(private readonly options: LocalQueueOptions) {}
+
+  private get deadDir() {
+    return path.join(this.options.dir, "dead");
+  }
+
+  private get replayDir() {
+    return path.join(this.options.dir, "replay");
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.deadDir, { recursive: true });
+    await mkdir(this.replayDir, { recursive: true });
+    this.deadCount = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).length;
+    for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work());
+  }
+
+  /** Adds a stored batch; a key already waiting or being retried is not added twice. */
+  enqueue(key: string, receivedAt?: Date): void {
+    if (this.stopping || this.queued.has(key)) return;
+    this.queued.add(key);
+    if (receivedAt) this.receivedAt.set(key, receivedAt);
+    this.waiting.push(key);
+    this.sleepers.shift()?.();
+  }
+
+  stats(): QueueStats {
+    return {
+      pending: this.waiting.length,
+      inFlight: this.inFlight,
+      retrying: this.retryTimers.size,
+      deadLettered: this.deadCount,
+      loaded: this.loaded,
+    };
+  }
+
+  /** Resolves when nothing is waiting, loading or scheduled for retry. */
+  async idle(): Promise<void> {
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const files = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).sort();
+    return Promise.all(files.map(async (file) => JSON.parse(await readFile(path.join(this.deadDir, file), "utf8"))));
+  }
+
+  /** Moves every dead letter back into the queue. Returns how many were replayed. */
+  async replayDeadLetters(): Promise<number> {
+    const files = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json"));
+    for (const file of files) await rename(path.join(this.deadDir, file), path.join(this.replayDir, file));
+    return this.pickUpReplays();
+  }
+
+  /** Enqueues the replay requests found in `<dir>/replay/` (left there by the CLI or by replayDeadLetters). */
+  async pickUpReplays(): Promise<number> {
+    const files = (await readdir(this.replayDir)).filter((file) => file.endsWith(".json"));
+    for (const file of files) {
+      const letter = JSON.parse(await readFile(path.join(this.replayDir, file), "utf8")) as DeadLetter;
+      await rm(path.join(this.replayDir, file));
+      this.attempts.delete(letter.key);
+      this.enqueue(letter.key);
+    }
+    this.deadCount = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).length;
+    return files.length;
+  }
+
+  /** Stops taking work, lets in-flight loads finish, and drops scheduled retries (recovery finds them again). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.waiting.length = 0;
+    for (const wake of this.sleepers.splice(0)) wake();
+    await Promise.all(this.workers);
+  }
+
+  /** Keys of the parked batches, which the periodic sweep must leave parked. */
+  async deadKeys(): Promise<Set<string>> {
+    return new Set((await this.deadLetters()).map((letter) => letter.key));
+  }
+
+  private forget(key: string): void {
+    this.queued.delete(key);
+    this.attempts.delete(key);
+    this.receivedAt.delete(key);
+  }
+
+  private isIdle(): boolean {
+    return this.waiting.length === 0 && this.inFlight === 0 && this.retryTimers.size === 0;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      const key = this.waiting.shift();
+      if (key === undefined) {
+        this.notifyIfIdle();
+        await new Promise<void>((resolve) => this.sleepers.push(resolve));
+        continue;
+      }
+      this.inFlight++;
+      try {
+        await this.options.load(key, this.receivedAt.get(key));
+        this.forget(key);
+        this.loaded++;
+      } catch (error) {
+        await this.failed(key, error);
+      } finally {
+        this.inFlight--;
+        this.notifyIfIdle();
+      }
+    }
+  }
+
+  private async failed(key: string, error: unknown): Promise<void> {
+    const attempts = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempts);
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.options.isPermanent(error) || attempts >= this.options.maxAttempts) {
+      await this.park(key, attempts, message);
+      return;
+    }
+    const base = this.options.baseDelayMs ?? 1000;
+    const delay = Math.min(base * 2 ** (attempts - 1), this.options.maxDelayMs ?? 60_000);
+    this.options.logger.warn("batch load failed; retrying", { key, attempts, delayMs: delay, error: message });
+    this.retryTimers.set(
+      key,
+      setTimeout(() => {
+        this.retryTimers.delete(key);
+        this.waiting.push(key);
+        this.sleepers.shift()?.();
+      }, delay),
+    );
+  }
+
+  private async park(key: string, attempts: number, error: string): Promise<void> {
+    const letter: DeadLetter = { key, attempts, error, deadAt: new Date().toISOString() };
+    const file = path.join(this.deadDir, `${encodeURIComponent(key)}.json`);
+    await writeFile(`${file}.tmp`, JSON.stringify(letter));
+    await rename(`${file}.tmp`, file);
+    this.forget(key);
+    this.deadCount++;
+    this.options.logger.error("batch dead-lettered", { key, attempts, error });
+  }
+}

@@ -1,0 +1,34 @@
+import { startBanner } from "./banner.ts";
+import { loadLocalConfig } from "./env.ts";
+import { createLogger } from "./logger.ts";
+import { startLocalStack } from "./stack.ts";
+
+const logger = createLogger();
+
+async function main(): Promise<void> {
+  const config = loadLocalConfig();
+  const stack = await startLocalStack(config, logger);
+  process.stdout.write(`${startBanner(stack)}\n`);
+
+  let stoppingSince: number | undefined;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C can arrive twice (from the terminal and relayed by npm/tsx); a later one means "now".
+      if (Date.now() - stoppingSince < 1000) return;
+      logger.warn("second signal: exiting without waiting", { signal });
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    logger.info("shutting down: finishing in-flight requests and loads", { signal });
+    await stack.stop();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", (signal) => void shutdown(signal));
+  process.on("SIGTERM", (signal) => void shutdown(signal));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`msgevents could not start: ${error.message}\n`);
+  process.exit(1);
+});

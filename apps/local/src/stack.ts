@@ -1,0 +1,230 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { type IngestLogger, ingestRoutes, loadIngestConfig } from "@msgevents/ingest";
+import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
+import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
+import { maintainPartitions, PartitionManager } from "@msgevents/schema";
+import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { ensureCredentials, type LocalCredentials } from "./credentials.ts";
+import { openDatabase } from "./database.ts";
+import type { LocalConfig } from "./env.ts";
+import { healthRoute } from "./health.ts";
+import { closeServer, createHttpServer, listen } from "./http-server.ts";
+import { LocalQueue, type QueueStats } from "./local-queue.ts";
+import { NotifyingObjectStore } from "./notifying-store.ts";
+import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
+import { objectCreatedNotification } from "./s3-event.ts";
+import { SqsConsumer } from "./sqs-consumer.ts";
+
+const DAY_MS = 86_400_000;
+const SWEEP_INTERVAL_MS = 60_000;
+const REPLAY_POLL_MS = 2_000;
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  dataDir: string;
+  credentials: LocalCredentials;
+  storage: string;
+  queue: string;
+  database: "embedded" | "external";
+  queueStats(): QueueStats | undefined;
+  /** Graceful stop: stop accepting, answer in-flight requests, finish in-flight loads, stop PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+export class DataDirError extends Error {
+  override readonly name = "DataDirError";
+}
+
+/** Starts the whole pipeline in this process: the same packages and pure functions as the Lambdas. */
+export async function startLocalStack(config: LocalConfig, logger: Logger): Promise<LocalStack> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    return await start(config, logger, cleanups, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function start(
+  config: LocalConfig,
+  logger: Logger,
+  cleanups: (() => Promise<void>)[],
+  cleanUp: () => Promise<void>,
+): Promise<LocalStack> {
+  await ensureWritableDir(config.dataDir);
+  const credentials = await ensureCredentials(config.dataDir, process.env);
+  const env = { ...process.env, ...credentials.env };
+  const ingestConfig = loadIngestConfig(env);
+
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.DATABASE_URL,
+    poolMax: config.MSGEVENTS_LOADER_CONCURRENCY + 2,
+  });
+  cleanups.push(() => database.close());
+  const queryConfig = loadQueryConfig({ ...env, DATABASE_URL: database.url });
+  const query = createQueryDatabase(queryConfig, logger);
+  cleanups.push(() => query.pool.end());
+
+  const maintenance = () =>
+    maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined })
+      .then((result) => {
+        if (result.dropped.length > 0) logger.info("retention dropped partitions", { dropped: result.dropped });
+      })
+      .catch((error: Error) => logger.error("partition maintenance failed", { error: error.message }));
+  await maintenance();
+
+  const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";
+  const store: ObjectStore = config.MSGEVENTS_S3_ENDPOINT
+    ? new S3ObjectStore({
+        client: new S3Client({
+          endpoint: config.MSGEVENTS_S3_ENDPOINT,
+          region: config.MSGEVENTS_S3_REGION,
+          forcePathStyle: true,
+        }),
+        bucket,
+      })
+    : new FileObjectStore(path.join(config.dataDir, "objects"));
+  const loaderDeps: LoaderDeps = {
+    pool: database.pool,
+    store,
+    partitions: new PartitionManager(database.pool),
+    logger,
+  };
+
+  const queueDir = path.join(config.dataDir, "queue");
+  const watermark = RecoveryWatermark.in(queueDir);
+  let localQueue: LocalQueue | undefined;
+  let notify: (key: string, storedAt: Date, size: number) => Promise<void>;
+  let queueName: string;
+  if (config.MSGEVENTS_SQS_QUEUE_URL) {
+    const sqs = new SQSClient({ region: config.MSGEVENTS_S3_REGION, endpoint: config.MSGEVENTS_SQS_ENDPOINT });
+    const queueUrl = config.MSGEVENTS_SQS_QUEUE_URL;
+    const consumer = new SqsConsumer({ sqs, queueUrl, logger, handler: createSqsHandler({ ...loaderDeps, bucket }) });
+    notify = async (key, storedAt, size) => {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: objectCreatedNotification(bucket, key, storedAt, size),
+        }),
+      );
+    };
+    consumer.start();
+    cleanups.push(() => consumer.stop());
+    queueName = `SQS ${queueUrl}`;
+  } else {
+    const queue = new LocalQueue({
+      dir: queueDir,
+      load: (key, receivedAt) => loadBatch(key, loaderDeps, { receivedAt }),
+      isPermanent: (error) => error instanceof BatchFailedError || error instanceof NotABatchKeyError,
+      concurrency: config.MSGEVENTS_LOADER_CONCURRENCY,
+      maxAttempts: config.MSGEVENTS_LOADER_MAX_ATTEMPTS,
+      logger,
+    });
+    await queue.start();
+    cleanups.push(() => queue.stop());
+    localQueue = queue;
+    notify = async (key, storedAt) => queue.enqueue(key, storedAt);
+    queueName = `local (${queueDir})`;
+  }
+
+  // Batches stored but not loaded when the last run ended (a crash right after a 200) are found and queued at start;
+  // with the local queue, a periodic sweep also catches any whose notification failed. A sweep that finds nothing
+  // left to load moves the watermark, so later sweeps list only recent days.
+  const sweep = async () => {
+    const checkedAt = new Date();
+    const since = new Date((await watermark.read()).getTime() - DAY_MS);
+    const parked = localQueue ? await localQueue.deadKeys() : new Set<string>();
+    const unloaded = (await findUnloadedBatches(store, database.pool, { since, until: checkedAt })).filter(
+      (key) => !parked.has(key),
+    );
+    for (const key of unloaded) await notify(key, checkedAt, 0);
+    if (unloaded.length === 0) await watermark.write(checkedAt);
+    return unloaded.length;
+  };
+  await mkdir(queueDir, { recursive: true });
+  const recovered = await sweep().catch((error: Error) => {
+    logger.error("recovery of stored batches failed", { error: error.message });
+    return 0;
+  });
+  if (recovered > 0) logger.info("queued stored batches that were not loaded", { batches: recovered });
+
+  let sweeping = false;
+  const sweepQuietly = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    await sweep()
+      .catch((error: Error) => logger.warn("periodic sweep failed", { error: error.message }))
+      .finally(() => {
+        sweeping = false;
+      });
+  };
+  const timers = [setInterval(() => void maintenance(), DAY_MS)];
+  if (localQueue) {
+    const queue = localQueue;
+    timers.push(setInterval(() => void sweepQuietly(), SWEEP_INTERVAL_MS));
+    timers.push(setInterval(() => void queue.pickUpReplays().catch(() => {}), REPLAY_POLL_MS));
+  }
+  cleanups.push(async () => {
+    for (const timer of timers) clearInterval(timer);
+  });
+
+  const ingestLogger: IngestLogger = logger;
+  const server = createHttpServer(
+    [
+      healthRoute({ pool: database.pool, apiKey: queryConfig.apiKey, queueStats: () => localQueue?.stats() }),
+      ingestRoutes({
+        store: new NotifyingObjectStore(store, notify),
+        auth: ingestConfig.auth,
+        clock: () => new Date(),
+        logger: ingestLogger,
+        maxBodyBytes: ingestConfig.maxBodyBytes,
+      }),
+      createQueryRouter({ db: query.db, apiKey: queryConfig.apiKey, cursorKey: queryConfig.cursorKey, logger }),
+    ],
+    {
+      maxBodyBytes: ingestConfig.maxBodyBytes,
+      onError: (error) => logger.error("request failed", { error: error.message }),
+    },
+  );
+  const port = await listen(server, config.MSGEVENTS_PORT, config.MSGEVENTS_HOST);
+  // Registered last so it runs first: no new batches while the queue and the database shut down.
+  cleanups.push(() => closeServer(server));
+  const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    dataDir: config.dataDir,
+    credentials,
+    storage: store instanceof FileObjectStore ? store.rootDir : `S3 ${config.MSGEVENTS_S3_ENDPOINT} bucket ${bucket}`,
+    queue: queueName,
+    database: database.kind,
+    queueStats: () => localQueue?.stats(),
+    stop: cleanUp,
+  };
+}
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  const probe = path.join(dir, `.write-probe-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, "");
+    await rm(probe);
+  } catch (error) {
+    throw new DataDirError(
+      `data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+        "choose another with MSGEVENTS_DATA_DIR",
+      { cause: error },
+    );
+  }
+}
