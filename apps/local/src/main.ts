@@ -10,15 +10,15 @@ async function main(): Promise<void> {
   const stack = await startLocalStack(config, logger);
   process.stdout.write(`${startBanner(stack)}\n`);
 
-  let stoppingSince: number | undefined;
+  let signals = 0;
   const shutdown = async (signal: NodeJS.Signals) => {
-    if (stoppingSince !== undefined) {
-      // One Ctrl-C can arrive twice (from the terminal and relayed by npm/tsx); a later one means "now".
-      if (Date.now() - stoppingSince < 1000) return;
-      logger.warn("second signal: exiting without waiting", { signal });
+    signals++;
+    // One Ctrl-C can arrive twice (from the terminal, and relayed by npm or pnpm); a third one means "now".
+    if (signals >= 3) {
+      logger.warn("third signal: exiting without waiting", { signal });
       process.exit(130);
     }
-    stoppingSince = Date.now();
+    if (signals > 1) return;
     logger.info("shutting down: finishing in-flight requests and loads", { signal });
     await stack.stop();
     logger.info("stopped");

@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { postgresBinaries } from "./binaries.ts";
+import { othersCanReach, postgresBinaries } from "./binaries.ts";
 import { type SystemUser, serverUser } from "./system-user.ts";
 
 export interface EmbeddedPostgresOptions {
@@ -71,10 +71,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = path.resolve(options.dataDir);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const log = options.onLog ?? (() => {});
-  const binaries = postgresBinaries();
   const user = await serverUser();
+  const binaries = await postgresBinaries(user !== undefined);
 
   await mkdir(path.dirname(dataDir), { recursive: true });
+  if (user && !othersCanReach(path.dirname(dataDir))) {
+    throw new EmbeddedPostgresError(
+      `PostgreSQL runs as the postgres user, which cannot reach ${dataDir}: a directory above it is private ` +
+        "(mode without o+x). Choose a data directory under a path others can traverse, or chmod o+x that directory.",
+    );
+  }
   await stopOrphanedServer(dataDir);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(binaries.initdb, dataDir, user, log);
 

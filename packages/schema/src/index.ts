@@ -1,5 +1,7 @@
+export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";
 export * from "./db/partitions.ts";
+export * from "./db/retention.ts";
 export * from "./db/tables.ts";
 export * from "./model/columns.ts";
 export * from "./model/domains.ts";

@@ -23,7 +23,8 @@ export async function startTestDatabase(options: { embedded?: boolean } = {}): P
   const dataRoot = await mkdtemp(path.join(os.tmpdir(), "msgevents-pg-"));
   // As root, the server runs as the `postgres` user, which must be able to enter this directory.
   await chmod(dataRoot, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dataRoot, "data"), persistent: false });
+  // persistent: the data must survive server.stop() so that server.start() can bring it back; close() removes it.
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dataRoot, "data"), persistent: true });
   const database = await createDatabaseOn(server.url);
   return {
     url: database.url,

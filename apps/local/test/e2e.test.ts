@@ -1,0 +1,121 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { normalizeBatch, toEventsApiEvent } from "@msgevents/schema";
+import { sampleBatch, sampleEventTypes } from "@msgevents/testkit";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { basicAuth, oauthToken, postBatch, searchEvents, walkAllPages } from "./clients.ts";
+import { makeDataRoot, type StackProcess, startStackProcess, waitFor } from "./stack-process.ts";
+
+const SAMPLE_RANGE = "from=2016-01-01T00:00:00Z&to=2017-01-01T00:00:00Z";
+const SEARCH = "/api/v1/events/message";
+const sampleFiles = [...sampleEventTypes, "batch-all-types", "ping"];
+
+/** What the samples must come back as: every storable sample event once, in the Events API's shape. */
+const expected = (() => {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const name of sampleFiles) {
+    for (const event of normalizeBatch(sampleBatch(name)).events) {
+      byKey.set(`${event.type}/${event.eventId}`, toEventsApiEvent(event));
+    }
+  }
+  return byKey;
+})();
+const keyOf = (event: Record<string, unknown>) => `${event.type}/${event.event_id}`;
+
+async function waitForTotal(stack: StackProcess, query: string, total: number): Promise<void> {
+  await waitFor(
+    async () =>
+      (await searchEvents(stack.url, stack.credentials.MSGEVENTS_API_KEY ?? "", `${SEARCH}?${query}`)).total_count ===
+      total,
+    () => false,
+    60_000,
+    () => `events did not become queryable:\n${stack.output().slice(-3000)}`,
+  );
+}
+
+describe("the local stack, started as the README says", () => {
+  let dataRoot: string;
+  let stack: StackProcess;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    dataRoot = await makeDataRoot("msgevents-e2e-");
+    stack = await startStackProcess(path.join(dataRoot, "data"));
+    apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+  });
+  afterAll(async () => {
+    if (stack) expect(await stack.terminate()).toBe(true);
+    await rm(dataRoot, { recursive: true, force: true });
+  });
+
+  test("takes every sample batch with Basic auth and with an OAuth2 bearer token", async () => {
+    const basic = basicAuth(
+      stack.credentials.MSGEVENTS_WEBHOOK_USERNAME ?? "",
+      stack.credentials.MSGEVENTS_WEBHOOK_PASSWORD ?? "",
+    );
+    const token = await oauthToken(
+      stack.url,
+      stack.credentials.MSGEVENTS_OAUTH_CLIENT_ID ?? "",
+      stack.credentials.MSGEVENTS_OAUTH_CLIENT_SECRET ?? "",
+    );
+    for (const authorization of [basic, `Bearer ${token}`]) {
+      for (const name of sampleFiles) {
+        const response = await postBatch(stack.url, JSON.stringify(sampleBatch(name)), authorization);
+        expect(response.status, name).toBe(200);
+      }
+    }
+    expect((await postBatch(stack.url, JSON.stringify(sampleBatch("bounce")), undefined)).status).toBe(401);
+    expect(
+      (await postBatch(stack.url, JSON.stringify(sampleBatch("bounce")), basicAuth("sparkpost", "wrong"))).status,
+    ).toBe(401);
+
+    await waitForTotal(stack, SAMPLE_RANGE, expected.size);
+  });
+
+  test("returns every sample event exactly once, as the Events API shapes it, over a cursor walk", async () => {
+    const walked = await walkAllPages(stack.url, apiKey, `${SEARCH}?${SAMPLE_RANGE}&per_page=4`);
+    expect(walked.map(keyOf).sort()).toEqual([...expected.keys()].sort());
+    for (const event of walked) expect(event).toEqual(expected.get(keyOf(event)));
+    const times = walked.map((event) => Date.parse(String(event.timestamp)));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test("filters the stored samples by type, recipient, campaign keyword, domain and bounce class", async () => {
+    const expectMatches = async (query: string, keep: (event: Record<string, unknown>) => boolean) => {
+      const page = await searchEvents(stack.url, apiKey, `${SEARCH}?${SAMPLE_RANGE}&${query}`);
+      const want = [...expected.values()].filter(keep).map(keyOf).sort();
+      expect(want.length, query).toBeGreaterThan(0);
+      expect(page.results.map(keyOf).sort(), query).toEqual(want);
+      expect(page.total_count, query).toBe(want.length);
+    };
+    await expectMatches("events=bounce,click", (event) => event.type === "bounce" || event.type === "click");
+    await expectMatches("recipients=recipient@example.com", (event) => event.rcpt_to === "recipient@example.com");
+    await expectMatches("campaigns=example", (event) => String(event.campaign_id ?? "").startsWith("Example "));
+    await expectMatches("recipient_domains=example", (event) => event.recipient_domain === "example.com");
+    await expectMatches("bounce_classes=1", (event) => event.bounce_class === "1");
+    const none = await searchEvents(stack.url, apiKey, `${SEARCH}?${SAMPLE_RANGE}&campaigns=ample`);
+    expect(none).toEqual({ results: [], total_count: 0, links: {} });
+  });
+
+  test("refuses a search without the API key", async () => {
+    const response = await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`);
+    expect(response.status).toBe(401);
+  });
+});
+
+describe("the local stack with webhook authentication explicitly off", () => {
+  test("takes unauthenticated sample batches and still protects the Events API", async () => {
+    const dataRoot = await makeDataRoot("msgevents-e2e-none-");
+    const stack = await startStackProcess(path.join(dataRoot, "data"), { MSGEVENTS_WEBHOOK_AUTH: "none" });
+    try {
+      expect(stack.output()).toContain("webhook authentication is disabled");
+      for (const name of sampleFiles)
+        expect((await postBatch(stack.url, JSON.stringify(sampleBatch(name)), undefined)).status).toBe(200);
+      await waitForTotal(stack, SAMPLE_RANGE, expected.size);
+      expect((await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`)).status).toBe(401);
+    } finally {
+      expect(await stack.terminate()).toBe(true);
+      await rm(dataRoot, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,3 @@
+DROP INDEX "events_event_time_idx";--> statement-breakpoint
+CREATE INDEX "events_event_time_type_idx" ON "events" USING btree ("event_time","type");--> statement-breakpoint
+CREATE INDEX "events_search_hashes_idx" ON "events" USING gin (msgevents_search_hashes(rcpt_to, recipient_domain, friendly_from, sending_domain, subject, campaign_id, template_id, ip_pool, sending_ip, reason, mailbox_provider, mailbox_provider_region, ab_test_id, message_id, transmission_id, subaccount_id, bounce_class, payload));

@@ -1,0 +1,28 @@
+import type pg from "pg";
+import { PartitionManager } from "./partitions.ts";
+import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
+
+export interface MaintenanceOptions extends RetentionOptions {
+  /** Days of partitions to have ready ahead of `now` (default 7), so loads never wait on DDL for current events. */
+  daysAhead?: number;
+  /** Days of partitions to have behind `now` (default 1), for events that arrive late. */
+  daysBack?: number;
+}
+
+export interface MaintenanceResult {
+  /** How many partitions were created. */
+  created: number;
+  /** Names of the partitions retention dropped, oldest first. */
+  dropped: string[];
+}
+
+/**
+ * The periodic partition job (a scheduled Lambda, the local stack at start and daily): creates the partitions around
+ * now and applies retention. Safe to run concurrently with loads, queries and other maintenance runs.
+ */
+export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
+  const { daysAhead = 7, daysBack = 1, now = new Date(), ...retention } = options;
+  const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
+  const dropped = await dropExpiredPartitions(pool, { ...retention, now });
+  return { created, dropped };
+}

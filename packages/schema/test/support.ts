@@ -1,0 +1,44 @@
+import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { events, migrate, type NormalizedEvent, PartitionManager } from "../src/index.ts";
+
+export interface MigratedDatabase {
+  database: TestDatabase;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A fresh database on a real PostgreSQL, migrated to the latest schema. */
+export async function startMigratedDatabase(): Promise<MigratedDatabase> {
+  const database = await startTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  await migrate(pool);
+  return {
+    database,
+    pool,
+    async close() {
+      await pool.end();
+      await database.close();
+    },
+  };
+}
+
+export const RECEIVED_AT = new Date("2026-01-02T03:04:05.678Z");
+
+/** Stores events as the loader does (partitions first, duplicates skipped); returns how many rows were new. */
+export async function storeEvents(pool: pg.Pool, rows: NormalizedEvent[], batchId = "batch-1"): Promise<number> {
+  if (rows.length === 0) return 0;
+  await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
+  const inserted = await drizzle({ client: pool })
+    .insert(events)
+    .values(rows.map((row) => ({ ...row, batchId, receivedAt: RECEIVED_AT })))
+    .onConflictDoNothing()
+    .returning({ eventId: events.eventId });
+  return inserted.length;
+}
+
+export async function countEvents(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ count: number }>("SELECT count(*)::int AS count FROM events");
+  return result.rows[0]?.count ?? 0;
+}
