@@ -1,0 +1,148 @@
+/**
+ * End-to-end benchmark of the local stack: concurrent clients POST 350-event batches to the webhook endpoint of a
+ * stack started in this process (embedded PostgreSQL, filesystem store, local queue, loader), until every event is
+ * queryable through the Events API. Prints end-to-end events/s and the delay from a batch's 200 to its events being
+ * queryable (p50/p99), beside a baseline measured in the same run: the loader alone loading the same stored batches
+ * into a fresh database, with no HTTP and no queue in between.
+ *
+ * BENCH_LOCAL_EVENTS (default 100,100), BENCH_LOCAL_CLIENTS (default 4).
+ */
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { loadBatch } from "@msgevents/loader";
+import { migrate, PartitionManager } from "@msgevents/schema";
+import { batchKey, FileObjectStore } from "@msgevents/storage";
+import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
+import pg from "pg";
+import { loadLocalConfig } from "../src/env.ts";
+import { startLocalStack } from "../src/stack.ts";
+
+const EVENTS = Number(process.env.BENCH_LOCAL_EVENTS ?? 100_100);
+const CLIENTS = Number(process.env.BENCH_LOCAL_CLIENTS ?? 4);
+const PER_BATCH = 350;
+const RANGE = "from=2024-05-01T00:00:00Z&to=2024-07-01T00:00:00Z";
+const quiet = new Logger({ serviceName: "bench", logLevel: "ERROR" });
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+const generator = createEventGenerator({ seed: 21, total: EVENTS });
+const batches = Array.from({ length: Math.ceil(EVENTS / PER_BATCH) }, (_, i) => {
+  const records = generator.take(PER_BATCH);
+  const firstId = String(Object.values(records[0]?.msys ?? {})[0]?.event_id);
+  return { id: `bench-${i}`, body: JSON.stringify(records), firstId };
+});
+const bytes = batches.reduce((sum, batch) => sum + Buffer.byteLength(batch.body), 0);
+console.log(
+  `local stack end-to-end: ${fmt(EVENTS)} events in ${batches.length} batches of ${PER_BATCH} (${(bytes / 1e6).toFixed(1)} MB), ${CLIENTS} clients`,
+);
+
+async function baseline(): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "msgevents-bench-store-"));
+  const database = await startTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  try {
+    await migrate(pool);
+    const store = new FileObjectStore(dir);
+    const receivedAt = new Date();
+    const keys = await Promise.all(
+      batches.map(async (batch) => {
+        const key = batchKey(batch.id, receivedAt);
+        await store.put(key, Buffer.from(batch.body));
+        return key;
+      }),
+    );
+    const deps = { pool, store, partitions: new PartitionManager(pool), logger: quiet };
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        for (let i = next++; i < keys.length; i = next++) await loadBatch(keys[i] ?? "", deps, { receivedAt });
+      }),
+    );
+    return EVENTS / ((performance.now() - started) / 1000);
+  } finally {
+    await pool.end();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function endToEnd() {
+  const dataRoot = await mkdtemp(path.join(os.tmpdir(), "msgevents-bench-local-"));
+  await chmod(dataRoot, 0o755);
+  const config = loadLocalConfig({ MSGEVENTS_DATA_DIR: path.join(dataRoot, "data"), MSGEVENTS_PORT: "0" });
+  const stack = await startLocalStack(config, quiet);
+  const { env } = stack.credentials;
+  const authorization = `Basic ${Buffer.from(`${env.MSGEVENTS_WEBHOOK_USERNAME}:${env.MSGEVENTS_WEBHOOK_PASSWORD}`).toString("base64")}`;
+  const apiKey = env.MSGEVENTS_API_KEY ?? "";
+  const search = async (query: string) => {
+    const response = await fetch(`${stack.url}/api/v1/events/message?${RANGE}&per_page=1&${query}`, {
+      headers: { authorization: apiKey },
+    });
+    return ((await response.json()) as { total_count: number }).total_count;
+  };
+  try {
+    const postLatencies: number[] = [];
+    const visibleDelays: Promise<number>[] = [];
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let i = next++; i < batches.length; i = next++) {
+          const batch = batches[i];
+          if (!batch) continue;
+          const sent = performance.now();
+          const response = await fetch(`${stack.url}/webhooks/sparkpost`, {
+            method: "POST",
+            headers: { authorization, "content-type": "application/json", "x-messagesystems-batch-id": batch.id },
+            body: batch.body,
+          });
+          await response.arrayBuffer();
+          if (response.status !== 200) throw new Error(`batch ${batch.id} answered ${response.status}`);
+          const answered = performance.now();
+          postLatencies.push(answered - sent);
+          // Every 5th batch: how long after its 200 until its events can be found.
+          if (i % 5 === 0) {
+            visibleDelays.push(
+              (async () => {
+                while ((await search(`event_ids=${batch.firstId}`)) === 0) await new Promise((r) => setTimeout(r, 20));
+                return performance.now() - answered;
+              })(),
+            );
+          }
+        }
+      }),
+    );
+    const delays = await Promise.all(visibleDelays);
+    while ((await search("")) < EVENTS) await new Promise((r) => setTimeout(r, 50));
+    const seconds = (performance.now() - started) / 1000;
+    return { eventsPerSecond: EVENTS / seconds, seconds, postLatencies, delays };
+  } finally {
+    await stack.stop();
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+const e2e = await endToEnd();
+const loaderOnly = await baseline();
+console.log("");
+console.log("measure                                          value");
+console.log("-----------------------------------------------  ---------------");
+console.log(`end to end (POST → queryable), events/s          ${fmt(e2e.eventsPerSecond).padStart(15)}`);
+console.log(`baseline: loader alone from stored batches, ev/s ${fmt(loaderOnly).padStart(15)}`);
+console.log(
+  `end to end / baseline                            ${(e2e.eventsPerSecond / loaderOnly).toFixed(2).padStart(15)}x`,
+);
+console.log(
+  `webhook POST latency p50 / p99, ms               ${`${percentile(e2e.postLatencies, 50).toFixed(1)} / ${percentile(e2e.postLatencies, 99).toFixed(1)}`.padStart(15)}`,
+);
+console.log(
+  `200 → queryable delay p50 / p99, ms              ${`${fmt(percentile(e2e.delays, 50))} / ${fmt(percentile(e2e.delays, 99))}`.padStart(15)}`,
+);
+console.log(`(delay sampled on ${e2e.delays.length} batches; total ${e2e.seconds.toFixed(1)} s)`);
