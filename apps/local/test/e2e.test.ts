@@ -97,6 +97,15 @@ describe("the local stack, started as the README says", () => {
     expect(none).toEqual({ results: [], total_count: 0, links: {} });
   });
 
+  test("never prints a secret: the banner names the credentials file instead", () => {
+    expect(stack.output()).toContain(path.join(stack.dataDir, "credentials.json"));
+    for (const name of ["MSGEVENTS_WEBHOOK_PASSWORD", "MSGEVENTS_OAUTH_CLIENT_SECRET", "MSGEVENTS_API_KEY"]) {
+      const secret = stack.credentials[name] ?? "";
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(stack.output()).not.toContain(secret);
+    }
+  });
+
   test("refuses a search without the API key", async () => {
     const response = await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`);
     expect(response.status).toBe(401);
