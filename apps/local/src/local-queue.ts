@@ -1,5 +1,14 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import {
+  countDeadLetters,
+  type DeadLetter,
+  deadDirOf,
+  listDeadLetters,
+  listReplayRequests,
+  replayDirOf,
+  requestReplay,
+} from "./dead-letter-files.ts";
 
 export interface QueueLogger {
   info(message: string, extra: Record<string, unknown>): void;
@@ -22,13 +31,6 @@ export interface LocalQueueOptions {
   logger: QueueLogger;
 }
 
-export interface DeadLetter {
-  key: string;
-  attempts: number;
-  error: string;
-  deadAt: string;
-}
-
 export interface QueueStats {
   pending: number;
   inFlight: number;
@@ -44,6 +46,8 @@ export interface QueueStats {
  * back-off, then parked as dead letters in `<dir>/dead/`; `requestReplay` (or moving the files to `<dir>/replay/`)
  * sends them through again.
  */
+export type { DeadLetter };
+
 export class LocalQueue {
   private readonly waiting: string[] = [];
   private readonly queued = new Set<string>();
@@ -61,17 +65,13 @@ export class LocalQueue {
   constructor(private readonly options: LocalQueueOptions) {}
 
   private get deadDir() {
-    return path.join(this.options.dir, "dead");
-  }
-
-  private get replayDir() {
-    return path.join(this.options.dir, "replay");
+    return deadDirOf(this.options.dir);
   }
 
   async start(): Promise<void> {
     await mkdir(this.deadDir, { recursive: true });
-    await mkdir(this.replayDir, { recursive: true });
-    this.deadCount = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).length;
+    await mkdir(replayDirOf(this.options.dir), { recursive: true });
+    this.deadCount = await countDeadLetters(this.options.dir);
     for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work());
   }
 
@@ -100,29 +100,26 @@ export class LocalQueue {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async deadLetters(): Promise<DeadLetter[]> {
-    const files = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).sort();
-    return Promise.all(files.map(async (file) => JSON.parse(await readFile(path.join(this.deadDir, file), "utf8"))));
+  deadLetters(): Promise<DeadLetter[]> {
+    return listDeadLetters(this.options.dir);
   }
 
   /** Moves every dead letter back into the queue. Returns how many were replayed. */
   async replayDeadLetters(): Promise<number> {
-    const files = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json"));
-    for (const file of files) await rename(path.join(this.deadDir, file), path.join(this.replayDir, file));
+    await requestReplay(this.options.dir);
     return this.pickUpReplays();
   }
 
   /** Enqueues the replay requests found in `<dir>/replay/` (left there by the CLI or by replayDeadLetters). */
   async pickUpReplays(): Promise<number> {
-    const files = (await readdir(this.replayDir)).filter((file) => file.endsWith(".json"));
-    for (const file of files) {
-      const letter = JSON.parse(await readFile(path.join(this.replayDir, file), "utf8")) as DeadLetter;
-      await rm(path.join(this.replayDir, file));
+    const requests = await listReplayRequests(this.options.dir);
+    for (const { letter, file } of requests) {
+      await rm(file);
       this.attempts.delete(letter.key);
       this.enqueue(letter.key);
     }
-    this.deadCount = (await readdir(this.deadDir)).filter((file) => file.endsWith(".json")).length;
-    return files.length;
+    if (requests.length > 0) this.deadCount = await countDeadLetters(this.options.dir);
+    return requests.length;
   }
 
   /** Stops taking work, lets in-flight loads finish, and drops scheduled retries (recovery finds them again). */
