@@ -5,9 +5,22 @@ export interface StoredObject {
   lastModified: Date;
 }
 
+export interface ListOptions {
+  /** Lists only keys strictly after this one (resume point). */
+  startAfter?: string;
+  /**
+   * Page size: how many keys one underlying request fetches (S3 caps it at 1000). Iteration still goes through every
+   * page; stop early by breaking out of the loop, which stops further requests.
+   */
+  limit?: number;
+}
+
 /**
  * Where raw webhook batches live: S3 in the cloud, a directory on the local stack. A `put` resolves only once the
  * bytes are durable; objects are written whole or not at all and are never modified after.
+ *
+ * Keys are `/`-separated segments of letters, digits, `.`, `_` and `-`, each starting with a letter, digit, `_` or
+ * `-` (see object-keys.ts); both stores refuse other keys so local and cloud behave alike.
  */
 export interface ObjectStore {
   /** Stores bytes under key. Overwriting an existing key with the same bytes is allowed (retries). */
@@ -15,8 +28,8 @@ export interface ObjectStore {
   /** Reads a whole object; throws ObjectNotFoundError when the key does not exist. */
   get(key: string): Promise<Uint8Array>;
   exists(key: string): Promise<boolean>;
-  /** Lists keys under prefix in ascending key order, at most limit per page. */
-  list(prefix: string, options?: { startAfter?: string; limit?: number }): AsyncIterable<StoredObject>;
+  /** Lists keys that start with prefix (at any depth) in ascending key order. */
+  list(prefix: string, options?: ListOptions): AsyncIterable<StoredObject>;
 }
 
 export class ObjectNotFoundError extends Error {
