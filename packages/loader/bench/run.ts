@@ -1,0 +1,168 @@
+// Loads BENCH_EVENTS generated events (350-event batches stored as objects) through loadBatch with
+// BENCH_CONCURRENCY concurrent loaders, and compares with a COPY of the same rows into the same fresh schema.
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch, utcDay } from "@msgevents/schema";
+import { batchKey, FileObjectStore } from "@msgevents/storage";
+import { createEventGenerator, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { EVENT_COLUMNS } from "../src/event-columns.ts";
+import { loadBatch } from "../src/index.ts";
+
+const totalEvents = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 350);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
+
+const workDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-loader-bench-"));
+// The embedded server runs as the postgres user, which must be able to read the COPY file.
+await chmod(workDir, 0o755);
+const store = new FileObjectStore(path.join(workDir, "store"));
+const copyFile = path.join(workDir, "events.tsv");
+let copyDb: TestDatabase | undefined;
+let loadDb: TestDatabase | undefined;
+
+try {
+  console.log(
+    `loader bench: ${totalEvents.toLocaleString("en")} events in ${batchSize}-event batches, ${concurrency} concurrent loaders`,
+  );
+  const { keys, rawBytes, days } = await prepareBatches();
+  console.log(`stored ${keys.length} batches, ${(rawBytes / 1e6).toFixed(1)} MB of raw JSON`);
+  copyDb = await startTestDatabase();
+  loadDb = await startTestDatabase();
+
+  const copied = await measureCopy(copyDb, days);
+  const loaded = await measureLoader(loadDb, keys);
+  if (loaded.events !== copied.events) throw new Error(`loader stored ${loaded.events} events, COPY ${copied.events}`);
+
+  const copyRate = copied.events / copied.seconds;
+  const loadRate = loaded.events / loaded.seconds;
+  const row = (name: string, events: number, seconds: number) =>
+    `  ${name.padEnd(44)} ${events.toLocaleString("en").padStart(10)} events  ${seconds.toFixed(1).padStart(7)} s  ${Math.round(
+      events / seconds,
+    )
+      .toLocaleString("en")
+      .padStart(8)} events/s`;
+  console.log(row(`baseline: ${copied.method}`, copied.events, copied.seconds));
+  console.log(row(`loadBatch from stored objects (x${concurrency})`, loaded.events, loaded.seconds));
+  console.log(`  loader / COPY = ${(loadRate / copyRate).toFixed(2)}x (target >= 0.80x)`);
+} finally {
+  await Promise.all([copyDb?.close(), loadDb?.close()]);
+  await rm(workDir, { recursive: true, force: true });
+}
+
+/** Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline. */
+async function prepareBatches(): Promise<{ keys: string[]; rawBytes: number; days: Date[] }> {
+  const generator = createEventGenerator({ seed: 42, total: totalEvents });
+  const copyOut = createWriteStream(copyFile);
+  const keys: string[] = [];
+  const days = new Set<string>();
+  let rawBytes = 0;
+  const receivedAt = new Date("2024-06-01T12:00:00Z");
+  for (let done = 0; done < totalEvents; done += batchSize) {
+    const body = Buffer.from(JSON.stringify(generator.take(Math.min(batchSize, totalEvents - done))));
+    const batchId = `bench${String(keys.length).padStart(6, "0")}`;
+    const key = batchKey(batchId, receivedAt);
+    await store.put(key, body);
+    keys.push(key);
+    rawBytes += body.length;
+    const { events } = parseWebhookBatch(body);
+    for (const event of events) days.add(utcDay(event.eventTime));
+    const lines = events.map((event) => copyLine(event, batchId, receivedAt));
+    if (!copyOut.write(lines.join(""))) await new Promise<void>((resolve) => copyOut.once("drain", () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) =>
+    copyOut.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  await chmod(copyFile, 0o644);
+  return { keys, rawBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)) };
+}
+
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return "\\N";
+  const text =
+    value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
+}
+
+function copyLine(event: NormalizedEvent, batchId: string, receivedAt: Date): string {
+  return `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field])].map(copyText).join("\t")}\n`;
+}
+
+async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: db.url, max: concurrency });
+  // Dropping the database at the end ends connections that pool.end() is still closing.
+  pool.on("error", () => {});
+  await migrate(pool);
+  return pool;
+}
+
+async function measureCopy(
+  db: TestDatabase,
+  days: Date[],
+): Promise<{ events: number; seconds: number; method: string }> {
+  const pool = await prepareSchema(db);
+  try {
+    // Partitions are created up front and not timed: COPY cannot create them.
+    await new PartitionManager(pool).ensureFor(days);
+    await pool.query("CHECKPOINT");
+    const columns = `batch_id, received_at, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}`;
+    const started = performance.now();
+    let events: number;
+    let method: string;
+    if (db.server) {
+      method = "server-side COPY events FROM file";
+      events = (await pool.query(`COPY events (${columns}) FROM '${copyFile}'`)).rowCount ?? 0;
+    } else {
+      // An external server may not see this machine's files: stream the same rows instead.
+      method = "COPY events FROM STDIN (pre-formatted)";
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyFrom(`COPY events (${columns}) FROM STDIN`));
+        await pipeline(createReadStream(copyFile), stream);
+        events = stream.rowCount;
+      } finally {
+        client.release();
+      }
+    }
+    return { events, seconds: (performance.now() - started) / 1000, method };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function measureLoader(db: TestDatabase, keys: string[]): Promise<{ events: number; seconds: number }> {
+  const pool = await prepareSchema(db);
+  try {
+    await pool.query("CHECKPOINT");
+    const deps = {
+      pool,
+      store,
+      partitions: new PartitionManager(pool),
+      logger: new Logger({ serviceName: "msgevents-loader-bench", logLevel: "SILENT" }),
+    };
+    let next = 0;
+    let events = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < keys.length) {
+          const key = keys[next++] as string;
+          const result = await loadBatch(key, deps);
+          events += result.eventsLoaded;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const counted = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
+    if (counted.rows[0]?.n !== events)
+      throw new Error(`loader reported ${events} events, table has ${counted.rows[0]?.n}`);
+    return { events, seconds };
+  } finally {
+    await pool.end();
+  }
+}

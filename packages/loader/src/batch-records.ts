@@ -1,0 +1,77 @@
+import type { BatchStatus, RejectedRecord } from "@msgevents/schema";
+import type pg from "pg";
+
+export interface BatchIdentity {
+  batchId: string;
+  objectKey: string;
+  /** When the batch was received; the first value recorded for a batch is kept. */
+  receivedAt: Date;
+}
+
+export interface LoadCounts {
+  eventsLoaded: number;
+  eventsDuplicate: number;
+  recordsRejected: number;
+}
+
+/** The batch's status when already recorded, read without a transaction (a replay's fast path). */
+export async function readBatchStatus(pool: pg.Pool, batchId: string): Promise<BatchStatus | undefined> {
+  const result = await pool.query<{ status: BatchStatus }>("SELECT status FROM batches WHERE batch_id = $1", [batchId]);
+  return result.rows[0]?.status;
+}
+
+/**
+ * Inserts or locks the batch's row inside the load transaction. A second loader of the same batch waits here until
+ * the first commits or aborts, then sees its outcome: this row lock is what serializes loads of one batch.
+ */
+export async function claimBatch(
+  client: pg.ClientBase,
+  batch: BatchIdentity & { bytes: number },
+): Promise<{ status: BatchStatus; receivedAt: Date }> {
+  const result = await client.query<{ status: BatchStatus; received_at: Date }>(
+    `INSERT INTO batches (batch_id, object_key, received_at, bytes, status, attempts)
+     VALUES ($1, $2, $3, $4, 'pending', 1)
+     ON CONFLICT (batch_id) DO UPDATE SET attempts = batches.attempts + 1, bytes = excluded.bytes
+     RETURNING status, received_at`,
+    [batch.batchId, batch.objectKey, batch.receivedAt, batch.bytes],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error(`claiming batch ${batch.batchId} returned no row`);
+  return { status: row.status, receivedAt: row.received_at };
+}
+
+export async function markBatchLoaded(
+  client: pg.ClientBase,
+  batchId: string,
+  counts: LoadCounts,
+  rejections: readonly RejectedRecord[],
+): Promise<void> {
+  await client.query(
+    `UPDATE batches SET status = 'loaded', loaded_at = now(), events_loaded = $2, events_duplicate = $3,
+       records_rejected = $4, rejections = $5::jsonb, last_error = NULL
+     WHERE batch_id = $1`,
+    [
+      batchId,
+      counts.eventsLoaded,
+      counts.eventsDuplicate,
+      counts.recordsRejected,
+      rejections.length > 0 ? JSON.stringify(rejections) : null,
+    ],
+  );
+}
+
+/** Records a batch that can never load; a batch already loaded (e.g. under another key) is left as it is. */
+export async function recordBatchFailure(
+  pool: pg.Pool,
+  batch: BatchIdentity & { bytes: number | null },
+  error: string,
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO batches (batch_id, object_key, received_at, bytes, status, attempts, last_error)
+     VALUES ($1, $2, $3, $4, 'failed', 1, $5)
+     ON CONFLICT (batch_id) DO UPDATE SET status = 'failed', attempts = batches.attempts + 1,
+       last_error = excluded.last_error, bytes = excluded.bytes
+     WHERE batches.status <> 'loaded'`,
+    [batch.batchId, batch.objectKey, batch.receivedAt, batch.bytes, error],
+  );
+}

@@ -1,0 +1,35 @@
+import type { NormalizedEvent } from "@msgevents/schema";
+
+/**
+ * The `events` columns a normalized event fills, with the SQL type the loader sends it as. batch_id and received_at
+ * are the same for a whole batch and are passed once (see write-events.ts). A test checks this list against the
+ * migrated database, so a column added to the schema cannot be silently left out of loads.
+ */
+export const EVENT_COLUMNS = [
+  ["event_time", "eventTime", "timestamptz"],
+  ["type", "type", "text"],
+  ["event_id", "eventId", "text"],
+  ["message_id", "messageId", "text"],
+  ["transmission_id", "transmissionId", "text"],
+  ["rcpt_to", "recipient", "text"],
+  ["recipient_domain", "recipientDomain", "text"],
+  ["friendly_from", "friendlyFrom", "text"],
+  ["sending_domain", "sendingDomain", "text"],
+  ["subject", "subject", "text"],
+  ["campaign_id", "campaignId", "text"],
+  ["template_id", "templateId", "text"],
+  ["ip_pool", "ipPool", "text"],
+  ["sending_ip", "sendingIp", "text"],
+  ["reason", "reason", "text"],
+  ["bounce_class", "bounceClass", "smallint"],
+  ["subaccount_id", "subaccountId", "integer"],
+  ["customer_id", "customerId", "integer"],
+  ["mailbox_provider", "mailboxProvider", "text"],
+  ["mailbox_provider_region", "mailboxProviderRegion", "text"],
+  ["ab_test_id", "abTestId", "text"],
+  ["ab_test_version", "abTestVersion", "integer"],
+  ["payload", "payload", "jsonb"],
+] as const satisfies ReadonlyArray<readonly [column: string, field: keyof NormalizedEvent, sqlType: string]>;
+
+/** Columns the loader sets per batch rather than per event. */
+export const BATCH_LEVEL_COLUMNS = ["batch_id", "received_at"] as const;

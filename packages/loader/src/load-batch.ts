@@ -1,0 +1,152 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import {
+  InvalidBatchError,
+  type NormalizedBatch,
+  type NormalizedEvent,
+  type PartitionManager,
+  parseWebhookBatch,
+} from "@msgevents/schema";
+import { ObjectNotFoundError, type ObjectStore, parseBatchKey } from "@msgevents/storage";
+import type pg from "pg";
+import {
+  type BatchIdentity,
+  claimBatch,
+  type LoadCounts,
+  markBatchLoaded,
+  readBatchStatus,
+  recordBatchFailure,
+} from "./batch-records.ts";
+import { BatchFailedError, isContentRejectedByDatabase, NotABatchKeyError } from "./errors.ts";
+import { retryAtOnce, withTransaction } from "./transaction.ts";
+import { inKeyOrder, insertEvents } from "./write-events.ts";
+
+export interface LoaderDeps {
+  pool: pg.Pool;
+  store: ObjectStore;
+  partitions: PartitionManager;
+  logger: Logger;
+}
+
+export interface LoadOptions {
+  /**
+   * When the batch was received: the S3 notification's eventTime, or the stored object's last-modified time on
+   * replay. Defaults to the start of the receipt day in the key. Only the first load of a batch records it.
+   */
+  receivedAt?: Date;
+}
+
+export interface LoadResult extends LoadCounts {
+  batchId: string;
+  objectKey: string;
+  /** `already-loaded`: an earlier load committed this batch; nothing was read or written. */
+  outcome: "loaded" | "already-loaded";
+  ms: number;
+}
+
+/**
+ * Loads one stored webhook batch into PostgreSQL exactly once: the batch's `batches` row and its new events are
+ * committed together, events already stored are skipped, and loading a batch again changes nothing. Throws
+ * BatchFailedError (after recording the failure) for a batch that can never load, NotABatchKeyError for a key
+ * outside the batch layout, and any other error when a retry may succeed.
+ */
+export async function loadBatch(objectKey: string, deps: LoaderDeps, options: LoadOptions = {}): Promise<LoadResult> {
+  const started = performance.now();
+  const key = parseBatchKey(objectKey);
+  if (!key) throw new NotABatchKeyError(objectKey);
+  const batch: BatchIdentity = {
+    batchId: key.batchId,
+    objectKey,
+    receivedAt: options.receivedAt ?? new Date(`${key.day}T00:00:00.000Z`),
+  };
+  const finish = (outcome: LoadResult["outcome"], counts: LoadCounts): LoadResult => {
+    const result = {
+      batchId: batch.batchId,
+      objectKey,
+      outcome,
+      ...counts,
+      ms: Math.round(performance.now() - started),
+    };
+    deps.logger.info(outcome === "loaded" ? "batch loaded" : "batch already loaded", { ...result });
+    return result;
+  };
+  const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0 };
+
+  // The first query of an invocation is the one most likely to meet a connection that died while Lambda was frozen.
+  const status = await retryAtOnce(() => readBatchStatus(deps.pool, batch.batchId));
+  if (status === "loaded") return finish("already-loaded", nothing);
+  const body = await readStoredBatch(batch, deps);
+  const normalized = await normalize(batch, body, deps);
+  // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
+  await retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
+  const events = inKeyOrder(normalized.events);
+  try {
+    const counts = await retryAtOnce(() =>
+      withTransaction(deps.pool, (client) =>
+        writeBatch(client, { ...batch, bytes: body.byteLength }, events, normalized),
+      ),
+    );
+    return finish(counts ? "loaded" : "already-loaded", counts ?? nothing);
+  } catch (error) {
+    if (!isContentRejectedByDatabase(error)) throw error;
+    const code = (error as { code?: string }).code;
+    throw await failBatch(
+      deps,
+      { ...batch, bytes: body.byteLength },
+      `PostgreSQL refused the batch (SQLSTATE ${code})`,
+      {
+        detail: (error as Error).message,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** The load transaction; returns undefined (and rolls back) when another load already committed the batch. */
+async function writeBatch(
+  client: pg.PoolClient,
+  batch: BatchIdentity & { bytes: number },
+  events: readonly NormalizedEvent[],
+  normalized: NormalizedBatch,
+): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
+  const claimed = await claimBatch(client, batch);
+  if (claimed.status === "loaded") return { commit: false, value: undefined };
+  const eventsLoaded = await insertEvents(client, { batchId: batch.batchId, receivedAt: claimed.receivedAt }, events);
+  const counts: LoadCounts = {
+    eventsLoaded,
+    eventsDuplicate: events.length - eventsLoaded,
+    recordsRejected: normalized.rejected.length,
+  };
+  await markBatchLoaded(client, batch.batchId, counts, normalized.rejected);
+  return { commit: true, value: counts };
+}
+
+async function readStoredBatch(batch: BatchIdentity, deps: LoaderDeps): Promise<Uint8Array> {
+  try {
+    return await deps.store.get(batch.objectKey);
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError)) throw error;
+    throw await failBatch(deps, { ...batch, bytes: null }, "the stored object does not exist", { cause: error });
+  }
+}
+
+async function normalize(batch: BatchIdentity, body: Uint8Array, deps: LoaderDeps): Promise<NormalizedBatch> {
+  try {
+    return parseWebhookBatch(body);
+  } catch (error) {
+    if (!(error instanceof InvalidBatchError)) throw error;
+    throw await failBatch(deps, { ...batch, bytes: body.byteLength }, error.message, { cause: error });
+  }
+}
+
+/** Records a batch that can never load and returns the error to throw. */
+async function failBatch(
+  deps: LoaderDeps,
+  batch: BatchIdentity & { bytes: number | null },
+  reason: string,
+  options: { detail?: string; cause: unknown },
+): Promise<BatchFailedError> {
+  const lastError = options.detail ? `${reason}: ${options.detail}` : reason;
+  await recordBatchFailure(deps.pool, batch, lastError);
+  deps.logger.error("batch cannot be loaded", { batchId: batch.batchId, objectKey: batch.objectKey, reason });
+  return new BatchFailedError(batch.objectKey, reason, { cause: options.cause });
+}
