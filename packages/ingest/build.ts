@@ -1,50 +1,9 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { bundleLambda } from "@msgevents/lambda-bundle";
 
-/**
- * Bundles the ingest Lambda into dist/ingest/index.mjs: one ESM file for Node 22 with the AWS SDK v3 bundled (not
- * the runtime's copy, so the deployed SDK is the tested one) and tree-shaken by preferring the packages' ESM builds.
- * No createRequire banner: nothing bundled calls require() at run time (the bundle contains no require shim).
- */
-const packageDir = path.dirname(fileURLToPath(import.meta.url));
-const outDir = path.join(packageDir, "dist", "ingest");
-const outFile = path.join(outDir, "index.mjs");
-
-await rm(outDir, { recursive: true, force: true });
-await mkdir(outDir, { recursive: true });
-const result = await build({
-  entryPoints: [path.join(packageDir, "src", "lambda", "handler.ts")],
-  outfile: outFile,
-  bundle: true,
-  platform: "node",
-  target: "node22",
-  format: "esm",
-  minify: true,
-  treeShaking: true,
-  sourcemap: "external",
-  mainFields: ["module", "main"],
-  legalComments: "none",
-  metafile: true,
-  logLevel: "warning",
+// Nothing bundled here calls require() at run time, so no require shim.
+await bundleLambda({
+  packageDir: fileURLToPath(new URL(".", import.meta.url)),
+  name: "ingest",
+  entry: "src/lambda/handler.ts",
 });
-// Beside, not inside, the deployable directory; inspect with https://esbuild.github.io/analyze/.
-await writeFile(path.join(packageDir, "dist", "ingest.meta.json"), JSON.stringify(result.metafile));
-
-const bundle = await readFile(outFile);
-const byPackage = new Map<string, number>();
-for (const [input, info] of Object.entries(
-  result.metafile.outputs[path.relative(process.cwd(), outFile)]?.inputs ?? {},
-)) {
-  const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(input)?.[1] ?? "(msgevents source)";
-  byPackage.set(name, (byPackage.get(name) ?? 0) + info.bytesInOutput);
-}
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-console.log(
-  `${path.relative(packageDir, outFile)}: ${kib(bundle.length)} minified, ${kib(gzipSync(bundle).length)} gzipped`,
-);
-for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
-  console.log(`  ${kib(bytes).padStart(10)}  ${name}`);
-}
