@@ -1,0 +1,63 @@
+import { type HttpResponse, jsonResponse } from "@msgevents/http";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { type CursorPosition, decodeCursor, encodeCursor } from "./cursor.ts";
+import { invalidParameter } from "./request/errors.ts";
+import { FILTER_NAMES, type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
+import { assertKnownParameters } from "./request/query-string.ts";
+import { parsePerPage, parseWindow } from "./request/window.ts";
+import type { SearchQuery } from "./search/filters.ts";
+import { searchEvents } from "./search/search.ts";
+
+export const EVENTS_SEARCH_PATH = "/api/v1/events/message";
+
+const KNOWN: ReadonlySet<string> = new Set(["from", "to", "cursor", "per_page", "delimiter", ...FILTER_NAMES]);
+
+export interface EventsSearchContext {
+  db: NodePgDatabase;
+  cursorKey: Buffer;
+  now: Date;
+}
+
+function parseCursor(value: string | undefined, key: Buffer): CursorPosition | undefined {
+  if (value === undefined || value === "initial") return undefined;
+  const position = decodeCursor(value, key);
+  if (!position) {
+    throw invalidParameter(
+      "cursor",
+      "invalid cursor",
+      "the cursor is malformed or was altered; use 'initial' or the cursor from links.next",
+    );
+  }
+  return position;
+}
+
+/** `GET /api/v1/events/message`: SparkPost's Events API, one page per request with a keyset cursor. */
+export async function eventsSearch(params: Map<string, string>, context: EventsSearchContext): Promise<HttpResponse> {
+  assertKnownParameters(params, KNOWN);
+  const window = parseWindow(params.get("from"), params.get("to"), context.now);
+  const perPage = parsePerPage(params.get("per_page"), 1000);
+  const lists = new Map<FilterName, string>();
+  for (const name of FILTER_NAMES) {
+    const value = params.get(name);
+    if (value !== undefined) lists.set(name, value);
+  }
+  const filters = parseFilters(lists, parseDelimiter(params.get("delimiter")));
+  const after = parseCursor(params.get("cursor"), context.cursorKey);
+  const query: SearchQuery = { ...window, perPage, filters, ...(after ? { after } : {}) };
+
+  const page = await searchEvents(context.db, query);
+  const links: { next?: string } = {};
+  if (page.next) links.next = nextLink(params, window, encodeCursor(page.next, context.cursorKey));
+  return jsonResponse(200, { results: page.results, total_count: page.totalCount, links });
+}
+
+/**
+ * The next page's relative URL: every parameter as given, `from` and `to` pinned to the window of the first page
+ * (so the defaults do not slide while a client walks), and the new cursor.
+ */
+function nextLink(params: Map<string, string>, window: { from: Date; to: Date }, cursor: string): string {
+  const entries: [string, string][] = [...params].filter(([name]) => !["from", "to", "cursor"].includes(name));
+  entries.push(["from", window.from.toISOString()], ["to", window.to.toISOString()], ["cursor", cursor]);
+  const query = entries.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
+  return `${EVENTS_SEARCH_PATH}?${query}`;
+}

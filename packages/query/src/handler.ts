@@ -1,0 +1,81 @@
+import {
+  errorResponse,
+  HttpError,
+  type HttpRequest,
+  type HttpResponse,
+  methodNotAllowed,
+  notFound,
+} from "@msgevents/http";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { isAuthorized, unauthorizedResponse } from "./auth.ts";
+import { EVENTS_SEARCH_PATH, eventsSearch } from "./events-search.ts";
+import { LEGACY_SEARCH_PATH, legacySearch } from "./legacy-search.ts";
+import { assertUriLength, parseQueryString } from "./request/query-string.ts";
+
+/** The few log calls the handler makes; Powertools' Logger satisfies it. */
+export interface QueryLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface QueryDeps {
+  db: NodePgDatabase;
+  apiKey: string;
+  cursorKey: Buffer;
+  now?: () => Date;
+  logger?: QueryLogger;
+}
+
+const ROUTES: Record<string, typeof eventsSearch | typeof legacySearch> = {
+  [EVENTS_SEARCH_PATH]: eventsSearch,
+  [LEGACY_SEARCH_PATH]: legacySearch,
+};
+
+/** PostgreSQL's query_canceled: the statement timeout fired. */
+const QUERY_CANCELED = "57014";
+
+function databaseErrorCode(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * Serves the Events API (`GET /api/v1/events/message`) and the legacy Message Events API
+ * (`GET /api/v1/message-events`): route, authenticate, validate, search. Bad input is always a 4xx.
+ */
+export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
+  const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
+  const route = ROUTES[path];
+  if (!route) return notFound();
+  if (request.method !== "GET") return methodNotAllowed(["GET"]);
+  if (!isAuthorized(request.headers.authorization, deps.apiKey)) return unauthorizedResponse();
+  const started = Date.now();
+  try {
+    assertUriLength(request.path, request.rawQuery);
+    const params = parseQueryString(request.rawQuery);
+    const context = { db: deps.db, cursorKey: deps.cursorKey, now: deps.now?.() ?? new Date() };
+    const response = await route(params, context);
+    // Parameter names only: values can hold recipient addresses.
+    deps.logger?.info("search served", { path, params: [...params.keys()], ms: Date.now() - started });
+    return response;
+  } catch (error) {
+    if (error instanceof HttpError) return error.toResponse();
+    if (databaseErrorCode(error) === QUERY_CANCELED) {
+      deps.logger?.error("search timed out", { path, ms: Date.now() - started });
+      return errorResponse(503, {
+        message: "search timed out",
+        description: "narrow the time range or add filters, then retry",
+      });
+    }
+    deps.logger?.error("search failed", { path, error: error instanceof Error ? error.message : String(error) });
+    return errorResponse(500, { message: "internal error", description: "the search failed; retry later" });
+  }
+}
+
+/** The query API as one request handler, for the local stack's HTTP server. */
+export function createQueryRouter(deps: QueryDeps): (request: HttpRequest) => Promise<HttpResponse> {
+  return (request) => handleQuery(request, deps);
+}

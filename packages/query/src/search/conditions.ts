@@ -1,0 +1,120 @@
+import { eventSearchHashes, events } from "@msgevents/schema";
+import { and, inArray, or, type SQL, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
+import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
+
+/** One filter: its values' token requests, and how to combine their resolved tokens into a condition. */
+interface PendingFilter {
+  requests: TokenRequest[];
+  /** The exact condition for the values, checked on the index's candidates. */
+  recheck(resolved: ResolvedToken[]): SQL | undefined;
+}
+
+/**
+ * The index condition for alternatives: a value matches the index when all its hashes are present. Values with one
+ * hash share a single overlap test; a value without any keyword can match nothing.
+ */
+function indexCondition(resolved: ResolvedToken[]): SQL {
+  const single = resolved.filter((token) => token.hashes.length === 1).flatMap((token) => token.hashes);
+  const multi = resolved.filter((token) => token.hashes.length > 1);
+  const parts: SQL[] = multi.map((token) => sql`${eventSearchHashes} @> ${integerArray(token.hashes)}::int4[]`);
+  if (single.length > 0) parts.unshift(sql`${eventSearchHashes} && ${integerArray(single)}::int4[]`);
+  if (parts.length === 0) return sql`false`;
+  return parts.length === 1 ? (parts[0] as SQL) : (or(...parts) as SQL);
+}
+
+/** The field's text: its column, or the payload when the value was too long for the column. */
+function fieldText(field: string): SQL {
+  return sql`coalesce(${sql.identifier(field)}, ${events.payload} ->> ${sql.raw(`'${field}'`)})`;
+}
+
+function textRecheck(field: string, mode: MatchMode, resolved: ResolvedToken[]): SQL | undefined {
+  const usable = resolved.filter((token) => token.hashes.length > 0);
+  if (usable.length === 0) return undefined;
+  const text = fieldText(field);
+  switch (mode) {
+    case "keyword":
+    case "domain": {
+      const splitPeriods = mode === "domain";
+      return or(
+        ...usable.map(
+          (token) => sql`msgevents_has_keywords(${text}, ${sql.raw(String(splitPeriods))}, ${token.match})`,
+        ),
+      );
+    }
+    case "lower":
+      return inArray(
+        sql`lower(${text})`,
+        usable.map((token) => token.match),
+      );
+    case "exact":
+      return inArray(
+        text,
+        usable.map((token) => token.match),
+      );
+  }
+}
+
+function pendingFilters(filters: SearchFilters): PendingFilter[] {
+  const pending: PendingFilter[] = [];
+  for (const [name, values] of Object.entries(filters.text ?? {}) as [TextFilterName, string[]][]) {
+    if (values.length === 0) continue;
+    const { field, prefix, mode } = TEXT_FILTERS[name];
+    pending.push({
+      requests: values.map((value) => ({ prefix, value, mode })),
+      recheck: (resolved) => textRecheck(field, mode, resolved),
+    });
+  }
+  if (filters.subaccounts?.length) {
+    const values = filters.subaccounts;
+    pending.push({
+      requests: values.map((value) => ({ prefix: "a=", value: String(value), mode: "exact" })),
+      recheck: () => inArray(events.subaccountId, values),
+    });
+  }
+  if (filters.bounceClasses?.length) {
+    const values = filters.bounceClasses;
+    pending.push({
+      requests: values.map((value) => ({ prefix: "b=", value: String(value), mode: "exact" })),
+      recheck: () => inArray(events.bounceClass, values),
+    });
+  }
+  for (const { key, values } of filters.rcptMeta ?? []) {
+    pending.push({
+      requests: values.map((value) => ({ prefix: "k=", value: `${key}=${value}`, mode: "exact" })),
+      recheck: () =>
+        or(...values.map((value) => sql`msgevents_meta_matches(${events.payload} -> 'rcpt_meta', ${key}, ${value})`)),
+    });
+  }
+  if (filters.rcptTags?.length) {
+    const tags = filters.rcptTags;
+    pending.push({
+      requests: tags.map((value) => ({ prefix: "g=", value, mode: "exact" })),
+      recheck: () => sql`(${events.payload} -> 'rcpt_tags') ?| ${textArray(tags)}::text[]`,
+    });
+  }
+  return pending;
+}
+
+/** Every filter as SQL conditions (to be AND-ed), resolving search tokens in one database round trip. */
+export async function filterConditions(db: NodePgDatabase, filters: SearchFilters): Promise<SQL[]> {
+  const conditions: SQL[] = [];
+  if (filters.eventIds?.length) conditions.push(inArray(events.eventId, filters.eventIds));
+  if (filters.types?.length) conditions.push(inArray(events.type, filters.types));
+  if (filters.abTestVersions?.length) conditions.push(inArray(events.abTestVersion, filters.abTestVersions));
+
+  const pending = pendingFilters(filters);
+  const resolved = await resolveTokens(
+    db,
+    pending.flatMap((filter) => filter.requests),
+  );
+  let next = 0;
+  for (const filter of pending) {
+    const tokens = resolved.slice(next, next + filter.requests.length);
+    next += filter.requests.length;
+    const recheck = filter.recheck(tokens);
+    conditions.push(recheck ? (and(indexCondition(tokens), recheck) as SQL) : sql`false`);
+  }
+  return conditions;
+}

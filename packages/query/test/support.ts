@@ -1,0 +1,118 @@
+import type { HttpResponse } from "@msgevents/http";
+import { events, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
+import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { deriveCursorKey } from "../src/env.ts";
+import { handleQuery, type QueryDeps } from "../src/handler.ts";
+
+export const API_KEY = "test-api-key-0123456789";
+
+export interface QueryFixture {
+  database: TestDatabase;
+  pool: pg.Pool;
+  db: NodePgDatabase;
+  deps: QueryDeps;
+  partitions: PartitionManager;
+  close(): Promise<void>;
+}
+
+export async function startQueryFixture(now = new Date("2024-06-30T12:00:00Z")): Promise<QueryFixture> {
+  const database = await startTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  await migrate(pool);
+  const db = drizzle({ client: pool });
+  return {
+    database,
+    pool,
+    db,
+    partitions: new PartitionManager(pool),
+    deps: { db, apiKey: API_KEY, cursorKey: deriveCursorKey(API_KEY), now: () => now },
+    async close() {
+      await pool.end();
+      await database.close();
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A webhook message event with realistic fields; `fields` override or (when undefined) remove them. */
+export function webhookEvent(fields: Record<string, unknown>): unknown {
+  sequence += 1;
+  const event: Record<string, unknown> = {
+    type: "delivery",
+    event_id: `9${String(sequence).padStart(16, "0")}`,
+    timestamp: "2024-06-30T10:00:00.000Z",
+    message_id: `msg-${sequence}`,
+    transmission_id: "tx-1",
+    rcpt_to: `user${sequence}@example.net`,
+    friendly_from: "news@mail.shop.example",
+    subject: "Plain message",
+    campaign_id: "plain",
+    template_id: "plain-template",
+    ip_pool: "default",
+    sending_ip: "10.0.0.1",
+    customer_id: "1",
+    subaccount_id: "0",
+    mailbox_provider: "Other",
+    mailbox_provider_region: "Global",
+    rcpt_meta: {},
+    rcpt_tags: [],
+    ...fields,
+  };
+  for (const [key, value] of Object.entries(event)) if (value === undefined) delete event[key];
+  const grouping = ["open", "click", "initial_open"].includes(String(event.type)) ? "track_event" : "message_event";
+  return { msys: { [grouping]: event } };
+}
+
+/** Stores webhook records the way the loader does: normalize, ensure partitions, insert. */
+export async function insertRecords(fixture: QueryFixture, records: unknown[]): Promise<void> {
+  const { events: rows, rejected } = normalizeBatch(records);
+  if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
+  await fixture.partitions.ensureFor(rows.map((row) => row.eventTime));
+  const receivedAt = new Date();
+  await fixture.db
+    .insert(events)
+    .values(rows.map((row) => ({ ...row, batchId: "test-batch", receivedAt })))
+    .onConflictDoNothing();
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown> & {
+    results?: Record<string, unknown>[];
+    total_count?: number;
+    links?: { next?: string } | { href: string; rel: string }[];
+    errors?: unknown[];
+  };
+}
+
+function parse(response: HttpResponse): JsonResponse {
+  return { status: response.status, headers: response.headers, body: JSON.parse(response.body) };
+}
+
+/** GET a path with query (as a client would send it) with a valid API key, another value, or none (null). */
+export async function get(
+  fixture: QueryFixture,
+  pathAndQuery: string,
+  authorization: string | null = API_KEY,
+): Promise<JsonResponse> {
+  const queryAt = pathAndQuery.indexOf("?");
+  const response = await handleQuery(
+    {
+      method: "GET",
+      path: queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt),
+      rawQuery: queryAt === -1 ? "" : pathAndQuery.slice(queryAt + 1),
+      headers: authorization === null ? {} : { authorization },
+      body: new Uint8Array(),
+    },
+    fixture.deps,
+  );
+  return parse(response);
+}
+
+export function eventIdsOf(response: JsonResponse): string[] {
+  return (response.body.results ?? []).map((event) => String(event.event_id));
+}
