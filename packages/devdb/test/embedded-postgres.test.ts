@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import { startEmbeddedPostgres } from "../src/index.ts";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), "msgevents-devdb-"));
+  await chmod(root, 0o755);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function count(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query("SELECT count(*)::int AS n FROM kept")).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+test("a persistent server keeps its data across stop and start, on loopback only", async () => {
+  const server = await startEmbeddedPostgres({ dataDir: path.join(root, "data") });
+  try {
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    await client.query("CREATE TABLE kept (n int); INSERT INTO kept VALUES (1), (2)");
+    const listen = await client.query("SHOW listen_addresses");
+    expect(listen.rows[0].listen_addresses).toBe("127.0.0.1");
+    await client.end();
+    await server.stop();
+    await server.start();
+    expect(await count(server.url)).toBe(2);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a server orphaned by a killed process is stopped and the data directory started again", async () => {
+  const dataDir = path.join(root, "data");
+  const script = `
+    import { startEmbeddedPostgres } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).pathname)};
+    const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)} });
+    console.log(server.url);
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve) =>
+    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  await setup.query("CREATE TABLE kept (n int); INSERT INTO kept VALUES (1)");
+  await setup.end();
+  child.kill("SIGKILL");
+  const orphanPid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+  expect(() => process.kill(orphanPid, 0)).not.toThrow();
+
+  const server = await startEmbeddedPostgres({ dataDir });
+  try {
+    expect(() => process.kill(orphanPid, 0)).toThrow();
+    expect(await count(server.url)).toBe(1);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a data directory the server cannot use gives an error naming it", async () => {
+  const dataDir = path.join(root, "broken");
+  await startEmbeddedPostgres({ dataDir }).then((server) => server.stop());
+  await rm(path.join(dataDir, "global"), { recursive: true });
+  await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(`PostgreSQL exited during start`);
+});
