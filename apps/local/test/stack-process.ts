@@ -35,7 +35,7 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
     cwd: repoRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, MSGEVENTS_DATA_DIR: dataDir, MSGEVENTS_PORT: String(port), ...env },
+    env: { ...shellEnvironment(), MSGEVENTS_DATA_DIR: dataDir, MSGEVENTS_PORT: String(port), ...env },
   });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -79,6 +79,14 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
       await exited;
     },
   };
+}
+
+/**
+ * The environment of a shell that types `npm start`: without the npm_* and pnpm settings of the package manager
+ * running this test, which would otherwise steer the nested npm and pnpm (filters, workspace paths).
+ */
+function shellEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_)/i.test(name)));
 }
 
 function groupAlive(child: ChildProcess): boolean {

@@ -21,7 +21,7 @@ describe("the node:http adapter", () => {
   afterEach(() => server?.close());
 
   const serve = async (maxBodyBytes: number) => {
-    server = http.createServer(async (req, res) => {
+    const created = http.createServer(async (req, res) => {
       try {
         const request = await readNodeRequest(req, maxBodyBytes);
         writeNodeResponse(res, {
@@ -35,8 +35,9 @@ describe("the node:http adapter", () => {
         writeNodeResponse(res, bodyTooLargeResponse(error.limit));
       }
     });
-    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+    server = created;
+    await new Promise<void>((resolve) => created.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
   };
 
   test("reads method, path, raw query, lower-cased headers and the body", async () => {
