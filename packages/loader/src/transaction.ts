@@ -1,26 +1,23 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { withClient } from "@msgevents/schema";
 import type pg from "pg";
 import { isRetryableAtOnce } from "./errors.ts";
 
 /**
  * Runs work in one transaction on a pooled connection; work decides whether to commit (true) or roll back. On any
- * error the connection is destroyed rather than returned: its state (mid-transaction, broken socket) is unknown.
+ * error the connection is destroyed rather than returned (withClient): its state (mid-transaction, broken socket)
+ * is unknown.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<{ commit: boolean; value: T }>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query("BEGIN");
     const { commit, value } = await work(client);
     await client.query(commit ? "COMMIT" : "ROLLBACK");
-    client.release();
     return value;
-  } catch (error) {
-    client.release(error instanceof Error ? error : new Error(String(error)));
-    throw error;
-  }
+  });
 }
 
 const ATTEMPTS = 3;

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { withClient } from "./checkout.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -30,8 +31,7 @@ export async function dropExpiredPartitions(pool: pg.Pool, options: RetentionOpt
     throw new RangeError(`retentionDays must be a whole number of days >= 0, got ${retentionDays}`);
   }
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query("BEGIN");
     try {
       await client.query("SELECT set_config('lock_timeout', $1, true)", [
@@ -47,7 +47,5 @@ export async function dropExpiredPartitions(pool: pg.Pool, options: RetentionOpt
       await client.query("ROLLBACK");
       throw error;
     }
-  } finally {
-    client.release();
-  }
+  });
 }
