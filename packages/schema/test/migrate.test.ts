@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { batches, events } from "../src/db/tables.ts";
+import { batches, events, searchValues } from "../src/db/tables.ts";
 import { migrate, migrationsFolder } from "../src/index.ts";
 import { describeDrizzleTable, describeLiveTable } from "./catalog.ts";
 
@@ -77,6 +77,7 @@ describe("migrate", () => {
   test("the migrated catalog matches what the drizzle tables declare", async () => {
     expect(await describeLiveTable(pool, "events")).toEqual(describeDrizzleTable(events));
     expect(await describeLiveTable(pool, "batches")).toEqual(describeDrizzleTable(batches));
+    expect(await describeLiveTable(pool, "search_values")).toEqual(describeDrizzleTable(searchValues));
   });
 });
 

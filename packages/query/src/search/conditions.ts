@@ -1,12 +1,15 @@
-import { eventSearchHashes, events } from "@msgevents/schema";
-import { and, inArray, or, type SQL, sql } from "drizzle-orm";
+import { eventSearchHashes, events, type ValueListedField } from "@msgevents/schema";
+import { and, type Column, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
+import { LISTED_FILTERS, listMatchingValues } from "./listed-values.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
 
 /** One filter: its values' token requests, and how to combine their resolved tokens into a condition. */
 interface PendingFilter {
   requests: TokenRequest[];
+  /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
+  listed?: ValueListedField;
   /** The exact condition for the values, checked on the index's candidates. */
   recheck(resolved: ResolvedToken[]): SQL | undefined;
 }
@@ -61,7 +64,9 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
   for (const [name, values] of Object.entries(filters.text ?? {}) as [TextFilterName, string[]][]) {
     if (values.length === 0) continue;
     const { field, prefix, mode } = TEXT_FILTERS[name];
+    const listed = LISTED_FILTERS[name];
     pending.push({
+      ...(listed ? { listed } : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
       recheck: (resolved) => textRecheck(field, mode, resolved),
     });
@@ -97,24 +102,60 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
   return pending;
 }
 
-/** Every filter as SQL conditions (to be AND-ed), resolving search tokens in one database round trip. */
-export async function filterConditions(db: NodePgDatabase, filters: SearchFilters): Promise<SQL[]> {
+export interface FilterConditions {
+  /** To be AND-ed. */
+  conditions: SQL[];
+  /**
+   * Set when the only filter is one listed field matched by value: the count can then go partition by partition over
+   * that field's B-tree (msgevents_count_by_value) instead of reading every matching row.
+   */
+  countByValue?: { column: ValueListedField; values: string[] };
+}
+
+const byValue: Record<ValueListedField, Column> = {
+  campaign_id: events.campaignId,
+  template_id: events.templateId,
+};
+
+/**
+ * Every filter as SQL conditions, resolving search tokens (and the matching values of listed fields) side by side in
+ * one round trip each.
+ */
+export async function filterConditions(db: NodePgDatabase, filters: SearchFilters): Promise<FilterConditions> {
   const conditions: SQL[] = [];
   if (filters.eventIds?.length) conditions.push(inArray(events.eventId, filters.eventIds));
   if (filters.types?.length) conditions.push(inArray(events.type, filters.types));
   if (filters.abTestVersions?.length) conditions.push(inArray(events.abTestVersion, filters.abTestVersions));
 
   const pending = pendingFilters(filters);
-  const resolved = await resolveTokens(
-    db,
-    pending.flatMap((filter) => filter.requests),
-  );
+  const [resolved, ...listedValues] = await Promise.all([
+    resolveTokens(
+      db,
+      pending.flatMap((filter) => filter.requests),
+    ),
+    ...pending.map((filter) =>
+      filter.listed
+        ? listMatchingValues(
+            db,
+            filter.listed,
+            filter.requests.map((request) => request.value),
+          )
+        : undefined,
+    ),
+  ]);
+  let countByValue: FilterConditions["countByValue"];
   let next = 0;
-  for (const filter of pending) {
+  pending.forEach((filter, index) => {
     const tokens = resolved.slice(next, next + filter.requests.length);
     next += filter.requests.length;
+    const values = listedValues[index];
+    if (filter.listed && values) {
+      conditions.push(values.length > 0 ? inArray(byValue[filter.listed], values) : sql`false`);
+      if (values.length > 0) countByValue = { column: filter.listed, values };
+      return;
+    }
     const recheck = filter.recheck(tokens);
     conditions.push(recheck ? (and(indexCondition(tokens), recheck) as SQL) : sql`false`);
-  }
-  return conditions;
+  });
+  return conditions.length === 1 && countByValue ? { conditions, countByValue } : { conditions };
 }

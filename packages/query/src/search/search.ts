@@ -4,6 +4,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import { filterConditions } from "./conditions.ts";
 import type { SearchQuery } from "./filters.ts";
+import { textArray } from "./tokens.ts";
 
 export interface SearchPage {
   /** Events in the Events API shape, newest first. */
@@ -60,8 +61,8 @@ function after(position: CursorPosition): SQL {
  * connections; a separate count(*) is far cheaper than count(*) OVER () on large matches.
  */
 export async function searchEvents(db: NodePgDatabase, query: SearchQuery): Promise<SearchPage> {
-  const filters = await filterConditions(db, query.filters);
-  const matching = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to), ...filters) as SQL;
+  const { conditions, countByValue } = await filterConditions(db, query.filters);
+  const matching = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to), ...conditions) as SQL;
   const pageQuery = db
     .select(resultColumns)
     .from(events)
@@ -69,7 +70,13 @@ export async function searchEvents(db: NodePgDatabase, query: SearchQuery): Prom
     .orderBy(desc(events.eventTime), desc(events.eventId), desc(events.type))
     .limit(query.perPage + 1)
     .offset(query.offset ?? 0);
-  const countQuery = db.select({ count: sql<string>`count(*)` }).from(events).where(matching);
+  const countQuery = countByValue
+    ? db
+        .execute<{ count: string }>(
+          sql`SELECT msgevents_count_by_value(${countByValue.column}, ${textArray(countByValue.values)}::text[], ${query.from}, ${query.to}) AS count`,
+        )
+        .then((result) => result.rows)
+    : db.select({ count: sql<string>`count(*)` }).from(events).where(matching);
   const [rows, counted] = await Promise.all([pageQuery, countQuery]);
 
   const hasMore = rows.length > query.perPage;

@@ -63,6 +63,34 @@ export const events = pgTable(
     index("events_event_time_type_idx").on(table.eventTime, table.type),
     // Every other filter: one GIN over the hashed tokens, re-checked exactly by the query.
     index("events_search_hashes_idx").using("gin", eventSearchHashes),
+    // Campaign and template searches: the keyword is looked up among the distinct values (search_values), then
+    // counted per partition by index-only scans of these B-trees (deduplicated: a few bytes per event).
+    index("events_campaign_id_idx").on(table.campaignId),
+    index("events_template_id_idx").on(table.templateId),
+  ],
+);
+
+/** Fields whose distinct values search_values keeps, with the events column each names. */
+export const VALUE_LISTED_FIELDS = ["campaign_id", "template_id"] as const;
+export type ValueListedField = (typeof VALUE_LISTED_FIELDS)[number];
+
+/**
+ * Every distinct campaign_id and template_id ever stored, kept by a statement trigger on `events` (migration 0006)
+ * in the transaction that stores the events. A keyword search over these low-cardinality fields first finds the
+ * matching values here, through a GIN over their keyword hashes, then filters events by value. A row whose field is
+ * `<field>:overlong` records that some value was too long for its column (payload only), which the B-trees cannot
+ * find; searches of that field then keep to the token index. Values are never removed: a value whose events expired
+ * only costs an index probe.
+ */
+export const searchValues = pgTable(
+  "search_values",
+  {
+    field: text("field").notNull(),
+    value: text("value").notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "search_values_pkey", columns: [table.field, table.value] }),
+    index("search_values_keywords_idx").using("gin", sql`msgevents_keyword_hashes('', ${table.value}, false)`),
   ],
 );
 
