@@ -37,6 +37,14 @@ export function isContentRejectedByDatabase(error: unknown): boolean {
   return state !== undefined && (state.startsWith("22") || state.startsWith("54"));
 }
 
+/**
+ * An event's day has no partition although this process created or saw it: retention dropped it since. The
+ * PartitionManager's cache must be forgotten and the day created again.
+ */
+export function isMissingPartition(error: unknown): boolean {
+  return sqlState(error) === "23514" && error instanceof Error && /no partition of relation/i.test(error.message);
+}
+
 const STALE_CONNECTION_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT"]);
 
 /**

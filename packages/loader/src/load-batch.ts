@@ -16,7 +16,7 @@ import {
   readBatchStatus,
   recordBatchFailure,
 } from "./batch-records.ts";
-import { BatchFailedError, isContentRejectedByDatabase, NotABatchKeyError } from "./errors.ts";
+import { BatchFailedError, isContentRejectedByDatabase, isMissingPartition, NotABatchKeyError } from "./errors.ts";
 import { retryAtOnce, withTransaction } from "./transaction.ts";
 import { inKeyOrder, insertEvents } from "./write-events.ts";
 
@@ -77,14 +77,25 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
   const body = await readStoredBatch(batch, deps);
   const normalized = await normalize(batch, body, deps);
   // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
-  await retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
+  const ensurePartitions = () =>
+    retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
+  await ensurePartitions();
   const events = inKeyOrder(normalized.events);
-  try {
-    const counts = await retryAtOnce(() =>
+  const write = () =>
+    retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
         writeBatch(client, { ...batch, bytes: body.byteLength }, events, normalized),
       ),
     );
+  try {
+    const counts = await write().catch(async (error: unknown) => {
+      if (!isMissingPartition(error)) throw error;
+      // A late event for a day that retention dropped after this process cached it: create the day again.
+      deps.logger.warn("a cached partition was dropped; creating it again", { batchId: batch.batchId });
+      deps.partitions.forget();
+      await ensurePartitions();
+      return write();
+    });
     return finish(counts ? "loaded" : "already-loaded", counts ?? nothing);
   } catch (error) {
     if (!isContentRejectedByDatabase(error)) throw error;

@@ -66,6 +66,20 @@ describe("loadBatch", () => {
     expect(received.rows).toEqual([{ batch_id: batchIdOf(key), received_at: receivedAt }]);
   });
 
+  test("a late event for a day that retention dropped after this loader cached it is loaded into a recreated partition", async () => {
+    const deps = fixture.loaderDeps();
+    const first = generateEvents(20, { seed: 41 });
+    await loadBatch(await storeBatch(fixture.store, first), deps);
+    const day = parseWebhookBatch(JSON.stringify(first)).events[0]?.eventTime.toISOString().slice(0, 10) ?? "";
+    await fixture.pool.query(`DROP TABLE events_${day.replaceAll("-", "")}`);
+    const late = generateEvents(20, { seed: 42 });
+
+    const result = await loadBatch(await storeBatch(fixture.store, [...first, ...late]), deps);
+
+    expect(result.outcome).toBe("loaded");
+    expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(first, late));
+  });
+
   test("the same batch loaded twice changes nothing the second time", async () => {
     const records = generateEvents(200, { seed: 12 });
     const key = await storeBatch(fixture.store, records);
