@@ -16,6 +16,10 @@ afterAll(async () => {
   await database?.close();
 });
 
+async function backendPid(client: pg.ClientBase): Promise<number | undefined> {
+  return (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+}
+
 function newPool(): pg.Pool {
   const pool = new pg.Pool({ connectionString: database.url, max: 1 });
   pool.on("error", () => {});
@@ -34,8 +38,7 @@ async function waitForBackendGone(pid: number): Promise<void> {
 test("a connection terminated between queries of checked-out work fails that work instead of crashing the process", async () => {
   const pool = newPool();
   const work = withClient(pool, async (client) => {
-    const backend = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-    const pid = backend.rows[0]?.pid ?? 0;
+    const pid = (await backendPid(client)) ?? 0;
     await admin.query("SELECT pg_terminate_backend($1)", [pid]);
     await waitForBackendGone(pid);
     // The server's FATAL message reaches the client while no query runs: pg emits it as an 'error' event.
@@ -51,14 +54,8 @@ test("a connection terminated between queries of checked-out work fails that wor
 
 test("a client whose work succeeded goes back to the pool for reuse", async () => {
   const pool = newPool();
-  const first = await withClient(
-    pool,
-    async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0],
-  );
-  const second = await withClient(
-    pool,
-    async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0],
-  );
+  const first = await withClient(pool, backendPid);
+  const second = await withClient(pool, backendPid);
 
   expect(second).toEqual(first);
   expect(pool.idleCount).toBe(1);
@@ -67,20 +64,14 @@ test("a client whose work succeeded goes back to the pool for reuse", async () =
 
 test("a client whose work failed is destroyed, not reused", async () => {
   const pool = newPool();
-  const first = await withClient(
-    pool,
-    async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0],
-  );
+  const first = await withClient(pool, backendPid);
   await expect(
     withClient(pool, async (client) => {
       await client.query("BEGIN");
       throw new Error("work failed mid-transaction");
     }),
   ).rejects.toThrow("work failed mid-transaction");
-  const afterFailure = await withClient(
-    pool,
-    async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0],
-  );
+  const afterFailure = await withClient(pool, backendPid);
 
   expect(afterFailure).not.toEqual(first);
   await pool.end();

@@ -1,8 +1,8 @@
 import { eventSearchHashes, events, type ValueListedField } from "@msgevents/schema";
-import { and, type Column, inArray, or, type SQL, sql } from "drizzle-orm";
+import { and, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
-import { LISTED_FILTERS, listMatchingValues } from "./listed-values.ts";
+import { listedField, listMatchingValues } from "./listed-values.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
 
 /** One filter: its values' token requests, and how to combine their resolved tokens into a condition. */
@@ -64,7 +64,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
   for (const [name, values] of Object.entries(filters.text ?? {}) as [TextFilterName, string[]][]) {
     if (values.length === 0) continue;
     const { field, prefix, mode } = TEXT_FILTERS[name];
-    const listed = LISTED_FILTERS[name];
+    const listed = listedField(field, mode);
     pending.push({
       ...(listed ? { listed } : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
@@ -112,11 +112,6 @@ export interface FilterConditions {
   countByValue?: { column: ValueListedField; values: string[] };
 }
 
-const byValue: Record<ValueListedField, Column> = {
-  campaign_id: events.campaignId,
-  template_id: events.templateId,
-};
-
 /**
  * Every filter as SQL conditions, resolving search tokens (and the matching values of listed fields) side by side in
  * one round trip each.
@@ -150,7 +145,7 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     next += filter.requests.length;
     const values = listedValues[index];
     if (filter.listed && values) {
-      conditions.push(values.length > 0 ? inArray(byValue[filter.listed], values) : sql`false`);
+      conditions.push(values.length > 0 ? inArray(sql.identifier(filter.listed), values) : sql`false`);
       if (values.length > 0) countByValue = { column: filter.listed, values };
       return;
     }

@@ -1,14 +1,13 @@
-import type { ValueListedField } from "@msgevents/schema";
+import { VALUE_LISTED_FIELDS, type ValueListedField } from "@msgevents/schema";
 import { sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import type { TextFilterName } from "./filters.ts";
+import type { MatchMode } from "./filters.ts";
 import { textArray } from "./tokens.ts";
 
-/** Keyword filters over fields whose distinct values the database lists (search_values), and their columns. */
-export const LISTED_FILTERS: Partial<Record<TextFilterName, ValueListedField>> = {
-  campaigns: "campaign_id",
-  templates: "template_id",
-};
+/** The field of a keyword filter whose distinct values the database lists (search_values), if it is one. */
+export function listedField(field: string, mode: MatchMode): ValueListedField | undefined {
+  return mode === "keyword" ? VALUE_LISTED_FIELDS.find((listed) => listed === field) : undefined;
+}
 
 /** Past this many matching values a search keeps to the token index: a long `= ANY` list stops paying off. */
 export const MAX_LISTED_VALUES = 1000;
