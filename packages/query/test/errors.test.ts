@@ -6,7 +6,7 @@ let fixture: QueryFixture;
 
 beforeAll(async () => {
   fixture = await startQueryFixture();
-}, 120_000);
+});
 
 afterAll(() => fixture?.close());
 

@@ -63,7 +63,7 @@ beforeAll(async () => {
       mailbox_provider_region: "South America",
     }),
   ]);
-}, 120_000);
+});
 
 afterAll(() => fixture?.close());
 

@@ -6,7 +6,7 @@ let fixture: QueryFixture;
 
 beforeAll(async () => {
   fixture = await startQueryFixture(new Date("2024-06-30T12:00:00Z"));
-}, 120_000);
+});
 
 afterAll(() => fixture?.close());
 
