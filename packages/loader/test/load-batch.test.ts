@@ -1,4 +1,4 @@
-import { parseWebhookBatch } from "@msgevents/schema";
+import { parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
 import { parseBatchKey } from "@msgevents/storage";
 import { generateEvents, sampleBatch } from "@msgevents/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -151,18 +151,53 @@ describe("loadBatch", () => {
     });
   });
 
-  test("SparkPost's sample events, which share one event_id, stay apart; rejected records are counted with reasons", async () => {
+  test("SparkPost's sample events, which share one event_id, stay apart and are all stored", async () => {
     const records = sampleBatch("batch-all-types");
     const key = await storeBatch(fixture.store, records);
 
     const result = await loadBatch(key, fixture.loaderDeps());
 
-    expect(result).toMatchObject({ outcome: "loaded", eventsLoaded: 26, eventsDuplicate: 0, recordsRejected: 1 });
+    expect(result).toMatchObject({ outcome: "loaded", eventsLoaded: 27, eventsDuplicate: 0, recordsRejected: 0 });
     expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(records));
-    expect(await batchRow(fixture.pool, batchIdOf(key))).toMatchObject({
-      records_rejected: 1,
-      rejections: [{ index: 25, reason: "msys.message_event: missing event_id" }],
+  });
+
+  test("an event without event_id (sms_status) is stored under its derived id, and once when delivered again", async () => {
+    const records = sampleBatch("sms_status");
+    const deps = fixture.loaderDeps();
+    const first = await loadBatch(await storeBatch(fixture.store, records), deps);
+    const reordered = records.map((record) => {
+      const event = (record as { msys: { message_event: Record<string, unknown> } }).msys.message_event;
+      return { msys: { message_event: Object.fromEntries(Object.entries(event).reverse()) } };
     });
+    const again = await loadBatch(await storeBatch(fixture.store, reordered), deps);
+
+    expect(first).toMatchObject({ outcome: "loaded", eventsLoaded: 1, eventsDuplicate: 0, recordsRejected: 0 });
+    expect(again).toMatchObject({ outcome: "loaded", eventsLoaded: 0, eventsDuplicate: 1, recordsRejected: 0 });
+    const stored = await fixture.pool.query("SELECT event_id, type, rcpt_to, ip_pool, reason, payload FROM events");
+    expect(stored.rows).toEqual([
+      expect.objectContaining({
+        event_id: "msgevents:sha256:3c1f749b205a922a23d8dc5c68285aba03759bbd024c66692b55880787ec7eee",
+        type: "sms_status",
+        ip_pool: "example-ip-pool",
+        reason: "MAIL REFUSED - IP (a.b.c.d) is in black list",
+        payload: expect.objectContaining({ stat_state: "Delivered", sms_dst: "7876712656" }),
+      }),
+    ]);
+  });
+
+  test("an event backfilled from the Events API, flattened with ISO times, is a duplicate of its webhook twin", async () => {
+    const deps = fixture.loaderDeps();
+    const webhook = sampleBatch("click");
+    const [row] = parseWebhookBatch(JSON.stringify(webhook)).events;
+    if (!row) throw new Error("the click sample holds no event");
+    const apiEvent = toEventsApiEvent(row);
+    expect(apiEvent.timestamp).toBe("2016-04-18T14:25:07.000+00:00");
+
+    await loadBatch(await storeBatch(fixture.store, webhook), deps);
+    const backfill = await loadBatch(await storeBatch(fixture.store, [toWebhookRecord(apiEvent)]), deps);
+
+    expect(backfill).toMatchObject({ outcome: "loaded", eventsLoaded: 0, eventsDuplicate: 1, recordsRejected: 0 });
+    expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(webhook));
   });
 
   test("the ping batch loads as a batch with no events", async () => {

@@ -1,4 +1,8 @@
 import type { EventInsert } from "../db/tables.ts";
+import type { EventFieldName } from "./event-types.ts";
+
+/** Keyed by fields the event model names, so a column can only be filled from a field the model documents. */
+type ByEventField<Value> = { [Field in EventFieldName]?: Value };
 
 /** Event fields whose text is kept in its own column (and then left out of `payload`). */
 export const TEXT_COLUMNS = {
@@ -17,7 +21,7 @@ export const TEXT_COLUMNS = {
   mailbox_provider: "mailboxProvider",
   mailbox_provider_region: "mailboxProviderRegion",
   ab_test_id: "abTestId",
-} as const satisfies Record<string, keyof EventInsert>;
+} as const satisfies ByEventField<keyof EventInsert>;
 
 /**
  * Event fields coerced to integers. `asString` says how the Events API shape renders them: SparkPost returns
@@ -28,7 +32,7 @@ export const INTEGER_COLUMNS = {
   subaccount_id: { column: "subaccountId", max: 2_147_483_647, asString: false },
   bounce_class: { column: "bounceClass", max: 32_767, asString: true },
   ab_test_version: { column: "abTestVersion", max: 2_147_483_647, asString: true },
-} as const satisfies Record<string, { column: keyof EventInsert; max: number; asString: boolean }>;
+} as const satisfies ByEventField<{ column: keyof EventInsert; max: number; asString: boolean }>;
 
 export type TextField = keyof typeof TEXT_COLUMNS;
 export type IntegerField = keyof typeof INTEGER_COLUMNS;

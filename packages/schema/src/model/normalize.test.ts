@@ -26,8 +26,10 @@ describe("rejected records", () => {
     expect(reasonFor(value)).toBe(reason);
   });
 
-  test("a record without msys is refused", () => {
+  test("a record without msys that is not a flattened event either is refused", () => {
     expect(reasonFor({ cust: { id: "1" } })).toBe("record has no msys object");
+    expect(reasonFor({ event_id: "1", timestamp: "1460989507" })).toBe("record has no msys object");
+    expect(reasonFor({ type: 7, event_id: "1", timestamp: "1460989507" })).toBe("record has no msys object");
     expect(reasonFor({ msys: [] })).toBe("record has no msys object");
     expect(reasonFor({ msys: "x" })).toBe("record has no msys object");
   });
@@ -39,9 +41,6 @@ describe("rejected records", () => {
   });
 
   test.each([
-    ["missing", undefined, "missing event_id"],
-    ["null", null, "missing event_id"],
-    ["empty", "", "missing event_id"],
     ["an object", { id: 1 }, "event_id is neither a string nor a number"],
     ["201 characters", "9".repeat(201), "event_id longer than 200 characters"],
   ])("an event_id that is %s is refused", (_, eventId, reason) => {
@@ -85,7 +84,7 @@ describe("rejected records", () => {
     const { events, rejected } = normalizeBatch([
       record({ ...base, event_id: "1" }),
       "junk",
-      record({ ...base, event_id: "" }),
+      record({ ...base, type: "" }),
       record({ ...base, event_id: "2" }),
       { msys: {} },
       record({ ...base, timestamp: "soon" }),
@@ -94,17 +93,17 @@ describe("rejected records", () => {
     expect(events.map((event) => event.eventId)).toEqual(["1", "2", "3"]);
     expect(rejected).toEqual([
       { index: 1, reason: "record is not a JSON object" },
-      { index: 2, reason: "msys.message_event: missing event_id" },
+      { index: 2, reason: "msys.message_event: missing type" },
       { index: 5, reason: 'msys.message_event: timestamp "soon" is not a usable time' },
     ]);
   });
 
   test("a record with one bad event among its groupings is refused whole, so it is never half stored", () => {
     const { events, rejected } = normalizeBatch([
-      { msys: { message_event: base, track_event: { ...base, type: "open", event_id: undefined } } },
+      { msys: { message_event: base, track_event: { ...base, type: "open", timestamp: undefined } } },
     ]);
     expect(events).toEqual([]);
-    expect(rejected).toEqual([{ index: 0, reason: "msys.track_event: missing event_id" }]);
+    expect(rejected).toEqual([{ index: 0, reason: "msys.track_event: missing timestamp" }]);
   });
 
   test("a body that is not JSON, or not an array, fails the whole batch", () => {

@@ -8,6 +8,7 @@ import {
   TEXT_COLUMNS,
   type TextField,
 } from "./columns.ts";
+import { derivedEventId } from "./derived-event-id.ts";
 import { domainOf } from "./domains.ts";
 import { sanitizeJson, sanitizeString } from "./sanitize.ts";
 import { parseEventTimestamp } from "./timestamp.ts";
@@ -68,6 +69,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function normalizeRecord(record: unknown, into: NormalizedEvent[]): string | undefined {
   if (!isObject(record)) return "record is not a JSON object";
   const msys = record.msys;
+  if (msys === undefined && typeof record.type === "string") return normalizeFlattenedRecord(record, into);
   if (!isObject(msys)) return "record has no msys object";
   const found: NormalizedEvent[] = [];
   for (const [grouping, event] of Object.entries(msys)) {
@@ -80,19 +82,31 @@ function normalizeRecord(record: unknown, into: NormalizedEvent[]): string | und
   return undefined;
 }
 
+/** A record in the Events API's flattened shape (no `msys` wrapper), as a backfill may store it. */
+function normalizeFlattenedRecord(record: Record<string, unknown>, into: NormalizedEvent[]): string | undefined {
+  const result = normalizeEvent(record);
+  if (typeof result === "string") return result;
+  into.push(result);
+  return undefined;
+}
+
 /** One flattened SparkPost event to a row, or the reason it cannot be stored. */
 export function normalizeEvent(event: Record<string, unknown>): NormalizedEvent | string {
   const type = event.type;
   if (typeof type !== "string" || type.length === 0) return "missing type";
   if (type.length > MAX_TYPE_LENGTH) return `type longer than ${MAX_TYPE_LENGTH} characters`;
   const rawId = event.event_id;
-  if (rawId === undefined || rawId === null || rawId === "") return "missing event_id";
-  if (typeof rawId !== "string" && typeof rawId !== "number") return "event_id is neither a string nor a number";
-  const eventId = sanitizeString(String(rawId));
-  if (eventId.length > MAX_EVENT_ID_LENGTH) return `event_id longer than ${MAX_EVENT_ID_LENGTH} characters`;
+  const hasId = rawId !== undefined && rawId !== null && rawId !== "";
+  if (hasId && typeof rawId !== "string" && typeof rawId !== "number") {
+    return "event_id is neither a string nor a number";
+  }
+  const givenId = hasId ? sanitizeString(String(rawId)) : undefined;
+  if (givenId && givenId.length > MAX_EVENT_ID_LENGTH) return `event_id longer than ${MAX_EVENT_ID_LENGTH} characters`;
   if (event.timestamp === undefined || event.timestamp === null) return "missing timestamp";
   const eventTime = parseEventTimestamp(event.timestamp);
   if (!eventTime) return `timestamp ${JSON.stringify(event.timestamp).slice(0, 40)} is not a usable time`;
+  // Hashed only once the event is known to be storable.
+  const eventId = givenId ?? derivedEventId(event);
 
   const row: NormalizedEvent = { eventTime, type: sanitizeString(type), eventId, payload: {} };
   const payload: Record<string, unknown> = {};
