@@ -1,5 +1,4 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type CursorPosition, decodeCursor, encodeCursor } from "./cursor.ts";
 import { invalidParameter } from "./request/errors.ts";
 import { FILTER_NAMES, type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
@@ -7,13 +6,14 @@ import { assertKnownParameters } from "./request/query-string.ts";
 import { parsePerPage, parseWindow } from "./request/window.ts";
 import type { SearchQuery } from "./search/filters.ts";
 import { searchEvents } from "./search/search.ts";
+import type { SearchDatabase } from "./search/snapshot.ts";
 
 export const EVENTS_SEARCH_PATH = "/api/v1/events/message";
 
 const KNOWN: ReadonlySet<string> = new Set(["from", "to", "cursor", "per_page", "delimiter", ...FILTER_NAMES]);
 
 export interface EventsSearchContext {
-  db: NodePgDatabase;
+  db: SearchDatabase;
   cursorKey: Buffer;
   now: Date;
 }

@@ -1,10 +1,10 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { invalidParameter } from "./request/errors.ts";
 import { type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
 import { assertKnownParameters } from "./request/query-string.ts";
 import { parsePerPage, parseWindow } from "./request/window.ts";
 import { searchEvents } from "./search/search.ts";
+import type { SearchDatabase } from "./search/snapshot.ts";
 
 export const LEGACY_SEARCH_PATH = "/api/v1/message-events";
 
@@ -49,7 +49,7 @@ function parsePage(value: string | undefined): number {
  */
 export async function legacySearch(
   params: Map<string, string>,
-  context: { db: NodePgDatabase; now: Date },
+  context: { db: SearchDatabase; now: Date },
 ): Promise<HttpResponse> {
   assertKnownParameters(params, KNOWN);
   const timezone = params.get("timezone");

@@ -2,6 +2,7 @@ import { eventSearchHashes, events, type ValueListedField } from "@msgevents/sch
 import { and, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
+import { keywordPattern } from "./keyword-pattern.ts";
 import { listedField, listMatchingValues } from "./listed-values.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
 
@@ -39,12 +40,11 @@ function textRecheck(field: string, mode: MatchMode, resolved: ResolvedToken[]):
   switch (mode) {
     case "keyword":
     case "domain": {
-      const splitPeriods = mode === "domain";
-      return or(
-        ...usable.map(
-          (token) => sql`msgevents_has_keywords(${text}, ${sql.raw(String(splitPeriods))}, ${token.match})`,
-        ),
+      const pattern = keywordPattern(
+        usable.map((token) => token.match),
+        mode === "domain",
       );
+      return pattern === undefined ? undefined : sql`lower(${text}) ~ ${pattern}`;
     }
     case "lower":
       return inArray(
@@ -103,8 +103,15 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
 }
 
 export interface FilterConditions {
-  /** To be AND-ed. */
+  /** To be AND-ed; token filters as index condition and exact re-check (for plans over the token index). */
   conditions: SQL[];
+  /**
+   * The same filters with token filters as their exact re-check alone: cheap per row, for plans that walk the time
+   * index and must never compute the token expression row by row. Equal to `conditions` without token filters.
+   */
+  exact: SQL[];
+  /** Some filter goes through the search-token index. */
+  usesTokenIndex: boolean;
   /**
    * Set when the only filter is one listed field matched by value: the count can then go partition by partition over
    * that field's B-tree (msgevents_count_by_value) instead of reading every matching row.
@@ -117,10 +124,12 @@ export interface FilterConditions {
  * one round trip each.
  */
 export async function filterConditions(db: NodePgDatabase, filters: SearchFilters): Promise<FilterConditions> {
-  const conditions: SQL[] = [];
-  if (filters.eventIds?.length) conditions.push(inArray(events.eventId, filters.eventIds));
-  if (filters.types?.length) conditions.push(inArray(events.type, filters.types));
-  if (filters.abTestVersions?.length) conditions.push(inArray(events.abTestVersion, filters.abTestVersions));
+  const plain: SQL[] = [];
+  if (filters.eventIds?.length) plain.push(inArray(events.eventId, filters.eventIds));
+  if (filters.types?.length) plain.push(inArray(events.type, filters.types));
+  if (filters.abTestVersions?.length) plain.push(inArray(events.abTestVersion, filters.abTestVersions));
+  const conditions = [...plain];
+  const exact = [...plain];
 
   const pending = pendingFilters(filters);
   const [resolved, ...listedValues] = await Promise.all([
@@ -139,18 +148,29 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     ),
   ]);
   let countByValue: FilterConditions["countByValue"];
+  let usesTokenIndex = false;
   let next = 0;
   pending.forEach((filter, index) => {
     const tokens = resolved.slice(next, next + filter.requests.length);
     next += filter.requests.length;
     const values = listedValues[index];
     if (filter.listed && values) {
-      conditions.push(values.length > 0 ? inArray(sql.identifier(filter.listed), values) : sql`false`);
+      const condition = values.length > 0 ? inArray(sql.identifier(filter.listed), values) : sql`false`;
+      conditions.push(condition);
+      exact.push(condition);
       if (values.length > 0) countByValue = { column: filter.listed, values };
       return;
     }
     const recheck = filter.recheck(tokens);
-    conditions.push(recheck ? (and(indexCondition(tokens), recheck) as SQL) : sql`false`);
+    if (!recheck) {
+      conditions.push(sql`false`);
+      exact.push(sql`false`);
+      return;
+    }
+    usesTokenIndex = true;
+    conditions.push(and(indexCondition(tokens), recheck) as SQL);
+    exact.push(recheck);
   });
-  return conditions.length === 1 && countByValue ? { conditions, countByValue } : { conditions };
+  const result = { conditions, exact, usesTokenIndex };
+  return conditions.length === 1 && countByValue ? { ...result, countByValue } : result;
 }

@@ -1,0 +1,51 @@
+// The "bulk" load: the most favourable state a database can be in. Events are inserted with the secondary indexes
+// dropped, the indexes built afterwards, then VACUUM ANALYZE.
+import { events, normalizeBatch } from "@msgevents/schema";
+import type pg from "pg";
+
+export interface BulkOptions {
+  pool: pg.Pool;
+  /** Webhook records in time order. */
+  generator: { take(count: number): unknown[] };
+  total: number;
+  batchSize: number;
+  receivedAt: Date;
+  onRecords(records: unknown[]): void;
+}
+
+export async function loadBulk(options: BulkOptions): Promise<string> {
+  const { pool } = options;
+  const indexes = await pool.query<{ indexdef: string; indexname: string }>(
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'",
+  );
+  for (const { indexname } of indexes.rows) await pool.query(`DROP INDEX ${indexname}`);
+
+  const loadStarted = performance.now();
+  let pending: Promise<unknown> = Promise.resolve();
+  for (let done = 0; done < options.total; done += options.batchSize) {
+    const records = options.generator.take(Math.min(options.batchSize, options.total - done));
+    options.onRecords(records);
+    const rows = normalizeBatch(records).events.map((row) => ({
+      ...row,
+      batchId: "bench",
+      receivedAt: options.receivedAt,
+    }));
+    // The columns as json_populate_recordset reads them: database names.
+    const json = JSON.stringify(
+      rows.map((row) =>
+        Object.fromEntries(Object.entries(events).map(([key, column]) => [column.name, row[key as keyof typeof row]])),
+      ),
+    );
+    await pending;
+    pending = pool.query("INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)", [json]);
+  }
+  await pending;
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const indexStarted = performance.now();
+  await Promise.all(indexes.rows.map(({ indexdef }) => pool.query(indexdef.replace(" ON ONLY ", " ON "))));
+  const indexSeconds = (performance.now() - indexStarted) / 1000;
+  const vacuumStarted = performance.now();
+  await pool.query("VACUUM ANALYZE events");
+  const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
+  return `load ${loadSeconds.toFixed(1)} s, index build ${indexSeconds.toFixed(1)} s, VACUUM ANALYZE ${vacuumSeconds.toFixed(1)} s`;
+}
