@@ -1,10 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    // Each end-to-end file starts the whole stack (and a PostgreSQL) as a separate process.
-    testTimeout: 300_000,
-    hookTimeout: 180_000,
-    fileParallelism: false,
-  },
-});
+// Each end-to-end file starts whole local stacks (each with its own PostgreSQL) as separate processes.
+export default testConfig("stack");

@@ -1,4 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-// initdb and server starts take seconds, more while other suites share the 2 cores.
-export default defineConfig({ test: { testTimeout: 120_000, hookTimeout: 120_000 } });
+export default testConfig();

@@ -1,4 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-// Generous limits: other suites share the 2 cores, and each test file starts its own PostgreSQL server.
-export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 120_000 } });
+export default testConfig();

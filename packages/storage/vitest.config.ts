@@ -1,11 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { testConfig } from "../../vitest.shared.ts";
 
-// Generous limits: other suites share the 2 cores, and each S3 suite starts its own s3rver process.
-export default defineConfig({
-  test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // The SDK warns once per process that it will need Node 22 from 2027; this machine runs Node 20.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  },
-});
+export default testConfig();

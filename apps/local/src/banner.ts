@@ -14,7 +14,8 @@ export function startBanner(stack: LocalStack): string {
     "                      client_secret: MSGEVENTS_OAUTH_CLIENT_SECRET",
     "  Events API",
     `    Search            ${stack.url}/api/v1/events/message   (header  Authorization: <MSGEVENTS_API_KEY>)`,
-    `    Health            ${stack.url}/health`,
+    `    Rejections        ${stack.url}/api/v1/rejections   (records that are not events, with reasons)`,
+    `    Health            ${stack.url}/health   (figures with the API key)`,
     "",
     `  Secrets            ${file}  (mode 0600; environment variables of the same names override it)`,
   ];

@@ -7,6 +7,8 @@ export interface CredentialSpec {
   env: string;
   /** Generates a value: user names are readable, secrets are 32 random bytes. */
   generate: () => string;
+  /** Kept in the file only: the environment cannot override it (the embedded database's password is set once). */
+  fileOnly?: boolean;
 }
 
 const secret = () => randomBytes(32).toString("base64url");
@@ -20,19 +22,28 @@ const OAUTH2: readonly CredentialSpec[] = [
   { env: "MSGEVENTS_OAUTH_CLIENT_SECRET", generate: secret },
 ];
 const API_KEY: CredentialSpec = { env: "MSGEVENTS_API_KEY", generate: secret };
+/** The embedded PostgreSQL's superuser password, generated at its first start. */
+export const EMBEDDED_POSTGRES_PASSWORD = "MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD";
+const EMBEDDED_POSTGRES: CredentialSpec = { env: EMBEDDED_POSTGRES_PASSWORD, generate: secret, fileOnly: true };
 
 /**
  * The credentials the local stack needs: the API key always; webhook credentials for the modes in
- * MSGEVENTS_WEBHOOK_AUTH (`basic`, `oauth2`, both, or `none`), both when it is unset.
+ * MSGEVENTS_WEBHOOK_AUTH (`basic`, `oauth2`, both, or `none`), both when it is unset; the embedded database's
+ * password unless an external database is used.
  */
-export function credentialSpecs(webhookAuth: string | undefined): CredentialSpec[] {
+export function credentialSpecs(webhookAuth: string | undefined, embeddedDatabase = true): CredentialSpec[] {
   const modes = new Set(
     (webhookAuth ?? "basic,oauth2")
       .toLowerCase()
       .split(",")
       .map((mode) => mode.trim()),
   );
-  return [...(modes.has("basic") ? BASIC : []), ...(modes.has("oauth2") ? OAUTH2 : []), API_KEY];
+  return [
+    ...(modes.has("basic") ? BASIC : []),
+    ...(modes.has("oauth2") ? OAUTH2 : []),
+    API_KEY,
+    ...(embeddedDatabase ? [EMBEDDED_POSTGRES] : []),
+  ];
 }
 
 export interface LocalCredentials {
@@ -52,14 +63,14 @@ export const CREDENTIALS_FILE = "credentials.json";
 export async function ensureCredentials(
   dataDir: string,
   env: NodeJS.ProcessEnv,
-  specs: readonly CredentialSpec[] = credentialSpecs(env.MSGEVENTS_WEBHOOK_AUTH),
+  specs: readonly CredentialSpec[] = credentialSpecs(env.MSGEVENTS_WEBHOOK_AUTH, !env.DATABASE_URL?.trim()),
 ): Promise<LocalCredentials> {
   const file = path.join(dataDir, CREDENTIALS_FILE);
   const stored = await readStored(file);
   const generated: string[] = [];
   const result: Record<string, string> = {};
   for (const spec of specs) {
-    const fromEnv = env[spec.env];
+    const fromEnv = spec.fileOnly ? undefined : env[spec.env];
     if (fromEnv) {
       result[spec.env] = fromEnv;
       continue;
@@ -80,7 +91,7 @@ export async function ensureCredentials(
   return { env: result, file, generated };
 }
 
-async function readStored(file: string): Promise<Record<string, string>> {
+export async function readStored(file: string): Promise<Record<string, string>> {
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -10,6 +10,8 @@ export interface LocalDatabase {
   url: string;
   /** "embedded" (data under the data dir) or "external" (DATABASE_URL). */
   kind: "embedded" | "external";
+  /** The embedded server's TCP port on 127.0.0.1. */
+  embeddedPort?: number;
   close(): Promise<void>;
 }
 
@@ -24,20 +26,26 @@ export class DatabaseStartError extends Error {
 export async function openDatabase(options: {
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The embedded server's superuser password (from credentials.json); unused with DATABASE_URL. */
+  embeddedPassword: string | undefined;
   poolMax: number;
 }): Promise<LocalDatabase> {
   let stopServer: (() => Promise<void>) | undefined;
+  let embeddedPort: number | undefined;
   let connectionString = options.databaseUrl;
   if (!connectionString) {
     const dataDir = path.join(options.dataDir, "postgres");
     await mkdir(options.dataDir, { recursive: true });
     // As root the server runs as the `postgres` user, which must be able to pass through the data dir.
     if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
-    const server = await startEmbeddedPostgres({ dataDir, persistent: true }).catch((error: Error) => {
+    const password = options.embeddedPassword;
+    if (!password) throw new DatabaseStartError("the embedded PostgreSQL needs its password from credentials.json");
+    const server = await startEmbeddedPostgres({ dataDir, persistent: true, password }).catch((error: Error) => {
       throw new DatabaseStartError(`the embedded PostgreSQL could not start: ${error.message}`, { cause: error });
     });
     await ensureDatabase(server.url, "msgevents");
     connectionString = server.urlFor("msgevents");
+    embeddedPort = server.port;
     stopServer = () => server.stop();
   }
   const pool = new pg.Pool({
@@ -60,6 +68,7 @@ export async function openDatabase(options: {
     pool,
     url: connectionString,
     kind: stopServer ? "embedded" : "external",
+    embeddedPort,
     async close() {
       await pool.end();
       await stopServer?.();

@@ -5,18 +5,27 @@ import {
   errorResponse,
   type HttpRequest,
   type HttpResponse,
+  normalizeHeaders,
   readNodeRequest,
   writeNodeResponse,
 } from "@msgevents/http";
 
 export type Route = (request: HttpRequest) => Promise<HttpResponse | undefined>;
+/** The answer to a request whose body passed the limit, from its head alone; undefined leaves it a plain 413. */
+export type OversizedRoute = (
+  request: HttpRequest,
+  declaredBytes: number | undefined,
+) => Promise<HttpResponse | undefined>;
 
 export class PortInUseError extends Error {
   override readonly name = "PortInUseError";
 }
 
 /** One node:http server for every route; the first route that answers wins, the last must always answer. */
-export function createHttpServer(routes: Route[], options: { maxBodyBytes: number; onError: (error: Error) => void }) {
+export function createHttpServer(
+  routes: Route[],
+  options: { maxBodyBytes: number; onError: (error: Error) => void; onBodyTooLarge?: OversizedRoute },
+) {
   return http.createServer(async (req, res) => {
     let response: HttpResponse | undefined;
     try {
@@ -29,7 +38,11 @@ export function createHttpServer(routes: Route[], options: { maxBodyBytes: numbe
       if (error instanceof BodyTooLargeError) {
         // The rest of the body is never read, so the connection cannot carry another request.
         res.setHeader("connection", "close");
-        response = bodyTooLargeResponse(error.limit);
+        const answer = await options.onBodyTooLarge?.(headOf(req), declaredLength(req)).catch((failure: Error) => {
+          options.onError(failure);
+          return undefined;
+        });
+        response = answer ?? bodyTooLargeResponse(error.limit);
       } else {
         options.onError(error as Error);
         response = errorResponse(500, { message: "internal error", description: "the request failed; retry later" });
@@ -37,6 +50,25 @@ export function createHttpServer(routes: Route[], options: { maxBodyBytes: numbe
     }
     writeNodeResponse(res, response ?? errorResponse(404, { message: "resource not found" }));
   });
+}
+
+function headOf(req: http.IncomingMessage): HttpRequest {
+  const url = req.url ?? "/";
+  const queryAt = url.indexOf("?");
+  return {
+    method: (req.method ?? "GET").toUpperCase(),
+    path: queryAt === -1 ? url : url.slice(0, queryAt),
+    rawQuery: queryAt === -1 ? "" : url.slice(queryAt + 1),
+    headers: normalizeHeaders(req.headers),
+    body: new Uint8Array(),
+    sourceIp: req.socket.remoteAddress,
+  };
+}
+
+/** The Content-Length the client declared; undefined for a chunked body, whose size is never known in full. */
+function declaredLength(req: http.IncomingMessage): number | undefined {
+  const declared = Number(req.headers["content-length"]);
+  return Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
 }
 
 /** Listens, turning a busy port into an error that says what to do. */

@@ -1,3 +1,4 @@
+export * from "./connection.ts";
 export * from "./env.ts";
 export * from "./local-queue.ts";
 export * from "./stack.ts";

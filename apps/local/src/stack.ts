@@ -3,21 +3,27 @@ import path from "node:path";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type IngestLogger, ingestRoutes, loadIngestConfig } from "@msgevents/ingest";
+import {
+  type IngestDeps,
+  type IngestLogger,
+  ingestRoutes,
+  loadIngestConfig,
+  oversizedRequestHandler,
+} from "@msgevents/ingest";
 import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager } from "@msgevents/schema";
 import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
-import { ensureCredentials, type LocalCredentials } from "./credentials.ts";
+import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
-import { healthRoute } from "./health.ts";
 import { closeServer, createHttpServer, listen } from "./http-server.ts";
 import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
 import { objectCreatedNotification } from "./s3-event.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
+import { removeStackState, writeStackState } from "./stack-state.ts";
 
 const DAY_MS = 86_400_000;
 const SWEEP_INTERVAL_MS = 60_000;
@@ -62,12 +68,14 @@ async function start(
 ): Promise<LocalStack> {
   await ensureWritableDir(config.dataDir);
   const credentials = await ensureCredentials(config.dataDir, process.env);
-  const env = { ...process.env, ...credentials.env };
+  const { [EMBEDDED_POSTGRES_PASSWORD]: embeddedPassword, ...serviceCredentials } = credentials.env;
+  const env = { ...process.env, ...serviceCredentials };
   const ingestConfig = loadIngestConfig(env);
 
   const database = await openDatabase({
     dataDir: config.dataDir,
     databaseUrl: config.DATABASE_URL,
+    embeddedPassword,
     poolMax: config.MSGEVENTS_LOADER_CONCURRENCY + 2,
   });
   cleanups.push(() => database.close());
@@ -179,30 +187,44 @@ async function start(
   });
 
   const ingestLogger: IngestLogger = logger;
+  let oversizedBatches = 0;
+  const ingestDeps: IngestDeps = {
+    store: new NotifyingObjectStore(store, notify),
+    auth: ingestConfig.auth,
+    clock: () => new Date(),
+    logger: ingestLogger,
+    maxBodyBytes: ingestConfig.maxBodyBytes,
+    onOversizedBatch: () => {
+      oversizedBatches++;
+    },
+  };
   const server = createHttpServer(
     [
-      healthRoute({ pool: database.pool, apiKey: queryConfig.apiKey, queueStats: () => localQueue?.stats() }),
-      ingestRoutes({
-        store: new NotifyingObjectStore(store, notify),
-        auth: ingestConfig.auth,
-        clock: () => new Date(),
-        logger: ingestLogger,
-        maxBodyBytes: ingestConfig.maxBodyBytes,
+      ingestRoutes(ingestDeps),
+      createQueryRouter({
+        db: query.db,
+        apiKey: queryConfig.apiKey,
+        cursorKey: queryConfig.cursorKey,
+        logger,
+        processFigures: { queue: () => localQueue?.stats(), oversizedBatches: () => oversizedBatches },
       }),
-      createQueryRouter({ db: query.db, apiKey: queryConfig.apiKey, cursorKey: queryConfig.cursorKey, logger }),
     ],
     {
       maxBodyBytes: ingestConfig.maxBodyBytes,
       onError: (error) => logger.error("request failed", { error: error.message }),
+      onBodyTooLarge: oversizedRequestHandler(ingestDeps),
     },
   );
   const port = await listen(server, config.MSGEVENTS_PORT, config.MSGEVENTS_HOST);
   // Registered last so it runs first: no new batches while the queue and the database shut down.
   cleanups.push(() => closeServer(server));
   const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
+  const url = `http://${host}:${port}`;
+  await writeStackState(config.dataDir, { url, pid: process.pid, databasePort: database.embeddedPort });
+  cleanups.push(() => removeStackState(config.dataDir));
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     dataDir: config.dataDir,
     credentials,

@@ -1,3 +1,4 @@
+import http from "node:http";
 /** What SparkPost sends, and what an Events API client sends, against a running local stack. */
 export function basicAuth(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
@@ -47,4 +48,36 @@ export async function walkAllPages(url: string, apiKey: string, firstPage: strin
     next = page.links.next;
   }
   return results;
+}
+
+/**
+ * Starts a webhook POST that declares `declaredBytes` of body but sends none, and returns the answer the server gives
+ * from the request's head. (Sending a large body the server will not read could end in a connection reset instead.)
+ */
+export async function postHeadOnly(
+  url: string,
+  declaredBytes: number,
+  authorization: string | undefined,
+  batchId: string,
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "content-length": String(declaredBytes),
+    "x-messagesystems-batch-id": batchId,
+  };
+  if (authorization) headers.authorization = authorization;
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}/webhooks/sparkpost`, { method: "POST", headers }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      response.on("end", () => {
+        request.destroy();
+        resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
+      });
+    });
+    request.on("error", reject);
+    request.flushHeaders();
+  });
 }

@@ -10,11 +10,16 @@ const BATCHES = 12;
 const PER_BATCH = 350;
 const RANGE = "from=2024-05-01T00:00:00Z&to=2024-07-01T00:00:00Z";
 
-/** The embedded database outlives a SIGKILLed stack (it runs in its own process group); its port is in its pid file. */
+/**
+ * The embedded database outlives a SIGKILLed stack (it runs in its own process group); its port is in its pid file,
+ * its generated password in credentials.json.
+ */
 async function embeddedDatabaseUrl(dataDir: string): Promise<string> {
   const pidFile = await readFile(path.join(dataDir, "postgres", "postmaster.pid"), "utf8");
   const port = pidFile.split("\n")[3]?.trim();
-  return `postgres://postgres:postgres@127.0.0.1:${port}/msgevents`;
+  const credentials = JSON.parse(await readFile(path.join(dataDir, "credentials.json"), "utf8"));
+  const password = encodeURIComponent(credentials.MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD);
+  return `postgres://postgres:${password}@127.0.0.1:${port}/msgevents`;
 }
 
 test("batches answered 200 but not loaded when the stack is killed are loaded exactly once after a restart", async () => {

@@ -1,13 +1,16 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { normalizeBatch, toEventsApiEvent } from "@msgevents/schema";
 import { sampleBatch, sampleEventTypes } from "@msgevents/testkit";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { basicAuth, oauthToken, postBatch, searchEvents, walkAllPages } from "./clients.ts";
+import { localConnection } from "../src/index.ts";
+import { basicAuth, oauthToken, postBatch, postHeadOnly, searchEvents, walkAllPages } from "./clients.ts";
 import { makeDataRoot, type StackProcess, startStackProcess, waitFor } from "./stack-process.ts";
 
 const SAMPLE_RANGE = "from=2016-01-01T00:00:00Z&to=2017-01-01T00:00:00Z";
 const SEARCH = "/api/v1/events/message";
+const LIMIT = 1024 * 1024;
 const sampleFiles = [...sampleEventTypes, "batch-all-types", "ping"];
 
 /** What the samples must come back as: every storable sample event once, in the Events API's shape. */
@@ -40,7 +43,8 @@ describe("the local stack, started as the README says", () => {
 
   beforeAll(async () => {
     dataRoot = await makeDataRoot("msgevents-e2e-");
-    stack = await startStackProcess(path.join(dataRoot, "data"));
+    // A small body limit, so that a batch above it costs the test little.
+    stack = await startStackProcess(path.join(dataRoot, "data"), { MSGEVENTS_MAX_BODY_BYTES: String(LIMIT) });
     apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
   });
   afterAll(async () => {
@@ -99,7 +103,13 @@ describe("the local stack, started as the README says", () => {
 
   test("never prints a secret: the banner names the credentials file instead", () => {
     expect(stack.output()).toContain(path.join(stack.dataDir, "credentials.json"));
-    for (const name of ["MSGEVENTS_WEBHOOK_PASSWORD", "MSGEVENTS_OAUTH_CLIENT_SECRET", "MSGEVENTS_API_KEY"]) {
+    const secrets = [
+      "MSGEVENTS_WEBHOOK_PASSWORD",
+      "MSGEVENTS_OAUTH_CLIENT_SECRET",
+      "MSGEVENTS_API_KEY",
+      "MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD",
+    ];
+    for (const name of secrets) {
       const secret = stack.credentials[name] ?? "";
       expect(secret.length).toBeGreaterThanOrEqual(32);
       expect(stack.output()).not.toContain(secret);
@@ -109,6 +119,95 @@ describe("the local stack, started as the README says", () => {
   test("refuses a search without the API key", async () => {
     const response = await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`);
     expect(response.status).toBe(401);
+  });
+
+  test("lists records that are not events on /api/v1/rejections and counts them on /health", async () => {
+    const basic = basicAuth(
+      stack.credentials.MSGEVENTS_WEBHOOK_USERNAME ?? "",
+      stack.credentials.MSGEVENTS_WEBHOOK_PASSWORD ?? "",
+    );
+    const body = JSON.stringify([...sampleBatch("delivery"), { not: "an event" }]);
+    expect((await postBatch(stack.url, body, basic, "batch-with-a-stranger")).status).toBe(200);
+    let listed: Record<string, unknown>[] = [];
+    await waitFor(
+      async () => {
+        const response = await fetch(`${stack.url}/api/v1/rejections`, { headers: { authorization: apiKey } });
+        listed = ((await response.json()) as { results: Record<string, unknown>[] }).results;
+        return listed.length > 0;
+      },
+      () => false,
+      60_000,
+      () => `the rejection was not listed:\n${stack.output().slice(-3000)}`,
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ batch_id: "batch-with-a-stranger", index: 1, reason: expect.stringMatching(/\S/) }),
+    ]);
+    const health = await fetch(`${stack.url}/health`, { headers: { authorization: apiKey } });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: "ok",
+      database: { status: "ok" },
+      rejected_records: 1,
+      rejected_batches: 1,
+      queue: { pending: 0, deadLettered: 0 },
+    });
+    const anonymous = await fetch(`${stack.url}/health`);
+    expect(await anonymous.json()).toEqual({ status: "ok" });
+    expect((await fetch(`${stack.url}/api/v1/rejections`)).status).toBe(401);
+  });
+
+  test("answers a batch above the body limit 413, logs it with its id and size, and counts it on /health", async () => {
+    const basic = basicAuth(
+      stack.credentials.MSGEVENTS_WEBHOOK_USERNAME ?? "",
+      stack.credentials.MSGEVENTS_WEBHOOK_PASSWORD ?? "",
+    );
+    const size = LIMIT + 1;
+    expect(await postHeadOnly(stack.url, size, basic, "too-large-batch")).toEqual({
+      status: 413,
+      body: { errors: [{ message: "request body too large", description: `the body must be at most ${LIMIT} bytes` }] },
+    });
+    expect((await postHeadOnly(stack.url, size, undefined, "stranger-batch")).status).toBe(401);
+    const logged = stack
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("refused as too large"))
+      .map((line) => JSON.parse(line));
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: "ERROR",
+        batchId: "too-large-batch",
+        bytes: size,
+        limit: LIMIT,
+      }),
+    ]);
+    const health = await fetch(`${stack.url}/health`, { headers: { authorization: apiKey } });
+    expect(await health.json()).toMatchObject({ oversized_batches: 1 });
+  });
+
+  test("its embedded PostgreSQL refuses the former fixed password and takes the generated one", async () => {
+    const connection = await localConnection(stack.dataDir);
+    expect(connection).toMatchObject({ baseUrl: stack.url, apiKey });
+    const databaseUrl = new URL(connection.databaseUrl ?? "");
+    const logIn = async (password: string) => {
+      const client = new pg.Client({
+        host: "127.0.0.1",
+        port: Number(databaseUrl.port),
+        user: "postgres",
+        password,
+        database: "msgevents",
+      });
+      try {
+        await client.connect();
+        await client.end();
+        return "ok";
+      } catch (error) {
+        return String((error as { code?: string }).code);
+      }
+    };
+    expect(await logIn("postgres")).toBe("28P01");
+    expect(await logIn(stack.credentials.MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD ?? "")).toBe("ok");
+    const credentials = await readFile(path.join(stack.dataDir, "credentials.json"));
+    expect(credentials.toString()).toContain("MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD");
   });
 });
 

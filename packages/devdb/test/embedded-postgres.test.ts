@@ -46,7 +46,7 @@ test("a server orphaned by a killed process is stopped and the data directory st
   const dataDir = path.join(root, "data");
   const script = `
     import { startEmbeddedPostgres } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).pathname)};
-    const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)} });
+    const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, password: "orphan-test" });
     console.log(server.url);
     setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
@@ -63,7 +63,7 @@ test("a server orphaned by a killed process is stopped and the data directory st
   const orphanPid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
   expect(() => process.kill(orphanPid, 0)).not.toThrow();
 
-  const server = await startEmbeddedPostgres({ dataDir });
+  const server = await startEmbeddedPostgres({ dataDir, password: "orphan-test" });
   try {
     expect(() => process.kill(orphanPid, 0)).toThrow();
     expect(await count(server.url)).toBe(1);
@@ -77,4 +77,49 @@ test("a data directory the server cannot use gives an error naming it", async ()
   await startEmbeddedPostgres({ dataDir }).then((server) => server.stop());
   await rm(path.join(dataDir, "global"), { recursive: true });
   await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(`PostgreSQL exited during start`);
+});
+
+/** Logs in as `postgres` with a password; resolves to PostgreSQL's error code, or "ok". */
+async function logIn(port: number, password: string): Promise<string> {
+  const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password, database: "postgres" });
+  try {
+    await client.connect();
+    await client.end();
+    return "ok";
+  } catch (error) {
+    return String((error as { code?: string }).code);
+  }
+}
+
+test("a connection with the former fixed password postgres fails; the generated one works", async () => {
+  const server = await startEmbeddedPostgres({ dataDir: path.join(root, "data") });
+  try {
+    expect(await logIn(server.port, "postgres")).toBe("28P01");
+    expect(decodeURIComponent(new URL(server.url).password)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await count(server.url).catch((error: Error) => error.message)).toMatch(/relation "kept" does not exist/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a cluster made with the former fixed password is moved to the given one", async () => {
+  const dataDir = path.join(root, "data");
+  await startEmbeddedPostgres({ dataDir, password: "postgres" }).then((server) => server.stop());
+  const server = await startEmbeddedPostgres({ dataDir, password: "a-new-generated-secret" });
+  try {
+    expect(await logIn(server.port, "a-new-generated-secret")).toBe("ok");
+    expect(await logIn(server.port, "postgres")).toBe("28P01");
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a cluster that takes neither the given password nor the former default is refused and stopped", async () => {
+  const dataDir = path.join(root, "data");
+  await startEmbeddedPostgres({ dataDir, password: "the-first-one" }).then((server) => server.stop());
+  await expect(startEmbeddedPostgres({ dataDir, password: "another-one" })).rejects.toThrow(
+    "accepts neither the password given nor the former default",
+  );
+  const server = await startEmbeddedPostgres({ dataDir, password: "the-first-one" });
+  await server.stop();
 });

@@ -1,5 +1,6 @@
 import type { ObjectStore } from "@msgevents/storage";
 import type { AuthConfig } from "./auth/auth-config.ts";
+import type { OversizedBatch } from "./oversized-batch.ts";
 
 /**
  * The structured logger ingest writes to; a Powertools Logger fits. Attributes never carry credentials, tokens or
@@ -18,4 +19,6 @@ export interface IngestDeps {
   clock: () => Date;
   logger: IngestLogger;
   maxBodyBytes: number;
+  /** Called for every batch refused with 413, after the error is logged: a counter or a metric to alarm on. */
+  onOversizedBatch?: (batch: OversizedBatch) => void;
 }

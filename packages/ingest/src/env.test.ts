@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_BODY_BYTES, IngestConfigError, loadIngestConfig, loadIngestLambdaConfig } from "./env.ts";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  IngestConfigError,
+  LAMBDA_MAX_BODY_BYTES,
+  loadIngestConfig,
+  loadIngestLambdaConfig,
+} from "./env.ts";
 
 const basic = { MSGEVENTS_WEBHOOK_USERNAME: "user", MSGEVENTS_WEBHOOK_PASSWORD: "pass" };
 const oauth = { MSGEVENTS_OAUTH_CLIENT_ID: "client", MSGEVENTS_OAUTH_CLIENT_SECRET: "0123456789abcdef" };
@@ -102,14 +108,21 @@ describe("loadIngestConfig", () => {
     expect(refusal({ ...basic, MSGEVENTS_MAX_BODY_BYTES: "10" })).toMatch(/^MSGEVENTS_MAX_BODY_BYTES /);
   });
 
-  it("keeps the default body limit small enough for Lambda even when base64-encoded", () => {
-    expect(Math.ceil(DEFAULT_MAX_BODY_BYTES / 3) * 4 + 256 * 1024).toBeLessThan(6 * 1024 * 1024);
+  it("defaults to 25 MiB where the server reads the body itself", () => {
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(26_214_400);
   });
 });
 
 describe("loadIngestLambdaConfig", () => {
   it("requires the bucket", () => {
-    expect(() => loadIngestLambdaConfig(basic)).toThrow(new IngestConfigError("MSGEVENTS_BUCKET is required"));
-    expect(loadIngestLambdaConfig({ ...basic, MSGEVENTS_BUCKET: "raw-batches" }).bucket).toBe("raw-batches");
+    expect(() => loadIngestLambdaConfig(basic)).toThrow(new IngestConfigError("MSGEVENTS_S3_BUCKET is required"));
+    expect(loadIngestLambdaConfig({ ...basic, MSGEVENTS_S3_BUCKET: "raw-batches" }).bucket).toBe("raw-batches");
+  });
+
+  it("defaults the body limit to the 6 MiB a synchronous invocation can carry, and lets it be lowered", () => {
+    expect(loadIngestLambdaConfig({ ...basic, MSGEVENTS_S3_BUCKET: "b" }).maxBodyBytes).toBe(LAMBDA_MAX_BODY_BYTES);
+    expect(LAMBDA_MAX_BODY_BYTES).toBe(6_291_456);
+    const lowered = loadIngestLambdaConfig({ ...basic, MSGEVENTS_S3_BUCKET: "b", MSGEVENTS_MAX_BODY_BYTES: "1048576" });
+    expect(lowered.maxBodyBytes).toBe(1_048_576);
   });
 });

@@ -3,11 +3,21 @@ import * as z from "zod";
 import type { AuthConfig, OAuthClient } from "./auth/auth-config.ts";
 
 /**
- * Default body limit: 4 MiB. API Gateway hands the body to Lambda inside a JSON event that must stay under Lambda's
- * 6 MB synchronous payload limit, and a body API Gateway treats as binary arrives base64-encoded (4/3 larger):
- * 4 MiB × 4/3 ≈ 5.6 MB leaves room for headers and the event envelope. A 350-event batch is ~0.5 MB.
+ * Body limit of a server that reads the body itself (the local stack): 25 MiB. SparkPost documents no maximum and
+ * warns against small limits, and a 413 loses the batch after 8 hours of retries; its batches are ~0.5 MB for 350
+ * events, so this is ~50 times that, while one body (held once in memory, parsed once by the loader) stays far below
+ * what a laptop process can hold.
  */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
+/**
+ * The Lambda's default: the largest body that can reach it at all. API Gateway hands the request to Lambda inside a
+ * JSON event, and a synchronous invocation's payload may be at most 6 MiB (6,291,456 bytes), so no body that arrives
+ * is larger and this code never refuses what the platform delivered. What fits depends on the encoding: a batch sent
+ * as `application/json` arrives as a JSON string (each `"` and `\` escaped: +13% for SparkPost events, so ~5.5 MB
+ * fit); one without a text Content-Type arrives base64-encoded (4/3 larger, ~4.7 MB fit). AWS refuses larger posts
+ * before this code runs.
+ */
+export const LAMBDA_MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** Access token lifetime; SparkPost caches the token for expires_in and asks again after a 400/401. */
 export const TOKEN_LIFETIME_SECONDS = 3600;
 
@@ -44,11 +54,11 @@ const ingestEnvSchema = z.object({
       .int()
       .min(1024)
       .max(100 * 1024 * 1024)
-      .default(DEFAULT_MAX_BODY_BYTES),
+      .optional(),
   ),
 });
 
-const lambdaEnvSchema = z.object({ MSGEVENTS_BUCKET: z.string({ error: "is required" }).min(1, "is required") });
+const lambdaEnvSchema = z.object({ MSGEVENTS_S3_BUCKET: z.string({ error: "is required" }).min(1, "is required") });
 
 type Env = Record<string, string | undefined>;
 
@@ -57,17 +67,40 @@ type Env = Record<string, string | undefined>;
  * authentication is configured (set Basic and/or OAuth2 credentials, or MSGEVENTS_WEBHOOK_AUTH=none explicitly), when
  * a credential pair is incomplete, or when MSGEVENTS_WEBHOOK_AUTH disagrees with the credentials that are set.
  */
-export function loadIngestConfig(env: Env): IngestConfig {
+export function loadIngestConfig(env: Env, defaultMaxBodyBytes = DEFAULT_MAX_BODY_BYTES): IngestConfig {
   const parsed = ingestEnvSchema.safeParse(env);
   if (!parsed.success) throw new IngestConfigError(describeIssues(parsed.error));
   const vars = parsed.data;
-  return { auth: resolveAuth(vars), maxBodyBytes: vars.MSGEVENTS_MAX_BODY_BYTES };
+  return { auth: resolveAuth(vars), maxBodyBytes: vars.MSGEVENTS_MAX_BODY_BYTES ?? defaultMaxBodyBytes };
 }
 
 export function loadIngestLambdaConfig(env: Env): IngestLambdaConfig {
   const parsed = lambdaEnvSchema.safeParse(env);
   if (!parsed.success) throw new IngestConfigError(describeIssues(parsed.error));
-  return { ...loadIngestConfig(env), bucket: parsed.data.MSGEVENTS_BUCKET };
+  return { ...loadIngestConfig(env, LAMBDA_MAX_BODY_BYTES), bucket: parsed.data.MSGEVENTS_S3_BUCKET };
+}
+
+/**
+ * The Lambda's Secrets Manager secret (`MSGEVENTS_WEBHOOK_SECRET_ARN`, JSON
+ * `{"username","password","oauthClientId","oauthClientSecret"}`), read once per cold start by the Lambda entry; the
+ * local stack sets the MSGEVENTS_WEBHOOK_* / MSGEVENTS_OAUTH_* variables instead.
+ */
+export function webhookSecretArn(env: Env): string | undefined {
+  return env.MSGEVENTS_WEBHOOK_SECRET_ARN || undefined;
+}
+
+/**
+ * The environment with the secret's fields in the variables loadIngestConfig validates, so the secret gets exactly
+ * the checks the variables get (pairs complete, MSGEVENTS_WEBHOOK_AUTH consistent, OAuth2 secret long enough).
+ */
+export function withWebhookSecret(env: Env, secret: Record<string, string>): Env {
+  return {
+    ...env,
+    MSGEVENTS_WEBHOOK_USERNAME: secret.username,
+    MSGEVENTS_WEBHOOK_PASSWORD: secret.password,
+    MSGEVENTS_OAUTH_CLIENT_ID: secret.oauthClientId,
+    MSGEVENTS_OAUTH_CLIENT_SECRET: secret.oauthClientSecret,
+  };
 }
 
 type IngestEnv = z.infer<typeof ingestEnvSchema>;

@@ -8,8 +8,10 @@ import {
 } from "@msgevents/http";
 import { ObjectStoreError } from "@msgevents/storage";
 import type { AuthConfig } from "./auth/auth-config.ts";
+import { authenticateWebhook } from "./auth/authenticate-webhook.ts";
 import type { IngestDeps, IngestLogger } from "./deps.ts";
 import { issueToken } from "./oauth-token.ts";
+import { refuseOversizedBatch } from "./oversized-batch.ts";
 import { receiveWebhookBatch } from "./webhook-batch.ts";
 
 export const WEBHOOK_PATH = "/webhooks/sparkpost";
@@ -29,6 +31,19 @@ export async function handleIngest(request: HttpRequest, deps: IngestDeps): Prom
 export function ingestRoutes(deps: IngestDeps): (request: HttpRequest) => Promise<HttpResponse | undefined> {
   announceAuthentication(deps.auth, deps.logger);
   return (request) => routeIngest(request, deps);
+}
+
+/**
+ * For a server that stops reading a body once it passes the limit (the local stack): the answer from the request's
+ * head alone. A webhook post gets the same 401 as any other when unauthenticated (so strangers can neither fill the
+ * log nor move the count), else the logged and reported 413; other routes get undefined.
+ */
+export function oversizedRequestHandler(deps: IngestDeps) {
+  return async (request: HttpRequest, declaredBytes: number | undefined): Promise<HttpResponse | undefined> => {
+    if (request.path !== WEBHOOK_PATH || request.method !== "POST") return undefined;
+    const denied = await authenticateWebhook(request, deps.auth, deps.clock());
+    return denied ?? refuseOversizedBatch(request, declaredBytes, deps);
+  };
 }
 
 /** Logs the authentication mode at start; a warning when batches are accepted without credentials. */

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
-import { bodyTooLargeResponse, HttpError, type HttpRequest, type HttpResponse, jsonResponse } from "@msgevents/http";
+import { HttpError, type HttpRequest, type HttpResponse, jsonResponse } from "@msgevents/http";
 import { batchKey, findStoredBatch, isValidBatchId } from "@msgevents/storage";
 import { authenticateWebhook } from "./auth/authenticate-webhook.ts";
+import { BATCH_ID_HEADER } from "./batch-id-header.ts";
 import { inspectBatch } from "./batch-shape.ts";
 import type { IngestDeps } from "./deps.ts";
 import { mediaType, mediaTypeParameter } from "./media-type.ts";
+import { refuseOversizedBatch } from "./oversized-batch.ts";
 
-/** SparkPost's batch id header (sent as X-MessageSystems-Batch-ID or X-Messagesystems-Batch-Id; names are lower-cased). */
-export const BATCH_ID_HEADER = "x-messagesystems-batch-id";
+export { BATCH_ID_HEADER };
 
 export interface BatchReceipt {
   batch_id: string;
@@ -28,7 +29,7 @@ export async function receiveWebhookBatch(request: HttpRequest, deps: IngestDeps
   const receivedAt = deps.clock();
   const denied = await authenticateWebhook(request, deps.auth, receivedAt);
   if (denied) return denied;
-  if (request.body.byteLength > deps.maxBodyBytes) return bodyTooLargeResponse(deps.maxBodyBytes);
+  if (request.body.byteLength > deps.maxBodyBytes) return refuseOversizedBatch(request, request.body.byteLength, deps);
   assertJsonContentType(request.headers["content-type"]);
   const batchId = batchIdOf(request);
   const events = countEvents(request.body);

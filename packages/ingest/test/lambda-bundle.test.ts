@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { startS3Server, type TestS3Server } from "@msgevents/testkit";
+import { lambdaNodeBinary, startS3Server, type TestS3Server } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "./events.ts";
 import { basicHeader, PASSWORD, sampleBody, USERNAME } from "./helpers.ts";
@@ -23,14 +23,14 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Invokes the bundled handler in a plain Node process, as the Lambda runtime would. */
+/** Invokes the bundled handler in a plain Node 24 process (the nodejs24.x runtime's Node), as the Lambda runtime would. */
 async function invokeBundle(event: unknown): Promise<{ statusCode: number; body: string }> {
   const driver = `const { handler } = await import(${JSON.stringify(bundle)});
 process.stdout.write("\\n" + JSON.stringify(await handler(JSON.parse(process.argv[1]))));`;
-  const { stdout } = await run("node", ["--input-type=module", "-e", driver, JSON.stringify(event)], {
+  const { stdout } = await run(lambdaNodeBinary(), ["--input-type=module", "-e", driver, JSON.stringify(event)], {
     env: {
       PATH: process.env.PATH,
-      MSGEVENTS_BUCKET: server.bucket,
+      MSGEVENTS_S3_BUCKET: server.bucket,
       MSGEVENTS_WEBHOOK_USERNAME: USERNAME,
       MSGEVENTS_WEBHOOK_PASSWORD: PASSWORD,
       AWS_ENDPOINT_URL_S3: server.endpoint,
@@ -49,7 +49,7 @@ describe("the bundled ingest Lambda (dist/ingest/index.mjs)", () => {
     expect((await stat(bundle)).size).toBeLessThan(2 * 1024 * 1024);
   });
 
-  it("stores a batch in S3 when run by plain Node", async () => {
+  it("stores a batch in S3 when run by plain Node 24", async () => {
     const result = await invokeBundle(
       apiGatewayEvent({
         path: "/webhooks/sparkpost",

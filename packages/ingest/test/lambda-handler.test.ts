@@ -12,7 +12,7 @@ const savedEnv = { ...process.env };
 /** The environment the deployment gives the Lambda, pointed at s3rver through the SDK's standard endpoint variable. */
 function lambdaEnv(s3Server: TestS3Server): Record<string, string> {
   return {
-    MSGEVENTS_BUCKET: s3Server.bucket,
+    MSGEVENTS_S3_BUCKET: s3Server.bucket,
     MSGEVENTS_WEBHOOK_USERNAME: USERNAME,
     MSGEVENTS_WEBHOOK_PASSWORD: PASSWORD,
     MSGEVENTS_OAUTH_CLIENT_ID: CLIENT_ID,

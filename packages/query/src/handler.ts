@@ -6,11 +6,13 @@ import {
   methodNotAllowed,
   notFound,
 } from "@msgevents/http";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { isAuthorized, unauthorizedResponse } from "./auth.ts";
 import { EVENTS_SEARCH_PATH, eventsSearch } from "./events-search.ts";
+import { HEALTH_PATH, health, type ProcessFigures } from "./health.ts";
 import { LEGACY_SEARCH_PATH, legacySearch } from "./legacy-search.ts";
+import { listRejections, REJECTIONS_PATH } from "./rejections.ts";
 import { assertUriLength, parseQueryString } from "./request/query-string.ts";
+import type { SearchDatabase } from "./search/snapshot.ts";
 
 /** The few log calls the handler makes; Powertools' Logger satisfies it. */
 export interface QueryLogger {
@@ -19,16 +21,20 @@ export interface QueryLogger {
 }
 
 export interface QueryDeps {
-  db: NodePgDatabase;
+  /** drizzle over the pool: searches check out connections themselves to share one snapshot. */
+  db: SearchDatabase;
   apiKey: string;
   cursorKey: Buffer;
   now?: () => Date;
   logger?: QueryLogger;
+  /** What `/health` adds for the local stack (queue, oversized batches); absent in the Lambda. */
+  processFigures?: ProcessFigures;
 }
 
 const ROUTES: Record<string, typeof eventsSearch | typeof legacySearch> = {
   [EVENTS_SEARCH_PATH]: eventsSearch,
   [LEGACY_SEARCH_PATH]: legacySearch,
+  [REJECTIONS_PATH]: listRejections,
 };
 
 /** PostgreSQL's query_canceled: the statement timeout fired. */
@@ -43,11 +49,13 @@ function databaseErrorCode(error: unknown): string | undefined {
 }
 
 /**
- * Serves the Events API (`GET /api/v1/events/message`) and the legacy Message Events API
- * (`GET /api/v1/message-events`): route, authenticate, validate, search. Bad input is always a 4xx.
+ * Serves the Events API (`GET /api/v1/events/message`), the legacy Message Events API
+ * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`) and `GET /health`: route,
+ * authenticate, validate, search. Bad input is always a 4xx.
  */
 export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
+  if (path === HEALTH_PATH) return request.method === "GET" ? health(request, deps) : methodNotAllowed(["GET"]);
   const route = ROUTES[path];
   if (!route) return notFound();
   if (request.method !== "GET") return methodNotAllowed(["GET"]);

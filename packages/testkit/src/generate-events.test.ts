@@ -13,10 +13,11 @@ describe("generateEvents", () => {
   });
 
   it("gives every event a unique id, also across seeds", () => {
-    const ids = [...generateEvents(20_000, { seed: 1 }), ...generateEvents(20_000, { seed: 2 })].map(
+    // Small on purpose: CI runs every suite at once on 2 cores, and uniqueness shows at this size as well as at 40,000.
+    const ids = [...generateEvents(2_000, { seed: 1 }), ...generateEvents(2_000, { seed: 2 })].map(
       (record) => fieldsOf(record).event.event_id,
     );
-    expect(new Set(ids).size).toBe(40_000);
+    expect(new Set(ids).size).toBe(4_000);
   });
 
   it("wraps each event in the webhook envelope under the grouping of its type", () => {
@@ -29,7 +30,7 @@ describe("generateEvents", () => {
       generation_failure: "gen_event",
       list_unsubscribe: "unsubscribe_event",
     };
-    for (const record of generateEvents(5_000, { seed: 3 })) {
+    for (const record of generateEvents(1_000, { seed: 3 })) {
       const { grouping, event } = fieldsOf(record);
       expect(Object.keys(record)).toEqual(["msys"]);
       const expected = groupingOf[event.type as string];
@@ -40,16 +41,16 @@ describe("generateEvents", () => {
   });
 
   it("mixes types like real traffic and averages 1-1.5 KB of JSON per event", () => {
-    const records = generateEvents(20_000, { seed: 4 });
+    const records = generateEvents(4_000, { seed: 4 });
     const counts = new Map<string, number>();
     for (const record of records) {
       const type = fieldsOf(record).event.type as string;
       counts.set(type, (counts.get(type) ?? 0) + 1);
     }
-    expect(counts.get("injection")).toBeGreaterThan(5_000);
-    expect(counts.get("delivery")).toBeGreaterThan(5_000);
-    expect(counts.get("click")).toBeGreaterThan(500);
-    expect(counts.get("bounce")).toBeGreaterThan(100);
+    expect(counts.get("injection")).toBeGreaterThan(1_000);
+    expect(counts.get("delivery")).toBeGreaterThan(1_000);
+    expect(counts.get("click")).toBeGreaterThan(100);
+    expect(counts.get("bounce")).toBeGreaterThan(20);
     expect(counts.size).toBeGreaterThanOrEqual(15);
     const averageBytes = JSON.stringify(records).length / records.length;
     expect(averageBytes).toBeGreaterThan(1000);
@@ -59,26 +60,26 @@ describe("generateEvents", () => {
   it("spreads timestamps steadily over the requested range", () => {
     const from = new Date("2023-03-01T00:00:00Z");
     const to = new Date("2023-03-08T00:00:00Z");
-    const seconds = generateEvents(7_000, { seed: 5, from, to }).map((record) =>
+    const seconds = generateEvents(3_500, { seed: 5, from, to }).map((record) =>
       Number(fieldsOf(record).event.timestamp),
     );
     expect(Math.min(...seconds)).toBeGreaterThanOrEqual(from.getTime() / 1000);
     expect(Math.max(...seconds)).toBeLessThan(to.getTime() / 1000);
     const firstDay = seconds.filter((second) => second < from.getTime() / 1000 + 86_400).length;
-    expect(firstDay).toBeGreaterThan(900);
-    expect(firstDay).toBeLessThan(1100);
+    expect(firstDay).toBeGreaterThan(450);
+    expect(firstDay).toBeLessThan(550);
   });
 
   it("keeps a message's identity across its injection and later events", () => {
     const byMessage = new Map<string, Set<string>>();
-    for (const record of generateEvents(10_000, { seed: 6 })) {
+    for (const record of generateEvents(3_000, { seed: 6 })) {
       const { event } = fieldsOf(record);
       if (typeof event.message_id !== "string") continue;
       const identity = `${event.rcpt_to}|${event.transmission_id}|${event.campaign_id}|${event.injection_time}`;
       byMessage.set(event.message_id, (byMessage.get(event.message_id) ?? new Set()).add(identity));
     }
     for (const identities of byMessage.values()) expect(identities.size).toBe(1);
-    expect([...byMessage.values()].length).toBeLessThan(10_000);
+    expect([...byMessage.values()].length).toBeLessThan(3_000);
   });
 
   it("streams in chunks exactly as one long run would", () => {

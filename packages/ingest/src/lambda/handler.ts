@@ -1,21 +1,28 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { fromApiGatewayV2, toApiGatewayV2 } from "@msgevents/http";
+import { readSecretJson } from "@msgevents/runtime-config/secrets";
 import { S3ObjectStore } from "@msgevents/storage";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { IngestDeps } from "../deps.ts";
-import { loadIngestLambdaConfig } from "../env.ts";
+import { loadIngestLambdaConfig, webhookSecretArn, withWebhookSecret } from "../env.ts";
 import { announceAuthentication, handleIngest } from "../routes.ts";
+import { oversizedBatchMetric } from "./oversized-metric.ts";
 
 // Module scope runs once per cold start. A bad or missing configuration throws here, so every invocation fails
-// (5xx, SparkPost retries) instead of accepting batches unauthenticated: fail closed.
+// (5xx, SparkPost retries) instead of accepting batches unauthenticated: fail closed. The webhook credentials come
+// from Secrets Manager once per cold start (top-level await) and are never logged.
 const logger = new Logger({ serviceName: "msgevents-ingest" });
-const config = loadIngestLambdaConfig(process.env);
+const secretArn = webhookSecretArn(process.env);
+const config = loadIngestLambdaConfig(
+  secretArn ? withWebhookSecret(process.env, await readSecretJson(secretArn)) : process.env,
+);
 const deps: IngestDeps = {
   ...config,
   store: new S3ObjectStore({ client: new S3Client({}), bucket: config.bucket }),
   clock: () => new Date(),
   logger,
+  onOversizedBatch: oversizedBatchMetric(),
 };
 announceAuthentication(config.auth, logger);
 

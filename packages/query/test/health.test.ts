@@ -1,0 +1,140 @@
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { handleQuery, type QueryDeps } from "../src/handler.ts";
+import { API_KEY, get, type QueryFixture, startQueryFixture } from "./support.ts";
+
+let fixture: QueryFixture;
+
+beforeAll(async () => {
+  fixture = await startQueryFixture();
+  const batches: [string, number][] = [
+    ["with-three", 3],
+    ["with-one", 1],
+    ["clean", 0],
+  ];
+  for (const [id, rejected] of batches) {
+    const rejections = Array.from({ length: rejected }, (_, index) => ({ index, reason: "not an event" }));
+    await fixture.pool.query(
+      `INSERT INTO batches (batch_id, object_key, received_at, loaded_at, status, records_rejected, rejections)
+       VALUES ($1, $2, now(), now(), 'loaded', $3, $4::jsonb)`,
+      [id, `batches/2024/06/30/${id}.json`, rejected, rejected > 0 ? JSON.stringify(rejections) : null],
+    );
+  }
+});
+
+afterAll(() => fixture?.close());
+
+/** Nothing listens on port 1 of the loopback: every connection is refused at once. */
+function unreachableDatabase() {
+  const pool = new pg.Pool({ connectionString: "postgres://nobody:nothing@127.0.0.1:1/none", max: 1 });
+  pool.on("error", () => {});
+  return { pool, db: drizzle({ client: pool }) };
+}
+
+async function getWith(deps: QueryDeps, authorization?: string) {
+  const response = await handleQuery(
+    {
+      method: "GET",
+      path: "/health",
+      rawQuery: "",
+      headers: authorization ? { authorization } : {},
+      body: new Uint8Array(),
+    },
+    deps,
+  );
+  return { status: response.status, headers: response.headers, body: JSON.parse(response.body) };
+}
+
+describe("GET /health", () => {
+  test("without credentials it says only whether the database answers", async () => {
+    const response = await get(fixture, "/health", null);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: "ok" });
+    expect(response.headers["cache-control"]).toBe("no-store");
+  });
+
+  test("with the API key it counts the rejected records and their batches; process figures are null in the cloud", async () => {
+    const response = await get(fixture, "/health");
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      status: "ok",
+      database: { status: "ok", version: expect.stringMatching(/^18\./) },
+      rejected_records: 4,
+      rejected_batches: 2,
+      oversized_batches: null,
+      queue: null,
+    });
+  });
+
+  test("the local stack's queue and oversized batches appear for the API key", async () => {
+    const queue = { pending: 2, inFlight: 1, dead: 0 };
+    const deps: QueryDeps = { ...fixture.deps, processFigures: { queue: () => queue, oversizedBatches: () => 3 } };
+    const response = await getWith(deps, API_KEY);
+    expect(response.body).toMatchObject({ status: "ok", oversized_batches: 3, queue });
+    expect(await getWith(deps)).toMatchObject({ status: 200, body: { status: "ok" } });
+    expect(Object.keys((await getWith(deps)).body)).toEqual(["status"]);
+  });
+
+  test("a wrong API key gets the API's 401", async () => {
+    const response = await get(fixture, "/health", "not-the-key");
+    expect(response.status).toBe(401);
+    expect(response.headers["www-authenticate"]).toBe('Basic realm="msgevents"');
+    expect(response.body).toEqual({ errors: [{ message: "Unauthorized." }] });
+  });
+
+  test("a database that does not answer makes it 503 unavailable, with the process figures still shown", async () => {
+    const down = unreachableDatabase();
+    try {
+      const deps: QueryDeps = { ...fixture.deps, db: down.db, processFigures: { oversizedBatches: () => 1 } };
+      expect(await getWith(deps)).toMatchObject({ status: 503, body: { status: "unavailable" } });
+      const withKey = await getWith(deps, API_KEY);
+      expect(withKey.status).toBe(503);
+      expect(withKey.body).toEqual({
+        status: "unavailable",
+        database: { status: "unavailable" },
+        rejected_records: null,
+        rejected_batches: null,
+        oversized_batches: 1,
+        queue: null,
+      });
+    } finally {
+      await down.pool.end();
+    }
+  });
+
+  test("it and the rejections list only read, as the cloud's read-only query role requires", async () => {
+    const pool = new pg.Pool({
+      connectionString: fixture.database.url,
+      options: "-c default_transaction_read_only=on",
+    });
+    try {
+      const deps: QueryDeps = { ...fixture.deps, db: drizzle({ client: pool }) };
+      expect((await getWith(deps, API_KEY)).body).toMatchObject({ status: "ok", rejected_records: 4 });
+      const rejections = await handleQuery(
+        {
+          method: "GET",
+          path: "/api/v1/rejections",
+          rawQuery: "",
+          headers: { authorization: API_KEY },
+          body: new Uint8Array(),
+        },
+        deps,
+      );
+      expect(rejections.status).toBe(200);
+      await expect(pool.query("DELETE FROM batches")).rejects.toThrow(/read-only transaction/);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test("other methods get 405 naming GET", async () => {
+    const response = await handleQuery(
+      { method: "POST", path: "/health", rawQuery: "", headers: {}, body: new Uint8Array() },
+      fixture.deps,
+    );
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe("GET");
+    expect(JSON.parse(response.body)).toEqual({ errors: [{ message: "method not allowed", description: "use GET" }] });
+  });
+});
