@@ -15,15 +15,23 @@ export interface LambdaBundleOptions {
    * `pg-native`, an optional peer `pg` loads only when asked to, always stays out.
    */
   requireShim?: boolean;
+  /** Where `<name>/index.mjs` and `<name>.meta.json` go; default `<packageDir>/dist`. */
+  outDir?: string;
 }
 
+/** The Lambda runtime the bundles are built for (`nodejs24.x`). */
+export const LAMBDA_NODE_TARGET = "node24";
+
 /**
- * Bundles a Lambda handler into one minified ESM file for Node 22, with the AWS SDK v3 bundled (the tested SDK, not
+ * Bundles a Lambda handler into one minified ESM file for Node 24 (the `nodejs24.x` runtime), with the AWS SDK v3 bundled (the tested SDK, not
  * the runtime's copy) and tree-shaken by preferring the packages' ESM builds. Prints the size and the largest
- * packages; writes esbuild's metafile beside the deployable directory (inspect with esbuild's analyzer).
+ * packages; writes esbuild's metafile beside the deployable directory (inspect with esbuild's analyzer). The output is
+ * byte-for-byte reproducible: the same sources give the same `index.mjs` and source map (test/reproducible.test.ts).
+ * Returns the path of `index.mjs`.
  */
-export async function bundleLambda(options: LambdaBundleOptions): Promise<void> {
-  const outDir = path.join(options.packageDir, "dist", options.name);
+export async function bundleLambda(options: LambdaBundleOptions): Promise<string> {
+  const distDir = options.outDir ?? path.join(options.packageDir, "dist");
+  const outDir = path.join(distDir, options.name);
   const outFile = path.join(outDir, "index.mjs");
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -32,7 +40,7 @@ export async function bundleLambda(options: LambdaBundleOptions): Promise<void> 
     outfile: outFile,
     bundle: true,
     platform: "node",
-    target: "node22",
+    target: LAMBDA_NODE_TARGET,
     format: "esm",
     minify: true,
     treeShaking: true,
@@ -48,7 +56,7 @@ export async function bundleLambda(options: LambdaBundleOptions): Promise<void> 
         }
       : undefined,
   });
-  await writeFile(path.join(options.packageDir, "dist", `${options.name}.meta.json`), JSON.stringify(result.metafile));
+  await writeFile(path.join(distDir, `${options.name}.meta.json`), JSON.stringify(result.metafile));
 
   const bundle = await readFile(outFile);
   const byPackage = new Map<string, number>();
@@ -65,4 +73,5 @@ export async function bundleLambda(options: LambdaBundleOptions): Promise<void> 
   for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
     console.log(`  ${kib(bytes).padStart(10)}  ${name}`);
   }
+  return outFile;
 }

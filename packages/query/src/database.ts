@@ -1,11 +1,13 @@
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { pgConnectionOptions } from "@msgevents/runtime-config/database";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { QueryConfig } from "./env.ts";
 import type { QueryLogger } from "./handler.ts";
+import type { SearchDatabase } from "./search/snapshot.ts";
 
 export interface QueryDatabase {
   pool: pg.Pool;
-  db: NodePgDatabase;
+  db: SearchDatabase;
 }
 
 /**
@@ -18,11 +20,14 @@ export const QUERY_SESSION_OPTIONS = "-c max_parallel_workers_per_gather=0 -c ji
 /**
  * A small pool for the query API. Idle connections are closed after 30 s and TCP keepalive is on, so a Lambda thawed
  * after a long freeze rarely finds a dead socket; pg drops a client that errors, and the error listener keeps an idle
- * client's failure from crashing the process.
+ * client's failure from crashing the process. TLS and IAM authentication follow the config (pgConnectionOptions).
  */
-export function createQueryDatabase(config: QueryConfig, logger?: QueryLogger): QueryDatabase {
+export function createQueryDatabase(
+  config: Pick<QueryConfig, "database" | "poolMax" | "statementTimeoutMs">,
+  logger?: QueryLogger,
+): QueryDatabase {
   const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
+    ...pgConnectionOptions(config.database),
     max: config.poolMax,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,

@@ -1,8 +1,10 @@
 import { createHmac } from "node:crypto";
+import { type DatabaseSettings, readDatabaseEnv } from "@msgevents/runtime-config/database";
 import * as z from "zod";
 
+type Env = Record<string, string | undefined>;
+
 const QueryEnv = z.object({
-  DATABASE_URL: z.string().min(1, "DATABASE_URL is required"),
   /** The key clients send as `Authorization: <key>` or `Basic base64(<key>:)`. */
   MSGEVENTS_API_KEY: z.string().min(8, "MSGEVENTS_API_KEY must be at least 8 characters"),
   /** Signs pagination cursors; when unset the signing key is derived from MSGEVENTS_API_KEY. */
@@ -13,7 +15,8 @@ const QueryEnv = z.object({
 });
 
 export interface QueryConfig {
-  databaseUrl: string;
+  /** DATABASE_URL, or the MSGEVENTS_DB_* variables shared with the loader and maintenance. */
+  database: DatabaseSettings;
   apiKey: string;
   cursorKey: Buffer;
   poolMax: number;
@@ -25,15 +28,38 @@ export function deriveCursorKey(secret: string): Buffer {
   return createHmac("sha256", secret).update("msgevents/events-search/cursor/v1").digest();
 }
 
-export function loadQueryConfig(env: Record<string, string | undefined> = process.env): QueryConfig {
+/**
+ * The Lambda's Secrets Manager secret (`MSGEVENTS_API_SECRET_ARN`, JSON `{"apiKey","cursorSecret"}`), read once per
+ * cold start by src/lambda.ts; the local stack sets MSGEVENTS_API_KEY / MSGEVENTS_CURSOR_SECRET instead.
+ */
+export function apiSecretArn(env: Env): string | undefined {
+  return env.MSGEVENTS_API_SECRET_ARN || undefined;
+}
+
+/** The environment with the secret's fields in the variables loadQueryConfig validates. */
+export function withApiSecret(env: Env, secret: Record<string, string>): Env {
+  if (!secret.apiKey) throw new Error("invalid query configuration: the API secret has no apiKey");
+  return { ...env, MSGEVENTS_API_KEY: secret.apiKey, MSGEVENTS_CURSOR_SECRET: secret.cursorSecret };
+}
+
+export function loadQueryConfig(env: Env = process.env): QueryConfig {
+  const problems: string[] = [];
+  let database: DatabaseSettings | undefined;
+  try {
+    database = readDatabaseEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const parsed = QueryEnv.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    problems.push(...parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  if (!parsed.success || database === undefined) {
     throw new Error(`invalid query configuration: ${problems.join("; ")}`);
   }
   const values = parsed.data;
   return {
-    databaseUrl: values.DATABASE_URL,
+    database,
     apiKey: values.MSGEVENTS_API_KEY,
     cursorKey: deriveCursorKey(values.MSGEVENTS_CURSOR_SECRET ?? values.MSGEVENTS_API_KEY),
     poolMax: values.MSGEVENTS_DB_POOL_MAX,

@@ -1,13 +1,17 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { fromApiGatewayV2, toApiGatewayV2 } from "@msgevents/http";
+import { readSecretJson } from "@msgevents/runtime-config/secrets";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createQueryDatabase } from "./database.ts";
-import { loadQueryConfig } from "./env.ts";
+import { apiSecretArn, loadQueryConfig, withApiSecret } from "./env.ts";
 import { handleQuery } from "./handler.ts";
 
+// Module scope runs once per cold start: the API secret is fetched here (top-level await), never logged, and a bad
+// configuration fails every invocation instead of serving without a key.
 const logger = new Logger({ serviceName: "msgevents-query" });
-const config = loadQueryConfig();
-// Module scope: the pool outlives invocations and survives freeze/thaw (see createQueryDatabase).
+const secretArn = apiSecretArn(process.env);
+const config = loadQueryConfig(secretArn ? withApiSecret(process.env, await readSecretJson(secretArn)) : process.env);
+// The pool outlives invocations and survives freeze/thaw (see createQueryDatabase).
 const { db } = createQueryDatabase(config, logger);
 
 /** API Gateway HTTP API (payload 2.0) entry point. */

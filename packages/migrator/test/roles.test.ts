@@ -1,0 +1,180 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { loadBatch } from "@msgevents/loader";
+import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager } from "@msgevents/schema";
+import { batchKey, FileObjectStore } from "@msgevents/storage";
+import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrateAndGrant } from "../src/run.ts";
+
+// The schema owner is an ordinary role that owns the database and may create roles, as the RDS master user is (not a
+// superuser), so the grants are proven under the privileges the migrator really has.
+const OWNER = "msgevents_test_owner";
+const PASSWORD = "role-password-for-tests";
+
+let database: TestDatabase;
+let admin: pg.Pool;
+let owner: pg.Pool;
+const pools: pg.Pool[] = [];
+let objectsDir: string;
+
+function poolAs(user: string): pg.Pool {
+  const url = new URL(database.url);
+  url.username = user;
+  url.password = PASSWORD;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pools.push(pool);
+  return pool;
+}
+
+/** Runs `sql` and returns the SQLSTATE it failed with (or "ok"). */
+async function outcome(pool: pg.Pool, sql: string): Promise<string> {
+  try {
+    await pool.query(sql);
+    return "ok";
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+beforeAll(async () => {
+  database = await startTestDatabase();
+  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+  const name = new URL(database.url).pathname.slice(1);
+  await admin.query(
+    `DO $$ BEGIN CREATE ROLE ${OWNER} LOGIN CREATEROLE PASSWORD '${PASSWORD}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+  );
+  await admin.query(`ALTER DATABASE ${name} OWNER TO ${OWNER}`);
+  owner = poolAs(OWNER);
+  objectsDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-roles-"));
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()));
+  await admin?.end();
+  await database?.close();
+  await rm(objectsDir, { recursive: true, force: true });
+});
+
+describe("migrateAndGrant, run by the schema owner", () => {
+  test("applies every migration and creates the three login roles", async () => {
+    const result = await migrateAndGrant(owner, { migrationsFolder });
+    expect(result.applied[0]).toBe("0000_init");
+    expect(result.applied.length).toBeGreaterThanOrEqual(7);
+    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance"]);
+    // Passwords are the operator's business (on RDS the roles log in with IAM tokens); the tests set their own.
+    for (const role of result.roles) await admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`);
+  });
+
+  test("is idempotent: a second run applies nothing and changes no privilege", async () => {
+    const privileges = () =>
+      owner.query(
+        `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
+         WHERE grantee LIKE 'msgevents\\_%' ORDER BY 1, 2, 3`,
+      );
+    const before = (await privileges()).rows;
+    expect(await migrateAndGrant(owner, { migrationsFolder })).toEqual({
+      applied: [],
+      roles: Object.values(LOGIN_ROLES),
+    });
+    expect((await privileges()).rows).toEqual(before);
+  });
+});
+
+describe("the loader role", () => {
+  test("loads a real batch, creating the partitions of its late events, but cannot delete or drop", async () => {
+    const loader = poolAs(LOGIN_ROLES.loader);
+    const store = new FileObjectStore(objectsDir);
+    const receivedAt = new Date();
+    const key = batchKey("roles-batch-1", receivedAt);
+    await store.put(key, new TextEncoder().encode(readSampleText("batch-all-types")));
+    const deps = {
+      pool: loader,
+      store,
+      partitions: new PartitionManager(loader),
+      logger: new Logger({ logLevel: "SILENT" }),
+    };
+
+    // SparkPost's samples are from 2016: their days have no partition until the loader creates them.
+    const result = await loadBatch(key, deps, { receivedAt });
+    expect(result.outcome).toBe("loaded");
+    expect(result.eventsLoaded).toBeGreaterThan(20);
+    const stored = await owner.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+    );
+    expect(stored.rows[0]?.n).toBe(result.eventsLoaded);
+    expect((await loadBatch(key, deps, { receivedAt })).outcome).toBe("already-loaded");
+
+    const partition = (
+      await owner.query<{ name: string }>(
+        "SELECT min(c.relname) AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
+      )
+    ).rows[0]?.name;
+    expect(partition).toMatch(/^events_2016\d{4}$/);
+    expect(await outcome(loader, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "TRUNCATE events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "UPDATE events SET subject = 'x'")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, `DROP TABLE ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "SELECT msgevents_drop_partitions_before(now())")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "CREATE TABLE loader_owned (x int)")).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});
+
+describe("the query role", () => {
+  test("reads events, partitions, batches and search values, and nothing more", async () => {
+    const query = poolAs(LOGIN_ROLES.query);
+    const partition = (
+      await owner.query<{ name: string }>(
+        "SELECT min(c.relname) AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
+      )
+    ).rows[0]?.name;
+    for (const sql of [
+      "SELECT count(*) FROM events",
+      `SELECT count(*) FROM ${partition}`,
+      "SELECT count(*) FROM batches",
+      "SELECT count(*) FROM search_values",
+      "SELECT msgevents_count_by_value('campaign_id', ARRAY['x'], '2016-01-01', '2017-01-01')",
+    ]) {
+      expect(await outcome(query, sql), sql).toBe("ok");
+    }
+    for (const sql of [
+      "INSERT INTO batches (batch_id, object_key, received_at) VALUES ('q', 'q', now())",
+      "UPDATE batches SET attempts = 0",
+      "DELETE FROM events",
+      "TRUNCATE batches",
+      `DROP TABLE ${partition}`,
+      "SELECT msgevents_ensure_partitions(current_date, current_date)",
+      "SELECT msgevents_drop_partitions_before(now())",
+      "CREATE TABLE query_owned (x int)",
+    ]) {
+      expect(await outcome(query, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+  });
+});
+
+describe("the maintenance role", () => {
+  test("creates partitions ahead and drops expired ones, which the query role can then read, but cannot delete rows", async () => {
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    const result = await maintainPartitions(maintenance, { retentionDays: 30 });
+    expect(result.created).toBeGreaterThanOrEqual(8);
+    expect(result.dropped.length).toBeGreaterThan(0);
+    expect(result.dropped.every((name) => name.startsWith("events_2016"))).toBe(true);
+    const left = await owner.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+    );
+    expect(left.rows[0]?.n).toBe(0);
+
+    const today = `events_${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
+    expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${today}`)).toBe("ok");
+    expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "SELECT count(*) FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, `DROP TABLE ${today}`)).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});

@@ -1,0 +1,88 @@
+import type pg from "pg";
+import { withClient } from "./checkout.ts";
+
+/** The login roles the deployables connect as, one per function, each with only what its code needs. */
+export const LOGIN_ROLES = {
+  loader: "msgevents_loader",
+  query: "msgevents_query",
+  maintenance: "msgevents_maintenance",
+} as const;
+
+export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
+
+/** Serializes role setup between migrators (CREATE ROLE is not idempotent under a race). */
+const ROLES_LOCK = 727_110_003;
+
+const { loader, query, maintenance } = LOGIN_ROLES;
+const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
+const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
+
+/**
+ * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
+ * - query: SELECT on every table of the schema (search, /health and rejections read events, search_values and
+ *   batches; counting by value reads day partitions directly), and by default privileges on every partition created
+ *   later.
+ * - loader: what loadBatch writes (batches rows, events, and search_values through the events trigger, which runs
+ *   with the inserting role's rights), and EXECUTE on msgevents_ensure_partitions for late events.
+ * - maintenance: EXECUTE on msgevents_ensure_partitions and msgevents_drop_partitions_before only.
+ * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
+ * pinned search_path, and EXECUTE on them is taken from PUBLIC. They are set here, after every migration, because
+ * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
+ * Nobody gets DELETE, TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on the schema (the default only
+ * before PostgreSQL 15).
+ */
+function privilegeStatements(s: string): string[] {
+  return [
+    `REVOKE CREATE ON SCHEMA ${s} FROM PUBLIC`,
+    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${query}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${query}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
+    `GRANT INSERT ON ${s}.events TO ${loader}`,
+    `GRANT INSERT ON ${s}.search_values TO ${loader}`,
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
+      `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
+      `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
+    ]),
+    `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
+  ];
+}
+
+/**
+ * Creates the login roles if missing and (re)applies their privileges on the migrated schema; idempotent, safe to
+ * run after every migration and from two migrators at once. Run it as the schema owner (on RDS the master user).
+ * Where the `rds_iam` role exists (RDS) each role is granted it, so it logs in with IAM tokens only. Passwords are
+ * never set or changed here: on another PostgreSQL, give each role a password yourself (`ALTER ROLE … PASSWORD`).
+ * Returns the role names.
+ */
+export async function ensureLoginRoles(pool: pg.Pool): Promise<LoginRole[]> {
+  const roles = Object.values(LOGIN_ROLES);
+  return withClient(pool, async (client) => {
+    await client.query("BEGIN");
+    try {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [ROLES_LOCK]);
+      const { rows } = await client.query<{ schema: string; database: string; iam: boolean }>(
+        `SELECT quote_ident(n.nspname) AS schema, quote_ident(current_database()) AS database,
+                EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') AS iam
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = 'events'::regclass`,
+      );
+      const { schema, database, iam } = rows[0] ?? { schema: "public", database: "", iam: false };
+      for (const role of roles) {
+        // Roles belong to the whole server, where the advisory lock (per database) does not serialize creators.
+        await client.query(
+          `DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+        );
+        await client.query(`ALTER ROLE ${role} LOGIN`);
+        await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
+        if (iam) await client.query(`GRANT rds_iam TO ${role}`);
+      }
+      for (const statement of privilegeStatements(schema)) await client.query(statement);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    }
+    return roles;
+  });
+}
