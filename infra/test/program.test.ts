@@ -1,0 +1,347 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "../src/components/api.ts";
+import { BATCH_PREFIX } from "../src/components/batch-archive.ts";
+import { deployedConnectionBudget } from "./deployed-budget.ts";
+import { fixtureSourceRoot, isSecretValue, type ProgramRun, plain, policyOf, runProgram } from "./harness.ts";
+
+let run: ProgramRun;
+
+beforeAll(async () => {
+  run = await runProgram({ sourceRoot: fixtureSourceRoot() });
+});
+
+const one = (type: string) => {
+  const found = run.ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0] as NonNullable<(typeof found)[number]>;
+};
+const fn = (name: string) => run.named(`functions-${name}-function`);
+const arnOf = (name: string) => run.named(name).state.arn;
+
+describe("the default stack", () => {
+  it("creates every child inside a msgevents component", () => {
+    const custom = run.resources.filter((r) => !r.type.startsWith("msgevents:") && r.type !== "pulumi:pulumi:Stack");
+    expect(custom.length).toBeGreaterThan(100);
+    for (const resource of custom) expect(resource.parentType, resource.name).toMatch(/^msgevents:aws:/);
+  });
+
+  it("keeps the database private, encrypted, TLS-only, IAM-authenticated and deletion-protected", () => {
+    const db = one("aws:rds/instance:Instance").inputs;
+    expect(db).toMatchObject({
+      engine: "postgres",
+      engineVersion: "18",
+      instanceClass: "db.t4g.micro",
+      allocatedStorage: 20,
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      manageMasterUserPassword: true,
+      iamDatabaseAuthenticationEnabled: true,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      backupRetentionPeriod: 7,
+      multiAz: false,
+    });
+    expect(db.password).toBeUndefined();
+    expect(db.finalSnapshotIdentifier).toMatch(/^msgevents-final-[0-9a-z-]+$/);
+    const parameters = one("aws:rds/parameterGroup:ParameterGroup").inputs;
+    expect(parameters.family).toBe("postgres18");
+    expect(parameters.parameters).toContainEqual({ name: "rds.force_ssl", value: "1" });
+  });
+
+  it("opens the database only to the four functions in the VPC, on PostgreSQL's port", () => {
+    const dbGroupId = `${run.named("network-database").state.name}`;
+    const ingress = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    const intoDatabase = ingress.filter((rule) => rule.name.startsWith("network-database-from-"));
+    expect(intoDatabase.map((rule) => rule.name).sort()).toEqual(
+      ["loader", "maintenance", "migrator", "query"].map((f) => `network-database-from-${f}`),
+    );
+    for (const rule of intoDatabase) {
+      expect(rule.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 5432, toPort: 5432 });
+      expect(rule.inputs.cidrIpv4).toBeUndefined();
+      expect(rule.inputs.referencedSecurityGroupId).toMatch(/^network-(loader|query|maintenance|migrator)-dev-/);
+    }
+    for (const rule of ingress) expect(rule.inputs.cidrIpv4 ?? rule.inputs.cidrIpv6).toBeUndefined();
+    expect(dbGroupId).toBeDefined();
+  });
+
+  it("builds an isolated network: two subnets in two zones, no NAT or internet gateway, S3 and Secrets Manager endpoints", () => {
+    const subnets = run.ofType("aws:ec2/subnet:Subnet");
+    expect(new Set(subnets.map((s) => s.inputs.availabilityZone))).toEqual(new Set(["us-east-1a", "us-east-1b"]));
+    for (const s of subnets) expect(s.inputs.mapPublicIpOnLaunch).not.toBe(true);
+    expect(run.ofType("aws:ec2/natGateway:NatGateway")).toHaveLength(0);
+    expect(run.ofType("aws:ec2/internetGateway:InternetGateway")).toHaveLength(0);
+    expect(run.ofType("aws:ec2/route:Route")).toHaveLength(0);
+    const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint");
+    expect(endpoints.map((e) => [e.inputs.serviceName, e.inputs.vpcEndpointType]).sort()).toEqual([
+      ["com.amazonaws.us-east-1.s3", "Gateway"],
+      ["com.amazonaws.us-east-1.secretsmanager", "Interface"],
+    ]);
+    const secrets = run.named("network-secretsmanager").inputs;
+    expect(secrets.subnetIds).toHaveLength(1);
+    expect(secrets.privateDnsEnabled).toBe(true);
+  });
+
+  it("keeps the batch bucket private, encrypted and TLS-only, and not force-destroyed", () => {
+    const bucket = run.named("archive-batches");
+    expect(bucket.inputs.forceDestroy).toBe(false);
+    expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules,
+    ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    const policy = policyOf(one("aws:s3/bucketPolicy:BucketPolicy"));
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    );
+    const lifecycle = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+    expect(lifecycle).toEqual([
+      expect.objectContaining({
+        filter: { prefix: BATCH_PREFIX },
+        transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+      }),
+    ]);
+    expect(lifecycle[0].expiration).toBeUndefined();
+  });
+
+  it("wires bucket → notification → queue → event source mapping → loader's live alias, with a dead-letter queue", () => {
+    const bucketName = run.named("archive-batches").state.bucket;
+    const queueArn = run.named("archive-notifications").state.arn;
+    const dlqArn = arnOf("archive-dead-letters");
+    const notification = one("aws:s3/bucketNotification:BucketNotification").inputs;
+    expect(notification.bucket).toBe(`${bucketName}-id`);
+    expect(notification.queues).toEqual([
+      expect.objectContaining({ queueArn, events: ["s3:ObjectCreated:*"], filterPrefix: BATCH_PREFIX }),
+    ]);
+
+    const queue = run.named("archive-notifications").inputs;
+    expect(queue.sqsManagedSseEnabled).toBe(true);
+    expect(JSON.parse(queue.redrivePolicy)).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
+    expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fn("loader").inputs.timeout);
+    expect(run.named("archive-dead-letters").inputs.sqsManagedSseEnabled).toBe(true);
+
+    const queuePolicy = policyOf(one("aws:sqs/queuePolicy:QueuePolicy"));
+    const allow = queuePolicy.Statement.filter((s) => s.Effect === "Allow");
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "s3.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: [queueArn],
+        Condition: expect.objectContaining({ ArnEquals: { "aws:SourceArn": run.named("archive-batches").state.arn } }),
+      }),
+    ]);
+
+    const mapping = one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs;
+    expect(mapping).toMatchObject({
+      eventSourceArn: queueArn,
+      functionName: run.named("functions-loader-live").state.arn,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: 5 },
+    });
+  });
+
+  it("routes exactly the six local-stack routes, each to its function's live alias", () => {
+    const routes = run.ofType("aws:apigatewayv2/route:Route");
+    expect(routes.map((r) => r.inputs.routeKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    const integrations = new Map(
+      run.ofType("aws:apigatewayv2/integration:Integration").map((i) => [`${i.name}-id`, i]),
+    );
+    for (const route of ROUTES) {
+      const recorded = routes.find((r) => r.inputs.routeKey === `${route.method} ${route.path}`);
+      const integrationId = String(recorded?.inputs.target).replace("integrations/", "");
+      const integration = [...integrations.values()].find((i) => integrationId.startsWith(i.name));
+      expect(integration?.inputs).toMatchObject({
+        integrationType: "AWS_PROXY",
+        payloadFormatVersion: "2.0",
+        integrationUri: run.named(`functions-${route.target}-live`).state.invokeArn,
+      });
+      const slug = `${route.method.toLowerCase()}${route.path.replaceAll("/", "-")}`;
+      expect(run.named(`api-${slug}`).type).toBe("aws:apigatewayv2/route:Route");
+      const permission = run.resources.find(
+        (r) => r.type === "aws:lambda/permission:Permission" && r.name === `api-${slug}`,
+      );
+      expect(permission?.inputs).toMatchObject({
+        principal: "apigateway.amazonaws.com",
+        qualifier: "live",
+        function: fn(route.target).state.name,
+        sourceArn: `${run.named("api-http").state.executionArn}/*/${route.method}${route.path}`,
+      });
+    }
+  });
+
+  it("throttles the stage and writes JSON access logs to a log group with retention", () => {
+    const stage = one("aws:apigatewayv2/stage:Stage").inputs;
+    expect(stage.defaultRouteSettings).toMatchObject({ throttlingRateLimit: 50, throttlingBurstLimit: 100 });
+    expect(stage.accessLogSettings.destinationArn).toBe(arnOf("api-access-logs"));
+    const sample = stage.accessLogSettings.format
+      .replace("$context.status", "503")
+      .replace("$context.error.messageString", '"Internal Server Error"');
+    expect(JSON.parse(sample)).toMatchObject({ status: 503, routeKey: "$context.routeKey" });
+    expect(run.named("api-access-logs").inputs.retentionInDays).toBe(30);
+  });
+
+  it("runs each function from its bundle on Node.js 24 arm64, with its own role and log group", () => {
+    const functions = run.ofType("aws:lambda/function:Function");
+    expect(functions).toHaveLength(5);
+    const roles = new Set(functions.map((f) => f.inputs.role));
+    expect(roles.size).toBe(5);
+    for (const f of functions) {
+      expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler" });
+      expect(f.inputs.loggingConfig.logGroup).toMatch(/-logs-dev-/);
+    }
+    for (const group of run.ofType("aws:cloudwatch/logGroup:LogGroup")) expect(group.inputs.retentionInDays).toBe(30);
+    expect(fn("ingest").inputs.vpcConfig).toBeUndefined();
+    for (const name of ["loader", "query", "maintenance", "migrator"]) {
+      expect(fn(name).inputs.vpcConfig.subnetIds, name).toHaveLength(2);
+    }
+  });
+
+  it("sets exactly the environment each function reads (CONTRACTS.md), and no secret value", () => {
+    const env = (name: string) => fn(name).inputs.environment.variables;
+    const database = (user: string) => ({
+      MSGEVENTS_DB_HOST: run.named("database-postgres").state.address,
+      MSGEVENTS_DB_PORT: "5432",
+      MSGEVENTS_DB_NAME: "msgevents",
+      MSGEVENTS_DB_USER: user,
+      MSGEVENTS_DB_SSL: "true",
+      MSGEVENTS_DB_IAM_AUTH: "true",
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+    });
+    expect(env("ingest")).toEqual({
+      MSGEVENTS_S3_BUCKET: run.named("archive-batches").state.bucket,
+      MSGEVENTS_WEBHOOK_SECRET_ARN: arnOf("secrets-webhook"),
+      MSGEVENTS_WEBHOOK_AUTH: "basic,oauth2",
+    });
+    expect(env("loader")).toEqual({
+      ...database("msgevents_loader"),
+      MSGEVENTS_S3_BUCKET: run.named("archive-batches").state.bucket,
+      MSGEVENTS_LOADER_POOL_MAX: "2",
+    });
+    expect(env("query")).toEqual({
+      ...database("msgevents_query"),
+      MSGEVENTS_API_SECRET_ARN: arnOf("secrets-api"),
+      MSGEVENTS_DB_POOL_MAX: "2",
+      MSGEVENTS_QUERY_TIMEOUT_MS: "15000",
+    });
+    expect(env("maintenance")).toEqual(database("msgevents_maintenance"));
+    const { MSGEVENTS_DB_USER: _user, MSGEVENTS_DB_IAM_AUTH: _iam, ...connection } = database("");
+    expect(env("migrator")).toEqual({
+      ...connection,
+      MSGEVENTS_DB_MASTER_SECRET_ARN: (
+        run.named("database-postgres").state.masterUserSecrets as { secretArn: string }[]
+      )[0]?.secretArn,
+    });
+    const secretValues = ["webhookPassword", "oauthClientSecret", "apiKey"].map((key) => String(run.outputs[key]));
+    for (const f of run.ofType("aws:lambda/function:Function")) {
+      const text = JSON.stringify(f.inputs.environment);
+      for (const secret of secretValues) expect(text).not.toContain(secret);
+    }
+  });
+
+  it("caps the query function's and maintenance's concurrency", () => {
+    expect(fn("query").inputs.reservedConcurrentExecutions).toBe(10);
+    expect(fn("maintenance").inputs.reservedConcurrentExecutions).toBe(1);
+  });
+
+  it("can never open more database connections than db.t4g.micro leaves them (infra/README.md)", () => {
+    const budget = deployedConnectionBudget(run);
+    expect(budget.demand.total).toBe(34);
+    expect(budget.demand.total).toBeLessThanOrEqual(budget.available);
+  });
+
+  it("stores generated webhook and API credentials in two Secrets Manager secrets", () => {
+    const secrets = run.ofType("aws:secretsmanager/secret:Secret");
+    const versions = run.ofType("aws:secretsmanager/secretVersion:SecretVersion");
+    const contentOf = (secretName: string) => {
+      const secretId = `${secrets.find((x) => x.name === secretName)?.state.name}-id`;
+      const secretString = versions.find((v) => v.inputs.secretId === secretId)?.inputs.secretString;
+      expect(isSecretValue(secretString), secretName).toBe(true);
+      return JSON.parse(String(plain(secretString)));
+    };
+    expect(versions).toHaveLength(2);
+    const webhook = contentOf("secrets-webhook");
+    expect(Object.keys(webhook).sort()).toEqual(["oauthClientId", "oauthClientSecret", "password", "username"]);
+    expect(webhook).toMatchObject({
+      username: run.outputs.webhookUsername,
+      password: run.outputs.webhookPassword,
+      oauthClientId: run.outputs.oauthClientId,
+      oauthClientSecret: run.outputs.oauthClientSecret,
+    });
+    const api = contentOf("secrets-api");
+    expect(Object.keys(api).sort()).toEqual(["apiKey", "cursorSecret"]);
+    expect(api.apiKey).toBe(run.outputs.apiKey);
+    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(4);
+    for (const password of run.ofType("random:index/randomPassword:RandomPassword")) {
+      expect(password.inputs).toMatchObject({ length: 32, special: false });
+    }
+  });
+
+  it("runs maintenance hourly through the live alias", () => {
+    const rule = one("aws:cloudwatch/eventRule:EventRule");
+    expect(rule.inputs.scheduleExpression).toBe("rate(1 hour)");
+    expect(one("aws:cloudwatch/eventTarget:EventTarget").inputs).toMatchObject({
+      rule: rule.state.name,
+      arn: run.named("functions-maintenance-live").state.arn,
+    });
+    const permission = run.ofType("aws:lambda/permission:Permission").find((p) => p.name === "schedules-maintenance");
+    expect(permission?.inputs).toMatchObject({
+      principal: "events.amazonaws.com",
+      qualifier: "live",
+      sourceArn: rule.state.arn,
+    });
+  });
+
+  it("alarms on dead letters, queue age, loader errors, ingest 5xx, refused batches, free storage and CPU credits into one topic", () => {
+    const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual(
+      [
+        "ApproximateAgeOfOldestMessage",
+        "ApproximateNumberOfMessagesVisible",
+        "CPUCreditBalance",
+        "Errors",
+        "FreeStorageSpace",
+        "Ingest5xx",
+        "WebhookTooLarge",
+      ].sort(),
+    );
+    const topicArn = arnOf("alarms-topic");
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions).toEqual([topicArn]);
+    const byMetric = (metric: string) => alarms.find((a) => a.inputs.metricName === metric)?.inputs;
+    expect(byMetric("ApproximateNumberOfMessagesVisible")?.dimensions).toEqual({
+      QueueName: run.named("archive-dead-letters").state.name,
+    });
+    expect(byMetric("Errors")?.dimensions).toEqual({ FunctionName: fn("loader").state.name });
+    expect(byMetric("FreeStorageSpace")?.threshold).toBe(Math.round(20 * 1024 ** 3 * 0.2));
+    const filters = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => f.inputs);
+    expect(filters.map((f) => f.metricTransformation.name).sort()).toEqual(["Ingest5xx", "WebhookTooLarge"]);
+    for (const filter of filters) {
+      expect(filter.logGroupName).toBe(run.named("api-access-logs").state.name);
+      expect(filter.pattern).toContain('$.routeKey = "POST /webhooks/sparkpost"');
+    }
+    expect(filters.find((f) => f.metricTransformation.name === "WebhookTooLarge")?.pattern).toContain("$.status = 413");
+    expect(run.ofType("aws:sns/topicSubscription:TopicSubscription")).toHaveLength(0);
+  });
+
+  it("exports the URLs and names, and every credential only as a secret", () => {
+    const base = run.named("api-http").state.apiEndpoint;
+    expect(run.outputs).toMatchObject({
+      webhookUrl: `${base}/webhooks/sparkpost`,
+      tokenUrl: `${base}/oauth/token`,
+      eventsApiUrl: `${base}/api/v1/events/message`,
+      bucketName: run.named("archive-batches").state.bucket,
+      queueName: run.named("archive-notifications").state.name,
+      deadLetterQueueName: run.named("archive-dead-letters").state.name,
+    });
+    expect(run.secretOutputs.sort()).toEqual(
+      ["apiKey", "oauthClientId", "oauthClientSecret", "webhookPassword", "webhookUsername"].sort(),
+    );
+    const secrets = ["apiKey", "oauthClientSecret", "webhookPassword"].map((key) => String(run.outputs[key]));
+    const plainOutputs = Object.entries(run.outputs).filter(([key]) => !run.secretOutputs.includes(key));
+    for (const [key, value] of plainOutputs) {
+      for (const secret of secrets) expect(JSON.stringify(value ?? null), key).not.toContain(secret);
+    }
+  });
+});
