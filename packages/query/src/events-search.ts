@@ -1,6 +1,5 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import { type CursorPosition, decodeCursor, encodeCursor } from "./cursor.ts";
-import { invalidParameter } from "./request/errors.ts";
+import { decodeCursor, encodeCursor, parseCursorParameter } from "./cursor.ts";
 import { FILTER_NAMES, type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
 import { assertKnownParameters } from "./request/query-string.ts";
 import { parsePerPage, parseWindow } from "./request/window.ts";
@@ -18,19 +17,6 @@ export interface EventsSearchContext {
   now: Date;
 }
 
-function parseCursor(value: string | undefined, key: Buffer): CursorPosition | undefined {
-  if (value === undefined || value === "initial") return undefined;
-  const position = decodeCursor(value, key);
-  if (!position) {
-    throw invalidParameter(
-      "cursor",
-      "invalid cursor",
-      "the cursor is malformed or was altered; use 'initial' or the cursor from links.next",
-    );
-  }
-  return position;
-}
-
 /** `GET /api/v1/events/message`: SparkPost's Events API, one page per request with a keyset cursor. */
 export async function eventsSearch(params: Map<string, string>, context: EventsSearchContext): Promise<HttpResponse> {
   assertKnownParameters(params, KNOWN);
@@ -42,7 +28,7 @@ export async function eventsSearch(params: Map<string, string>, context: EventsS
     if (value !== undefined) lists.set(name, value);
   }
   const filters = parseFilters(lists, parseDelimiter(params.get("delimiter")));
-  const after = parseCursor(params.get("cursor"), context.cursorKey);
+  const after = parseCursorParameter(params.get("cursor"), (cursor) => decodeCursor(cursor, context.cursorKey));
   const query: SearchQuery = { ...window, perPage, filters, ...(after ? { after } : {}) };
 
   const page = await searchEvents(context.db, query);

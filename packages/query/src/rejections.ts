@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
 import { sql } from "drizzle-orm";
+import { cursorTime, openCursor, parseCursorParameter, sealCursor } from "./cursor.ts";
 import { parseTime } from "./request/dates.ts";
 import { invalidParameter } from "./request/errors.ts";
 import { assertKnownParameters } from "./request/query-string.ts";
@@ -45,7 +46,7 @@ export async function listRejections(params: Map<string, string>, context: Rejec
   const window = parseRejectionsWindow(params.get("from"), params.get("to"), context.now);
   const perPage = parseRejectionsPerPage(params.get("per_page"));
   const key = rejectionsCursorKey(context.cursorKey);
-  const after = parseCursor(params.get("cursor"), key);
+  const after = parseCursorParameter(params.get("cursor"), (cursor) => decodeRejectionsCursor(cursor, key));
 
   const inWindow = sql`received_at >= ${window.from} AND received_at < ${window.to}
     AND records_rejected > 0 AND jsonb_typeof(rejections) = 'array'`;
@@ -85,7 +86,7 @@ export async function listRejections(params: Map<string, string>, context: Rejec
   const last = rows.at(-1);
   if (page.rows.length > perPage && last) {
     const position = { receivedAt: new Date(last.received_at), batchId: last.batch_id, ordinal: Number(last.ordinal) };
-    links.next = nextLink(perPage, window, encodeCursor(position, key));
+    links.next = nextLink(perPage, window, encodeRejectionsCursor(position, key));
   }
   return jsonResponse(200, { results, total_count: Number(total.rows[0]?.total ?? 0), links });
 }
@@ -122,47 +123,16 @@ function rejectionsCursorKey(cursorKey: Buffer): Buffer {
   return createHmac("sha256", cursorKey).update("msgevents/rejections/cursor/v1").digest();
 }
 
-const SIGNATURE_BYTES = 16;
-const sign = (body: string, key: Buffer) =>
-  createHmac("sha256", key).update(body).digest().subarray(0, SIGNATURE_BYTES);
-
-function encodeCursor(position: RejectionPosition, key: Buffer): string {
-  const body = Buffer.from(
-    JSON.stringify([position.receivedAt.toISOString(), position.batchId, position.ordinal]),
-  ).toString("base64url");
-  return `${body}.${sign(body, key).toString("base64url")}`;
+function encodeRejectionsCursor(position: RejectionPosition, key: Buffer): string {
+  return sealCursor([position.receivedAt.toISOString(), position.batchId, position.ordinal], key);
 }
 
-function parseCursor(value: string | undefined, key: Buffer): RejectionPosition | undefined {
-  if (value === undefined || value === "initial") return undefined;
-  const position = decodeCursor(value, key);
-  if (!position) {
-    throw invalidParameter(
-      "cursor",
-      "invalid cursor",
-      "the cursor is malformed or was altered; use 'initial' or the cursor from links.next",
-    );
-  }
-  return position;
-}
-
-function decodeCursor(cursor: string, key: Buffer): RejectionPosition | undefined {
-  const match = /^([A-Za-z0-9_-]{1,2000})\.([A-Za-z0-9_-]{22})$/.exec(cursor);
-  if (!match?.[1] || !match[2]) return undefined;
-  const [, body, signature] = match;
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, sign(body, key))) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-  const [time, batchId, ordinal] = parsed as unknown[];
-  if (typeof time !== "string" || typeof batchId !== "string" || !Number.isSafeInteger(ordinal)) return undefined;
-  const receivedAt = new Date(time);
-  if (Number.isNaN(receivedAt.getTime())) return undefined;
+function decodeRejectionsCursor(cursor: string, key: Buffer): RejectionPosition | undefined {
+  const values = openCursor(cursor, key);
+  if (values?.length !== 3) return undefined;
+  const [time, batchId, ordinal] = values;
+  const receivedAt = cursorTime(time);
+  if (!receivedAt || typeof batchId !== "string" || !Number.isSafeInteger(ordinal)) return undefined;
   return { receivedAt, batchId, ordinal: ordinal as number };
 }
 

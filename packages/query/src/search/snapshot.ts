@@ -28,9 +28,10 @@ const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i;
  * values a filter resolved to) describes one state of the database even while loaders commit. Statements that
  * `Snapshot.all` runs side by side share the snapshot through pg_export_snapshot / SET TRANSACTION SNAPSHOT.
  *
- * The first connection never waits for a second one: if the pool has none to spare (a pool of one, or other searches
- * hold them), or the second arrives after the first ran out of work, everything runs on the first, one statement
- * after the other. So concurrent searches on a small pool cannot deadlock on each other's second connection.
+ * A second connection is taken only when the pool can hand one over at once (idle, or room for a new one, and no
+ * search waiting): otherwise (a pool of one, or other searches hold them) everything runs on the first, one statement
+ * after the other, so concurrent searches on a small pool never wait for each other's connections and cannot
+ * deadlock. If the second arrives after the first ran out of work, it does nothing.
  */
 export async function withSnapshot<T>(pool: pg.Pool, work: (snapshot: Snapshot) => Promise<T>): Promise<T> {
   return withClient(pool, async (client) => {
@@ -78,37 +79,36 @@ async function runSideBySide<T extends readonly unknown[]>(
     return results as unknown as T;
   }
 
-  // The second connection joins only while work remains; once it has claimed a share, the first keeps its
-  // transaction open (the snapshot can only be imported while the exporting transaction lives) and waits for that
-  // share, not for the second connection's COMMIT.
+  // The second connection joins only while work remains. The first keeps its transaction open until the second is
+  // done (the snapshot can only be imported while the exporting transaction lives), and the answer returns only once
+  // the second has committed and gone back to the pool: no transaction of a search outlives it (a Lambda frozen
+  // right after answering would otherwise hold a snapshot open, and with it vacuum's horizon).
   let state = "connecting" as "connecting" | "joined" | "abandoned";
-  let drained: (failure?: { error: unknown }) => void = () => {};
-  const secondShare = new Promise<{ error: unknown } | undefined>((resolve) => {
-    drained = resolve;
-  });
   const second = withClient(pool, async (client) => {
     if (state === "abandoned" || next >= tasks.length) return;
     state = "joined";
     if (!SNAPSHOT_ID.test(snapshotId)) throw new Error(`unexpected snapshot id ${JSON.stringify(snapshotId)}`);
     await client.query(`${BEGIN}; SET TRANSACTION SNAPSHOT '${snapshotId}'`);
     await drain(drizzle({ client }));
-    drained();
     await client.query("COMMIT");
   });
-  // A connection that could not be had is no error (the first connection does the work); a failure after joining is
-  // the search's. Handled here, so a failure after the first connection gave up is never unhandled.
-  second.then(
-    () => drained(),
-    (error: unknown) => drained(state === "joined" ? { error } : undefined),
+  // A connection that could not be had is no error (the first connection did the work); a failure after joining is
+  // the search's.
+  const secondFailure = second.then(
+    () => undefined,
+    (error: unknown) => (state === "joined" ? { error } : undefined),
   );
+  let firstFailure: { error: unknown } | undefined;
   try {
     await drain(db);
+  } catch (error) {
+    firstFailure = { error };
+    next = tasks.length;
   } finally {
     if (state === "connecting") state = "abandoned";
   }
-  if (state === "joined") {
-    const failed = await secondShare;
-    if (failed) throw failed.error;
-  }
+  const afterSecond = await secondFailure;
+  const failure = firstFailure ?? afterSecond;
+  if (failure) throw failure.error;
   return results as unknown as T;
 }
