@@ -1,6 +1,7 @@
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { parseS3Notification } from "@msgevents/loader/s3-notification";
 import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { configError } from "./errors.ts";
 
@@ -45,34 +46,11 @@ export function batchStore(flags: AwsFlags, env: NodeJS.ProcessEnv, dataDir: str
   return new FileObjectStore(path.join(dataDir, "objects"));
 }
 
-/** The body S3 sends to SQS for a created object (event notification structure 2.1), which the loader reads. */
-export function objectCreatedNotification(bucket: string, key: string, eventTime: Date, size: number): string {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        eventTime: eventTime.toISOString(),
-        eventName: "ObjectCreated:Put",
-        s3: {
-          s3SchemaVersion: "1.0",
-          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
-          // S3 URL-encodes keys in notifications, with `+` for spaces.
-          object: { key: encodeURIComponent(key).replaceAll("%2F", "/").replaceAll("%20", "+"), size },
-        },
-      },
-    ],
-  });
-}
-
 /** The object keys an S3 notification names (empty for S3's test event or an unreadable body). */
 export function notifiedKeys(body: string): string[] {
   try {
-    const parsed = JSON.parse(body) as { Records?: { s3?: { object?: { key?: string } } }[] };
-    return (parsed.Records ?? [])
-      .map((record) => record.s3?.object?.key)
-      .filter((key): key is string => typeof key === "string")
-      .map((key) => decodeURIComponent(key.replaceAll("+", " ")));
+    const notification = parseS3Notification(body);
+    return notification.kind === "objects" ? notification.created.map((object) => object.key) : [];
   } catch {
     return [];
   }

@@ -1,9 +1,10 @@
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { type DeadLetter, replayDirOf } from "@msgevents/local/dead-letter-files";
 import { listBatches, type StoredBatch } from "@msgevents/storage";
-import { type AwsFlags, batchStore, bucketOf, objectCreatedNotification, queueUrlOf, sqsClient } from "./aws.ts";
+import { type AwsFlags, batchStore, bucketOf, queueUrlOf, sqsClient } from "./aws.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, configError, EXIT, usageError } from "./errors.ts";
 

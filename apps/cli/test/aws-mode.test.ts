@@ -1,6 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { parseS3Notification } from "@msgevents/loader";
+import { objectCreatedNotification, parseS3Notification } from "@msgevents/loader/s3-notification";
 import { batchKey, S3ObjectStore } from "@msgevents/storage";
 import {
   startS3Server,
@@ -10,7 +10,6 @@ import {
   type TestSqsServer,
 } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { objectCreatedNotification } from "../src/aws.ts";
 import { EXIT } from "../src/errors.ts";
 import { msgevents } from "./run-cli.ts";
 

@@ -5,7 +5,7 @@ import {
   errorResponse,
   type HttpRequest,
   type HttpResponse,
-  normalizeHeaders,
+  nodeRequestHead,
   readNodeRequest,
   writeNodeResponse,
 } from "@msgevents/http";
@@ -38,10 +38,12 @@ export function createHttpServer(
       if (error instanceof BodyTooLargeError) {
         // The rest of the body is never read, so the connection cannot carry another request.
         res.setHeader("connection", "close");
-        const answer = await options.onBodyTooLarge?.(headOf(req), declaredLength(req)).catch((failure: Error) => {
-          options.onError(failure);
-          return undefined;
-        });
+        const answer = await options
+          .onBodyTooLarge?.(nodeRequestHead(req), declaredLength(req))
+          .catch((failure: Error) => {
+            options.onError(failure);
+            return undefined;
+          });
         response = answer ?? bodyTooLargeResponse(error.limit);
       } else {
         options.onError(error as Error);
@@ -50,19 +52,6 @@ export function createHttpServer(
     }
     writeNodeResponse(res, response ?? errorResponse(404, { message: "resource not found" }));
   });
-}
-
-function headOf(req: http.IncomingMessage): HttpRequest {
-  const url = req.url ?? "/";
-  const queryAt = url.indexOf("?");
-  return {
-    method: (req.method ?? "GET").toUpperCase(),
-    path: queryAt === -1 ? url : url.slice(0, queryAt),
-    rawQuery: queryAt === -1 ? "" : url.slice(queryAt + 1),
-    headers: normalizeHeaders(req.headers),
-    body: new Uint8Array(),
-    sourceIp: req.socket.remoteAddress,
-  };
 }
 
 /** The Content-Length the client declared; undefined for a chunked body, whose size is never known in full. */

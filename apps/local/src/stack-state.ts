@@ -1,5 +1,6 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isProcessAlive } from "@msgevents/devdb";
 
 /** Where a running local stack can be reached; written at start, removed at a clean stop. Holds no secret. */
 export interface StackState {
@@ -31,19 +32,11 @@ export async function readRunningStackState(dataDir: string): Promise<StackState
     if ((error as NodeJS.ErrnoException).code === "ENOENT" || error instanceof SyntaxError) return undefined;
     throw error;
   }
-  if (typeof state.url !== "string" || !Number.isInteger(state.pid) || !isAlive(state.pid as number)) return undefined;
+  if (typeof state.url !== "string" || !Number.isInteger(state.pid) || !isProcessAlive(state.pid as number))
+    return undefined;
   return {
     url: state.url,
     pid: state.pid as number,
     ...(Number.isInteger(state.databasePort) ? { databasePort: state.databasePort } : {}),
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

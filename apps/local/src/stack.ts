@@ -11,6 +11,7 @@ import {
   oversizedRequestHandler,
 } from "@msgevents/ingest";
 import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
+import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager } from "@msgevents/schema";
 import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
@@ -21,7 +22,6 @@ import { closeServer, createHttpServer, listen } from "./http-server.ts";
 import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
-import { objectCreatedNotification } from "./s3-event.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
 import { removeStackState, writeStackState } from "./stack-state.ts";
 

@@ -257,7 +257,8 @@ function launch(
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id exists (one of another user counts: signalling it is merely not permitted). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -278,12 +279,12 @@ async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<
     return;
   }
   const pid = Number.parseInt(pidText.split("\n", 1)[0] ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isProcessAlive(pid)) return;
   const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   if (!command.includes("postgres")) return;
   process.kill(pid, "SIGINT");
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
       throw new EmbeddedPostgresError(`an earlier PostgreSQL (pid ${pid}) still holds ${dataDir} and did not stop`);
     }

@@ -28,6 +28,11 @@ export async function readNodeRequest(req: IncomingMessage, maxBodyBytes: number
     if (size > maxBodyBytes) throw new BodyTooLargeError(maxBodyBytes);
     chunks.push(chunk);
   }
+  return { ...nodeRequestHead(req), body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) };
+}
+
+/** A node:http request without its body (empty): method, path, query, headers and peer. */
+export function nodeRequestHead(req: IncomingMessage): HttpRequest {
   const url = req.url ?? "/";
   const queryAt = url.indexOf("?");
   return {
@@ -35,7 +40,7 @@ export async function readNodeRequest(req: IncomingMessage, maxBodyBytes: number
     path: queryAt === -1 ? url : url.slice(0, queryAt),
     rawQuery: queryAt === -1 ? "" : url.slice(queryAt + 1),
     headers: normalizeHeaders(req.headers),
-    body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+    body: new Uint8Array(),
     sourceIp: req.socket.remoteAddress,
   };
 }

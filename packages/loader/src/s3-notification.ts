@@ -56,6 +56,29 @@ export function parseS3Notification(body: string): S3Notification {
   return { kind: "objects", created, ignored: parsed.data.Records.length - created.length };
 }
 
+/**
+ * The body S3 sends to SQS for a created object (event notification structure 2.1): what the local stack's queue and
+ * a replay send so that the loader takes a stored batch exactly as it takes one S3 reported.
+ */
+export function objectCreatedNotification(bucket: string, key: string, eventTime: Date, size: number): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        eventTime: eventTime.toISOString(),
+        eventName: "ObjectCreated:Put",
+        s3: {
+          s3SchemaVersion: "1.0",
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          // S3 URL-encodes keys in notifications the way HTML forms do, with `+` for spaces.
+          object: { key: encodeURIComponent(key).replaceAll("%2F", "/").replaceAll("%20", "+"), size },
+        },
+      },
+    ],
+  });
+}
+
 export function decodeS3Key(encoded: string): string {
   try {
     return decodeURIComponent(encoded.replaceAll("+", " "));
