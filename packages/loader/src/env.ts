@@ -1,4 +1,4 @@
-import { type DatabaseSettings, readDatabaseEnv } from "@msgevents/runtime-config/database";
+import { type DatabaseSettings, readDatabaseEnvReporting } from "@msgevents/runtime-config/database";
 import * as z from "zod/mini";
 
 // zod/mini: the same checks as zod's classic API at a fraction of the bundle size (the Lambda loads it cold).
@@ -25,13 +25,7 @@ export interface LoaderConfig {
  * (`@msgevents/runtime-config/database`) and the loader's own. Throws naming every invalid variable.
  */
 export function readLoaderEnv(env: NodeJS.ProcessEnv): LoaderConfig {
-  const problems: string[] = [];
-  let database: DatabaseSettings | undefined;
-  try {
-    database = readDatabaseEnv(env);
-  } catch (error) {
-    problems.push((error as Error).message);
-  }
+  const { database, problems } = readDatabaseEnvReporting(env);
   // An empty variable counts as unset (deployment templates often render missing values as "").
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== "")));
   if (!parsed.success) {

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { type DatabaseSettings, readDatabaseEnv } from "@msgevents/runtime-config/database";
+import { type DatabaseSettings, readDatabaseEnvReporting } from "@msgevents/runtime-config/database";
 import * as z from "zod";
 
 type Env = Record<string, string | undefined>;
@@ -43,13 +43,7 @@ export function withApiSecret(env: Env, secret: Record<string, string>): Env {
 }
 
 export function loadQueryConfig(env: Env = process.env): QueryConfig {
-  const problems: string[] = [];
-  let database: DatabaseSettings | undefined;
-  try {
-    database = readDatabaseEnv(env);
-  } catch (error) {
-    problems.push((error as Error).message);
-  }
+  const { database, problems } = readDatabaseEnvReporting(env);
   const parsed = QueryEnv.safeParse(env);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));

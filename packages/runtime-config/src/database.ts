@@ -87,6 +87,22 @@ export function readDatabaseEnv(env: Record<string, string | undefined>): Databa
   };
 }
 
+/**
+ * readDatabaseEnv for a deployable that validates variables of its own too: the settings, or the problem to report
+ * beside its own, so that one error names every invalid variable.
+ */
+export function readDatabaseEnvReporting(env: Record<string, string | undefined>): {
+  database?: DatabaseSettings;
+  problems: string[];
+} {
+  try {
+    return { database: readDatabaseEnv(env), problems: [] };
+  } catch (error) {
+    if (!(error instanceof DatabaseConfigError)) throw error;
+    return { problems: [error.message] };
+  }
+}
+
 /** What pg needs from an RDS signer: one token per call (a token is valid for 15 minutes, for new connections). */
 export interface AuthTokenSigner {
   getAuthToken(): Promise<string>;
