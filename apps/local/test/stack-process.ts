@@ -3,7 +3,6 @@ import { chmod, mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@msgevents/devdb";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -28,14 +27,17 @@ export interface StackProcess {
   kill(): Promise<void>;
 }
 
-/** Starts the local stack exactly as the README says (`npm start` at the repository root), in its own process group. */
+/**
+ * Starts the local stack exactly as the README says (`npm start` at the repository root), in its own process group,
+ * on a port the system assigns (a port found free first could be taken before the stack binds it) and read from its
+ * banner.
+ */
 export async function startStackProcess(dataDir: string, env: Record<string, string> = {}): Promise<StackProcess> {
-  const port = await freePort();
   const child = spawn("npm", ["start"], {
     cwd: repoRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...shellEnvironment(), MSGEVENTS_DATA_DIR: dataDir, MSGEVENTS_PORT: String(port), ...env },
+    env: { ...shellEnvironment(), MSGEVENTS_DATA_DIR: dataDir, MSGEVENTS_PORT: "0", ...env },
   });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -45,15 +47,16 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
     output += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const runningAt = () => /msgevents is running at (http:\/\/\S+)\n/.exec(output)?.[1];
   await waitFor(
-    () => output.includes("msgevents is running at"),
+    () => runningAt() !== undefined,
     () => child.exitCode !== null,
     120_000,
     () => `the local stack did not start:\n${output}`,
   );
   const credentials = JSON.parse(await readFile(path.join(dataDir, "credentials.json"), "utf8"));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: runningAt() ?? "",
     dataDir,
     credentials: { ...credentials, ...env },
     output: () => output,

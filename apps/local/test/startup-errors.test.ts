@@ -21,8 +21,8 @@ describe("the local stack refuses to start, saying why", () => {
 
   test("when its port is busy", async () => {
     const blocker = net.createServer();
-    const port = await freePort();
-    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
     try {
       const config = loadLocalConfig({ MSGEVENTS_DATA_DIR: path.join(root, "data"), MSGEVENTS_PORT: String(port) });
       await expect(startLocalStack(config, quiet)).rejects.toThrow(

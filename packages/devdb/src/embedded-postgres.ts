@@ -43,6 +43,7 @@ const USER = "postgres";
 /** What every cluster got before passwords were generated; replaced at the first start that knows the new one. */
 const FORMER_DEFAULT_PASSWORD = "postgres";
 const START_TIMEOUT_MS = 60_000;
+const PORT_ATTEMPTS = 5;
 /** PostgreSQL's invalid_password. */
 const INVALID_PASSWORD = "28P01";
 
@@ -79,7 +80,8 @@ process.once("exit", () => {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const dataDir = path.resolve(options.dataDir);
-  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const portChosenByUs = !(options.port && options.port > 0);
+  let port = options.port && options.port > 0 ? options.port : await freePort();
   const log = options.onLog ?? (() => {});
   const user = await serverUser();
   const binaries = await postgresBinaries(user !== undefined);
@@ -109,7 +111,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await exited;
     if (options.persistent === false) await rm(dataDir, { recursive: true, force: true });
   };
-  await start();
+  // A port found free can be taken by another process before PostgreSQL binds it; one we chose, we choose again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const portTaken = error instanceof EmbeddedPostgresError && /Address already in use/.test(error.message);
+      if (!portChosenByUs || !portTaken || attempt >= PORT_ATTEMPTS) throw error;
+      port = await freePort();
+    }
+  }
 
   const urlFor = (database: string) =>
     `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
