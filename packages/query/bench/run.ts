@@ -4,7 +4,8 @@
 //   autovacuum at its defaults, the hourly maintenance on the traffic's clock, and searched as soon as the last batch
 //   is loaded.
 // BENCH_EVENTS realistic events (default 1M) over BENCH_DAYS days (default 30); each shape runs BENCH_REPEATS times
-// (default 20) through handleQuery, total_count included. BENCH_BATCH (default 1000) events per webhook batch,
+// (default 20) through handleQuery, total_count included, beside its baseline (BENCH_BASELINE_REPEATS runs, default 5):
+// the same count and page as plain SQL over the time index, filters written the obvious way. BENCH_BATCH (default 1000) events per webhook batch,
 // BENCH_LOADERS (default 2) batches loading at once. Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
 import { migrate, PartitionManager } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
@@ -17,6 +18,7 @@ import { type ShapeResult, timeShapes } from "./shapes.ts";
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
+const BASELINE_REPEATS = Number(process.env.BENCH_BASELINE_REPEATS ?? 5);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
 const MODES = (process.env.BENCH_MODES ?? "bulk,as-operated").split(",").map((mode) => mode.trim());
@@ -73,7 +75,14 @@ for (const mode of MODES) {
       );
     }
     const count = TOTAL;
-    const shapes = await timeShapes({ url: database.url, now, days: DAYS, repeats: REPEATS, samples });
+    const shapes = await timeShapes({
+      url: database.url,
+      now,
+      days: DAYS,
+      repeats: REPEATS,
+      baselineRepeats: BASELINE_REPEATS,
+      samples,
+    });
     results.set(mode, shapes);
     printShapes(mode, shapes);
     await printStorage(pool, count, rawBytes);
@@ -86,11 +95,19 @@ for (const mode of MODES) {
 if (results.size > 1) printComparison();
 
 function printShapes(mode: string, shapes: ShapeResult[]): void {
-  console.log(`\n${mode}: p50 / p95 ms through handleQuery (total_count included), ${REPEATS} runs each`);
-  console.log(`${"shape".padEnd(64)} ${"matches".padStart(9)} ${"p50".padStart(8)} ${"p95".padStart(8)}`);
+  console.log(
+    `\n${mode}: p50 / p95 ms through handleQuery (total_count included), ${REPEATS} runs each; ` +
+      `baseline p95: plain SQL count + page over the time index, ${BASELINE_REPEATS} runs`,
+  );
+  console.log(
+    `${"shape".padEnd(64)} ${"matches".padStart(9)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"baseline".padStart(9)} ${"speed-up".padStart(8)}`,
+  );
   for (const shape of shapes) {
+    const mismatch = shape.baselineMatches === shape.matches ? "" : `  (baseline counted ${shape.baselineMatches})`;
     console.log(
-      `${shape.name.padEnd(64)} ${String(shape.matches).padStart(9)} ${shape.p50.toFixed(1).padStart(8)} ${shape.p95.toFixed(1).padStart(8)}`,
+      `${shape.name.padEnd(64)} ${String(shape.matches).padStart(9)} ${shape.p50.toFixed(1).padStart(8)} ` +
+        `${shape.p95.toFixed(1).padStart(8)} ${shape.baselineP95.toFixed(1).padStart(9)} ` +
+        `${`${(shape.baselineP95 / shape.p95).toFixed(1)}x`.padStart(8)}${mismatch}`,
     );
   }
 }
@@ -98,10 +115,16 @@ function printShapes(mode: string, shapes: ShapeResult[]): void {
 function printComparison(): void {
   const modes = [...results.keys()];
   const first = results.get(modes[0] as string) ?? [];
-  console.log(`\nSummary, ${TOTAL.toLocaleString("en")} events: p95 ms per mode (matches from the first mode)`);
-  console.log(`${"shape".padEnd(64)} ${"matches".padStart(9)} ${modes.map((mode) => mode.padStart(12)).join(" ")}`);
+  console.log(
+    `\nSummary, ${TOTAL.toLocaleString("en")} events: p95 ms per mode and its baseline (matches from the first mode)`,
+  );
+  const headings = modes.flatMap((mode) => [mode, `${mode} base`]);
+  console.log(`${"shape".padEnd(64)} ${"matches".padStart(9)} ${headings.map((h) => h.padStart(16)).join(" ")}`);
   first.forEach((shape, index) => {
-    const cells = modes.map((mode) => (results.get(mode)?.[index]?.p95.toFixed(1) ?? "").padStart(12));
+    const cells = modes.flatMap((mode) => {
+      const result = results.get(mode)?.[index];
+      return [result?.p95.toFixed(1) ?? "", result?.baselineP95.toFixed(1) ?? ""].map((cell) => cell.padStart(16));
+    });
     const flag = modes.some((mode) => (results.get(mode)?.[index]?.p95 ?? 0) >= 100) ? "  ≥100" : "";
     console.log(`${shape.name.padEnd(64)} ${String(shape.matches).padStart(9)} ${cells.join(" ")}${flag}`);
   });

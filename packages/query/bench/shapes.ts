@@ -1,7 +1,11 @@
-// The query shapes the benchmark times, each through handleQuery with the query API's own pool settings.
+// The query shapes the benchmark times, each through handleQuery with the query API's own pool settings, and beside
+// each its baseline: the same count and first page as plain SQL over the time index, each filter written the obvious
+// way (equality, or the keyword as a regular expression on the column), run in the same database in the same run.
+import pg from "pg";
 import { createQueryDatabase } from "../src/database.ts";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery } from "../src/handler.ts";
+import { keywordPattern } from "../src/search/keyword-pattern.ts";
 import { KEYWORD_FIELDS, type SampleCollector } from "./samples.ts";
 
 const API_KEY = "bench-api-key-0123456789";
@@ -12,6 +16,26 @@ export interface ShapeResult {
   matches: number;
   p50: number;
   p95: number;
+  /** p95 of the plain-SQL baseline, and the count it found (which must equal matches). */
+  baselineP95: number;
+  baselineMatches: number;
+}
+
+/** A shape's baseline: the WHERE clause after the time window, with its parameters from $3 on. */
+interface Baseline {
+  where: string;
+  params: unknown[];
+  /** Window length in days (from = now - days, to = now). */
+  days: number;
+  /** The page: 1000 rows from the first by default. */
+  offset?: number;
+  perPage?: number;
+}
+
+interface Shape {
+  name: string;
+  url: string;
+  baseline: Baseline;
 }
 
 export interface ShapeOptions {
@@ -19,6 +43,8 @@ export interface ShapeOptions {
   now: Date;
   days: number;
   repeats: number;
+  /** Runs of each baseline (slower, so fewer). */
+  baselineRepeats: number;
   samples: SampleCollector;
 }
 
@@ -35,6 +61,7 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
     statementTimeoutMs: 120_000,
   });
   const deps = { db: query.db, apiKey: API_KEY, cursorKey, now: () => now };
+  const baselinePool = new pg.Pool({ connectionString: options.url, max: 1 });
   const get = async (pathAndQuery: string) => {
     const queryAt = pathAndQuery.indexOf("?");
     const response = await handleQuery(
@@ -53,29 +80,49 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
 
   try {
     const base = "/api/v1/events/message?";
-    const shapes: [string, string][] = [
-      ["default query, no filters (24 h)", base],
-      ["one type over 24 h", `${base}events=delivery&from=${ago(1)}`],
-      [
-        "one recipient over 30 days",
-        `${base}recipients=${encodeURIComponent(samples.recipient)}&from=${ago(options.days)}`,
-      ],
-      [
-        "one rcpt_meta value over 30 days",
-        `${base}rcpt_meta=${encodeURIComponent(`customer_ref=${samples.customerRef}`)}&from=${ago(options.days)}`,
-      ],
-      [
-        `one campaign over 7 days (${samples.campaign})`,
-        `${base}campaigns=${encodeURIComponent(samples.campaign)}&from=${ago(7)}`,
-      ],
-      ["keyword campaign search over 7 days (webinar)", `${base}campaigns=webinar&from=${ago(7)}`],
+    const keywordRegex = (column: string, keyword: string, domain: boolean) => ({
+      where: `lower(${column}) ~ $3`,
+      params: [keywordPattern([keyword.toLowerCase()], domain)],
+    });
+    const shapes: Shape[] = [
+      { name: "default query, no filters (24 h)", url: base, baseline: { where: "true", params: [], days: 1 } },
+      {
+        name: "one type over 24 h",
+        url: `${base}events=delivery&from=${ago(1)}`,
+        baseline: { where: "type = $3", params: ["delivery"], days: 1 },
+      },
+      {
+        name: "one recipient over 30 days",
+        url: `${base}recipients=${encodeURIComponent(samples.recipient)}&from=${ago(options.days)}`,
+        baseline: { where: "lower(rcpt_to) = lower($3)", params: [samples.recipient], days: options.days },
+      },
+      {
+        name: "one rcpt_meta value over 30 days",
+        url: `${base}rcpt_meta=${encodeURIComponent(`customer_ref=${samples.customerRef}`)}&from=${ago(options.days)}`,
+        baseline: {
+          where: "payload -> 'rcpt_meta' ->> 'customer_ref' = $3",
+          params: [samples.customerRef],
+          days: options.days,
+        },
+      },
+      {
+        name: `one campaign over 7 days (${samples.campaign})`,
+        url: `${base}campaigns=${encodeURIComponent(samples.campaign)}&from=${ago(7)}`,
+        baseline: { where: "campaign_id = $3", params: [samples.campaign], days: 7 },
+      },
+      {
+        name: "keyword campaign search over 7 days (webinar)",
+        url: `${base}campaigns=webinar&from=${ago(7)}`,
+        baseline: { ...keywordRegex("campaign_id", "webinar", false), days: 7 },
+      },
     ];
-    for (const { parameter, field } of KEYWORD_FIELDS) {
+    for (const { parameter, field, domain } of KEYWORD_FIELDS) {
       for (const sample of samples.keywords(field)) {
-        shapes.push([
-          `${parameter}=${sample.keyword} over 1 day (${sample.label})`,
-          `${base}${parameter}=${encodeURIComponent(sample.keyword)}&from=${ago(1)}`,
-        ]);
+        shapes.push({
+          name: `${parameter}=${sample.keyword} over 1 day (${sample.label})`,
+          url: `${base}${parameter}=${encodeURIComponent(sample.keyword)}&from=${ago(1)}`,
+          baseline: { ...keywordRegex(field, sample.keyword, domain), days: 1 },
+        });
       }
     }
 
@@ -88,22 +135,67 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
       if (!next) break;
       deepPage = next;
     }
-    shapes.push([`page ${pageNumber} of a cursor walk (100/page, 24 h)`, deepPage]);
+    shapes.push({
+      name: `page ${pageNumber} of a cursor walk (100/page, 24 h)`,
+      url: deepPage,
+      // The same page by OFFSET, as a hand-written query pages.
+      baseline: { where: "true", params: [], days: 1, offset: (pageNumber - 1) * 100, perPage: 100 },
+    });
 
     const results: ShapeResult[] = [];
-    for (const [name, url] of shapes) {
+    for (const shape of shapes) {
       const times: number[] = [];
       let matches = 0;
       for (let run = 0; run < options.repeats; run += 1) {
         const started = performance.now();
-        matches = (await get(url)).total_count;
+        matches = (await get(shape.url)).total_count;
         times.push(performance.now() - started);
       }
-      times.sort((a, b) => a - b);
-      results.push({ name, matches, p50: quantile(times, 0.5), p95: quantile(times, 0.95) });
+      const baseline = await timeBaseline(baselinePool, shape.baseline, options);
+      results.push({ name: shape.name, matches, ...summarize(times), ...baseline });
     }
     return results;
   } finally {
     await query.pool.end();
+    await baselinePool.end();
   }
+}
+
+function summarize(times: number[]): { p50: number; p95: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+}
+
+/**
+ * The baseline's count, then its first page (1000 rows, or the deep page by OFFSET) serialized as JSON, on one plain
+ * connection with the planner's defaults.
+ */
+async function timeBaseline(
+  pool: pg.Pool,
+  baseline: Baseline,
+  options: ShapeOptions,
+): Promise<{ baselineP95: number; baselineMatches: number }> {
+  const to = options.now;
+  const from = new Date(to.getTime() - baseline.days * DAY);
+  const window = "event_time >= $1 AND event_time < $2";
+  const params = [from, to, ...baseline.params];
+  const times: number[] = [];
+  let matches = 0;
+  for (let run = 0; run < options.baselineRepeats; run += 1) {
+    const started = performance.now();
+    const count = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE ${window} AND ${baseline.where}`,
+      params,
+    );
+    const page = await pool.query(
+      `SELECT * FROM events WHERE ${window} AND ${baseline.where}
+       ORDER BY event_time DESC, event_id DESC, type DESC LIMIT ${baseline.perPage ?? 1000} OFFSET ${baseline.offset ?? 0}`,
+      params,
+    );
+    // The answer as a response body, as handleQuery's time includes.
+    JSON.stringify({ results: page.rows, total_count: count.rows[0]?.n });
+    times.push(performance.now() - started);
+    matches = Number(count.rows[0]?.n ?? 0);
+  }
+  return { baselineP95: summarize(times).p95, baselineMatches: matches };
 }

@@ -1,13 +1,13 @@
 import type { ValueListedField } from "@msgevents/schema";
 import { events, type StoredEvent } from "@msgevents/schema";
-import { and, desc, eq, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, lt, lte, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
 import { textArray } from "./tokens.ts";
 
 /** The columns an Events API result is rebuilt from (everything but the load bookkeeping). */
-const resultColumns = {
+export const resultColumns = {
   eventTime: events.eventTime,
   type: events.type,
   eventId: events.eventId,
@@ -33,16 +33,19 @@ const resultColumns = {
   abTestVersion: events.abTestVersion,
 };
 
-const NEWEST_FIRST = [desc(events.eventTime), desc(events.eventId), desc(events.type)];
+export const NEWEST_FIRST = [desc(events.eventTime), desc(events.eventId), desc(events.type)];
 
-/** Rows strictly after the position in the order (event_time, event_id, type) descending. */
-export function afterPosition(position: CursorPosition): SQL {
+/**
+ * Rows strictly after the position in the order (event_time, event_id, type) descending; `eventTime` is the time
+ * column, or an expression of it that no index serves (see partition-queries.ts).
+ */
+export function afterPosition(position: CursorPosition, eventTime: SQLWrapper = events.eventTime): SQL {
   return and(
-    lte(events.eventTime, position.eventTime),
+    lte(eventTime, position.eventTime),
     or(
-      lt(events.eventTime, position.eventTime),
+      lt(eventTime, position.eventTime),
       and(
-        eq(events.eventTime, position.eventTime),
+        eq(eventTime, position.eventTime),
         sql`(${events.eventId}, ${events.type}) < (${position.eventId}, ${position.type})`,
       ),
     ),

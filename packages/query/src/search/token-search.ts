@@ -2,16 +2,19 @@ import type { StoredEvent } from "@msgevents/schema";
 import { and, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { SearchQuery } from "./filters.ts";
-import { countQuery, pageQuery, timeWalkPageQuery } from "./page-queries.ts";
+import { timeWalkPageQuery } from "./page-queries.ts";
+import { tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
 
 /**
  * Plans over the token index only. Any other plan evaluates the token expression (every searchable value of the row,
  * tokenized and hashed: tens of microseconds) for each row it reads, and the planner cannot be trusted to avoid it: on
  * a partition autovacuum has not analyzed yet it has no statistics for the expression, and it charges the expression
- * to the bitmap's recheck too, so a scan of the whole day looks no worse. Bitmaps stay exact (no lossy pages, whose
- * rows would be re-checked by that same expression) up to millions of matches with the larger work_mem.
+ * to the bitmap's recheck too, so a scan of the whole day looks no worse. These settings rule out the sequential and
+ * plain index scans; the time index, which a bitmap could still use, is kept out by the form of the window's bounds
+ * (partition-queries.ts). Bitmaps stay exact (no lossy pages, whose rows would be re-checked by that same
+ * expression) up to millions of matches with the larger work_mem.
  */
-const TOKEN_INDEX_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+export const TOKEN_INDEX_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
   set_config('enable_bitmapscan', 'on', true), set_config('enable_sort', 'on', true), set_config('work_mem', '64MB', true)`;
 
 /** Plans that walk the time index newest first and stop when the page is full. */
@@ -22,7 +25,8 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
  * A search with filters over the search-token index, inside the caller's snapshot, one statement after the other:
  * the count decides how the page is found.
  *
- * 1. The exact count over the token index: candidates from the GIN, each re-checked with the cheap exact condition.
+ * 1. The exact count over the token index, partition by partition: candidates from the GIN, each re-checked with the
+ *    cheap exact condition (tokenCountStatement).
  * 2. When the count says the page can be full, the page by walking the time index newest first with the exact
  *    conditions alone, reading at most as many rows as match: a common keyword fills its page after a few thousand
  *    rows, where the token index would hand over every match of the window to be sorted.
@@ -35,7 +39,7 @@ export async function tokenSearch(
   filters: { window: SQL; position?: SQL; conditions: SQL[]; exact: SQL[] },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
   await db.execute(TOKEN_INDEX_PLANS);
-  const totalCount = await countQuery(db, and(filters.window, ...filters.conditions) as SQL);
+  const totalCount = await tokenCountQuery(db, query.from, query.to, filters.conditions);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
   if (totalCount >= wanted) {
     await db.execute(TIME_WALK_PLANS);
@@ -45,6 +49,5 @@ export async function tokenSearch(
     if (rows.length === query.perPage + 1) return { rows, totalCount };
     await db.execute(TOKEN_INDEX_PLANS);
   }
-  const where = and(filters.window, filters.position, ...filters.conditions) as SQL;
-  return { rows: await pageQuery(db, where, query), totalCount };
+  return { rows: await tokenPageQuery(db, query, filters.conditions, query.after), totalCount };
 }

@@ -1,0 +1,129 @@
+import { events } from "@msgevents/schema";
+import { and, gte, lt, type SQL, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { filterConditions } from "../src/search/conditions.ts";
+import { dayPartitionsOverlapping, tokenCountStatement } from "../src/search/partition-queries.ts";
+import { TOKEN_INDEX_PLANS } from "../src/search/token-search.ts";
+import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+
+// A keyword in every event of a day makes the time index look cheaper to the planner than the token index; a plan
+// that finds its candidates by time then computes every row's search tokens (tens of microseconds each). The
+// keyword count must take its candidates from the token index whatever the statistics say.
+let fixture: QueryFixture;
+const DAY_START = Date.parse("2024-05-01T00:00:00Z");
+const EVENTS = 6000;
+const RARE_EVERY = 500;
+const eventId = (index: number) => `5${String(index).padStart(6, "0")}`;
+
+beforeAll(async () => {
+  fixture = await startQueryFixture(new Date("2024-05-03T00:00:00Z"));
+  const records = [];
+  for (let index = 0; index < EVENTS; index += 1) {
+    const timestamp = new Date(DAY_START + index * 14_000).toISOString();
+    records.push(
+      webhookEvent({
+        event_id: eventId(index),
+        timestamp,
+        friendly_from: "news@example.com",
+        subject: index % RARE_EVERY === 0 ? "A rare offer" : "Plain message",
+      }),
+    );
+  }
+  for (let start = 0; start < records.length; start += 1000) {
+    await insertRecords(fixture, records.slice(start, start + 1000));
+  }
+  await fixture.pool.query("ANALYZE events");
+}, 300_000);
+
+afterAll(() => fixture?.close());
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  Filter?: string;
+  "Recheck Cond"?: string;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+async function planOf(statement: SQL): Promise<PlanNode[]> {
+  const client = await fixture.pool.connect();
+  try {
+    await client.query("BEGIN");
+    const db = drizzle({ client });
+    await db.execute(TOKEN_INDEX_PLANS);
+    const { rows } = await db.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(sql`EXPLAIN (FORMAT JSON) ${statement}`);
+    await client.query("ROLLBACK");
+    const plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
+    if (!plan) throw new Error("no plan");
+    return nodesOf(plan);
+  } finally {
+    client.release();
+  }
+}
+
+/** Whether a node computes the search tokens of each row it reads (a filter on rows, not an index condition). */
+function computesTokensPerRow(nodes: PlanNode[]): boolean {
+  return nodes.some((node) => node.Filter?.includes("msgevents_search_hashes"));
+}
+
+describe("a keyword in every event of the day", () => {
+  const from = new Date(DAY_START + 3_600_000);
+  const to = new Date(DAY_START + 20 * 3_600_000);
+
+  test("would be counted by time, computing every row's tokens, if the window's bounds were plain conditions", async () => {
+    const filters = await filterConditions(fixture.db, { text: { sending_domains: ["example"] } });
+    const plain = sql`SELECT count(*) FROM ${events} WHERE ${and(
+      gte(events.eventTime, from),
+      lt(events.eventTime, to),
+      ...filters.conditions,
+    )}`;
+    expect(computesTokensPerRow(await planOf(plain))).toBe(true);
+  });
+
+  test("is counted over the token index, never computing a row's tokens", async () => {
+    const filters = await filterConditions(fixture.db, { text: { sending_domains: ["example"] } });
+    const partitions = await dayPartitionsOverlapping(fixture.db, from, to);
+    const nodes = await planOf(tokenCountStatement(partitions, from, to, filters.conditions));
+    expect(computesTokensPerRow(nodes)).toBe(false);
+    expect(nodes.some((node) => node["Index Name"]?.includes("search_hashes"))).toBe(true);
+  });
+
+  test("is counted and paged exactly over a window that cuts its day partition", async () => {
+    const window = `from=${from.toISOString()}&to=${to.toISOString()}`;
+    const times = Array.from({ length: EVENTS }, (_, index) => DAY_START + index * 14_000);
+    const inWindow = times.filter((time) => time >= from.getTime() && time < to.getTime());
+    const first = await get(fixture, `/api/v1/events/message?${window}&sending_domains=example&per_page=5`);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.total_count).toBe(inWindow.length);
+    const newestFirst = inWindow.reverse().map((time) => new Date(time).toISOString().replace("Z", "+00:00"));
+    expect((first.body.results as { timestamp: string }[]).map((event) => event.timestamp)).toEqual(
+      newestFirst.slice(0, 5),
+    );
+    expect(eventIdsOf(first)).toHaveLength(5);
+  });
+
+  test("pages a rare keyword over the token index exactly, cursor after cursor, in a window that cuts the day", async () => {
+    const window = `from=${from.toISOString()}&to=${to.toISOString()}`;
+    const wanted = Array.from({ length: EVENTS }, (_, index) => index)
+      .filter((index) => index % RARE_EVERY === 0)
+      .filter((index) => DAY_START + index * 14_000 >= from.getTime() && DAY_START + index * 14_000 < to.getTime())
+      .reverse()
+      .map(eventId);
+    const seen: string[] = [];
+    let url: string | undefined = `/api/v1/events/message?${window}&subjects=rare&per_page=2`;
+    while (url) {
+      const response = await get(fixture, url);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.body.total_count).toBe(wanted.length);
+      seen.push(...eventIdsOf(response));
+      url = (response.body.links as { next?: string }).next;
+      if (seen.length > wanted.length) break;
+    }
+    expect(seen).toEqual(wanted);
+  });
+});
