@@ -102,6 +102,7 @@ const alarms = new Alarms("alarms", {
 export const webhookUrl = pulumi.interpolate`${api.baseUrl}/webhooks/sparkpost`;
 export const tokenUrl = pulumi.interpolate`${api.baseUrl}/oauth/token`;
 export const eventsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/events/message`;
+export const webAppUrl = pulumi.interpolate`${api.baseUrl}/`;
 export const customDomainTarget = api.customDomainTarget;
 export const bucketName = archive.bucketName;
 export const queueName = archive.queueName;

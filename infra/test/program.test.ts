@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../src/components/api.ts";
+import { ROUTES, routeArnPath, routeSlug } from "../src/components/api.ts";
 import { BATCH_PREFIX } from "../src/components/batch-archive.ts";
 import { deployedConnectionBudget } from "./deployed-budget.ts";
 import { fixtureSourceRoot, isSecretValue, type ProgramRun, plain, policyOf, runProgram } from "./harness.ts";
@@ -143,7 +143,7 @@ describe("the default stack", () => {
     });
   });
 
-  it("routes exactly the six local-stack routes, each to its function's live alias", () => {
+  it("routes exactly the local stack's routes, each to its function's live alias", () => {
     const routes = run.ofType("aws:apigatewayv2/route:Route");
     expect(routes.map((r) => r.inputs.routeKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     const integrations = new Map(
@@ -158,7 +158,7 @@ describe("the default stack", () => {
         payloadFormatVersion: "2.0",
         integrationUri: run.named(`functions-${route.target}-live`).state.invokeArn,
       });
-      const slug = `${route.method.toLowerCase()}${route.path.replaceAll("/", "-")}`;
+      const slug = routeSlug(route);
       expect(run.named(`api-${slug}`).type).toBe("aws:apigatewayv2/route:Route");
       const permission = run.resources.find(
         (r) => r.type === "aws:lambda/permission:Permission" && r.name === `api-${slug}`,
@@ -167,9 +167,44 @@ describe("the default stack", () => {
         principal: "apigateway.amazonaws.com",
         qualifier: "live",
         function: fn(route.target).state.name,
-        sourceArn: `${run.named("api-http").state.executionArn}/*/${route.method}${route.path}`,
+        sourceArn: `${run.named("api-http").state.executionArn}/*/${routeArnPath(route)}`,
       });
     }
+  });
+
+  it("routes the web app's page and every file under /assets/ to the query function, a permission each", () => {
+    const queryRoutes = run
+      .ofType("aws:apigatewayv2/route:Route")
+      .map((route) => route.inputs.routeKey)
+      .filter((key) => key === "GET /" || key.startsWith("GET /assets/"));
+    expect(queryRoutes.sort()).toEqual(["GET /", "GET /assets/{proxy+}"]);
+    const executionArn = run.named("api-http").state.executionArn;
+    const permission = (name: string) =>
+      run.resources.find((r) => r.type === "aws:lambda/permission:Permission" && r.name === name)?.inputs;
+    expect(permission("api-get")).toMatchObject({ qualifier: "live", sourceArn: `${executionArn}/*/GET/` });
+    expect(permission("api-get-assets-proxy")).toMatchObject({
+      qualifier: "live",
+      sourceArn: `${executionArn}/*/GET/assets/*`,
+    });
+  });
+
+  it("routes the Metrics API's summary and every route below it to the query function, a permission each", () => {
+    const metricsRoutes = run
+      .ofType("aws:apigatewayv2/route:Route")
+      .map((route) => route.inputs.routeKey)
+      .filter((key) => key.startsWith("GET /api/v1/metrics/"));
+    expect(metricsRoutes.sort()).toEqual([
+      "GET /api/v1/metrics/deliverability",
+      "GET /api/v1/metrics/deliverability/{proxy+}",
+    ]);
+    const executionArn = run.named("api-http").state.executionArn;
+    const permission = (name: string) =>
+      run.resources.find((r) => r.type === "aws:lambda/permission:Permission" && r.name === name)?.inputs;
+    expect(permission("api-get-api-v1-metrics-deliverability-proxy")).toMatchObject({
+      qualifier: "live",
+      function: fn("query").state.name,
+      sourceArn: `${executionArn}/*/GET/api/v1/metrics/deliverability/*`,
+    });
   });
 
   it("throttles the stage and writes JSON access logs to a log group with retention", () => {
@@ -331,6 +366,7 @@ describe("the default stack", () => {
       webhookUrl: `${base}/webhooks/sparkpost`,
       tokenUrl: `${base}/oauth/token`,
       eventsApiUrl: `${base}/api/v1/events/message`,
+      webAppUrl: `${base}/`,
       bucketName: run.named("archive-batches").state.bucket,
       queueName: run.named("archive-notifications").state.name,
       deadLetterQueueName: run.named("archive-dead-letters").state.name,

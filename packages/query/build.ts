@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { bundleLambda } from "@msgevents/lambda-bundle";
+import { buildWebApp } from "@msgevents/web/build";
 
 await bundleLambda({
   packageDir: fileURLToPath(new URL(".", import.meta.url)),
@@ -8,4 +9,6 @@ await bundleLambda({
   name: "query",
   entry: "src/lambda.ts",
   requireShim: true,
+  // The query function serves the web app too (apps/web/README.md says why): its files go beside the handler.
+  assets: { web: await buildWebApp() },
 });

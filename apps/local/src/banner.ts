@@ -7,6 +7,9 @@ export function startBanner(stack: LocalStack): string {
     "",
     `msgevents is running at ${stack.url}`,
     "",
+    stack.webApp
+      ? `  Web app            ${stack.url}/   (asks for MSGEVENTS_API_KEY once per browser session)`
+      : "  Web app            not built (apps/web/dist missing): `npm start` builds it",
     "  SparkPost webhook",
     `    Target URL        ${stack.url}/webhooks/sparkpost`,
     `    Basic auth        username ${env.MSGEVENTS_WEBHOOK_USERNAME ?? "(not set)"}, password: MSGEVENTS_WEBHOOK_PASSWORD`,

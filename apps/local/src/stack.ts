@@ -1,8 +1,10 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { loadStaticSite, serveStaticSite } from "@msgevents/http";
 import {
   type IngestDeps,
   type IngestLogger,
@@ -26,14 +28,19 @@ import { SqsConsumer } from "./sqs-consumer.ts";
 import { removeStackState, writeStackState } from "./stack-state.ts";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const SWEEP_INTERVAL_MS = 60_000;
 const REPLAY_POLL_MS = 2_000;
+/** The web app's build; `npm start` builds it first when missing or stale (apps/web/scripts/build.ts). */
+const WEB_APP_DIR = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 
 export interface LocalStack {
   url: string;
   port: number;
   dataDir: string;
   credentials: LocalCredentials;
+  /** Whether `/` serves the web app (built into apps/web/dist). */
+  webApp: boolean;
   storage: string;
   queue: string;
   database: "embedded" | "external";
@@ -83,13 +90,15 @@ async function start(
   const query = createQueryDatabase(queryConfig, logger);
   cleanups.push(() => query.pool.end());
 
-  const maintenance = () =>
-    maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined })
+  const maintenance = (options: { vacuumBudgetMs?: number } = {}) =>
+    maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined, ...options })
       .then((result) => {
         if (result.dropped.length > 0) logger.info("retention dropped partitions", { dropped: result.dropped });
+        if (result.vacuumed.length > 0) logger.info("vacuumed ended partitions", { vacuumed: result.vacuumed });
       })
       .catch((error: Error) => logger.error("partition maintenance failed", { error: error.message }));
-  await maintenance();
+  // Partitions before the first batch; vacuuming ended days waits for the first hourly run, not the start.
+  await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";
   const store: ObjectStore = config.MSGEVENTS_S3_ENDPOINT
@@ -176,7 +185,7 @@ async function start(
         sweeping = false;
       });
   };
-  const timers = [setInterval(() => void maintenance(), DAY_MS)];
+  const timers = [setInterval(() => void maintenance(), HOUR_MS)];
   if (localQueue) {
     const queue = localQueue;
     timers.push(setInterval(() => void sweepQuietly(), SWEEP_INTERVAL_MS));
@@ -185,6 +194,10 @@ async function start(
   cleanups.push(async () => {
     for (const timer of timers) clearInterval(timer);
   });
+
+  const site = await loadStaticSite(WEB_APP_DIR);
+  if (!site)
+    logger.warn("the web app is not built: `npm start` builds it; serving the APIs only", { dir: WEB_APP_DIR });
 
   const ingestLogger: IngestLogger = logger;
   let oversizedBatches = 0;
@@ -201,6 +214,7 @@ async function start(
   const server = createHttpServer(
     [
       ingestRoutes(ingestDeps),
+      async (request) => (site ? serveStaticSite(site, request) : undefined),
       createQueryRouter({
         db: query.db,
         apiKey: queryConfig.apiKey,
@@ -228,6 +242,7 @@ async function start(
     port,
     dataDir: config.dataDir,
     credentials,
+    webApp: site !== undefined,
     storage: store instanceof FileObjectStore ? store.rootDir : `S3 ${config.MSGEVENTS_S3_ENDPOINT} bucket ${bucket}`,
     queue: queueName,
     database: database.kind,

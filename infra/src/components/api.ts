@@ -9,9 +9,28 @@ export const ROUTES = [
   { method: "GET", path: "/api/v1/message-events", target: "query" },
   { method: "GET", path: "/api/v1/rejections", target: "query" },
   { method: "GET", path: "/health", target: "query" },
+  // The Metrics API: the summary, and its time series, group-bys and bounce routes below it.
+  { method: "GET", path: "/api/v1/metrics/deliverability", target: "query" },
+  { method: "GET", path: "/api/v1/metrics/deliverability/{proxy+}", target: "query" },
+  // The web app (apps/web): its page and its hashed files, served by the query function from the files beside it.
+  { method: "GET", path: "/", target: "query" },
+  { method: "GET", path: "/assets/{proxy+}", target: "query" },
 ] as const;
 
 export type RouteTarget = (typeof ROUTES)[number]["target"];
+
+/**
+ * A route's resource-name part, e.g. `get-api-v1-events-message`, `get` for `GET /`, `get-assets-proxy`: letters,
+ * digits and dashes only, as a Lambda permission's statement id (named after it) must be.
+ */
+export function routeSlug(route: { method: string; path: string }): string {
+  return `${route.method.toLowerCase()}${route.path}`.replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "");
+}
+
+/** The execute-api ARN suffix a route's invoke permission allows: `{proxy+}` stands for any rest of the path. */
+export function routeArnPath(route: { method: string; path: string }): string {
+  return `${route.method}${route.path.replace("{proxy+}", "*")}`;
+}
 
 /**
  * One JSON object per request. `status` is unquoted so metric filters compare it as a number; `error` uses the
@@ -40,7 +59,7 @@ export interface ApiArgs {
   customDomain?: { domainName: string; certificateArn: string };
 }
 
-/** An HTTP API (payload 2.0) with the six routes, stage throttling and JSON access logs. */
+/** An HTTP API (payload 2.0) with the local stack's routes, stage throttling and JSON access logs. */
 export class Api extends pulumi.ComponentResource {
   readonly baseUrl: pulumi.Output<string>;
   readonly apiId: pulumi.Output<string>;
@@ -76,7 +95,7 @@ export class Api extends pulumi.ComponentResource {
     ) as Record<RouteTarget, aws.apigatewayv2.Integration>;
 
     for (const route of ROUTES) {
-      const slug = `${route.method.toLowerCase()}${route.path.replaceAll("/", "-")}`;
+      const slug = routeSlug(route);
       new aws.apigatewayv2.Route(
         `${name}-${slug}`,
         {
@@ -94,7 +113,7 @@ export class Api extends pulumi.ComponentResource {
           function: alias.functionName,
           qualifier: alias.name,
           principal: "apigateway.amazonaws.com",
-          sourceArn: pulumi.interpolate`${api.executionArn}/*/${route.method}${route.path}`,
+          sourceArn: pulumi.interpolate`${api.executionArn}/*/${routeArnPath(route)}`,
         },
         parent,
       );

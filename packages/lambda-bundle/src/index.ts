@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -17,6 +17,11 @@ export interface LambdaBundleOptions {
   requireShim?: boolean;
   /** Where `<name>/index.mjs` and `<name>.meta.json` go; default `<packageDir>/dist`. */
   outDir?: string;
+  /**
+   * Directories the handler reads at run time, copied beside `index.mjs`: `{ web: "/…/apps/web/dist" }` gives
+   * `<name>/web/`. A missing source directory is an error, never a bundle without its files.
+   */
+  assets?: Record<string, string>;
 }
 
 /** The Lambda runtime the bundles are built for (`nodejs24.x`). */
@@ -57,6 +62,9 @@ export async function bundleLambda(options: LambdaBundleOptions): Promise<string
       : undefined,
   });
   await writeFile(path.join(distDir, `${options.name}.meta.json`), JSON.stringify(result.metafile));
+  for (const [name, source] of Object.entries(options.assets ?? {})) {
+    await cp(source, path.join(outDir, name), { recursive: true, errorOnExist: true, force: false });
+  }
 
   const bundle = await readFile(outFile);
   const byPackage = new Map<string, number>();

@@ -4,7 +4,7 @@
 // Manager double. A missing import, a wrong export, a missing grant or a wrong variable name fails here.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -306,6 +306,30 @@ describe("the five bundles under Node 24", () => {
     expect(response(resultOf(health))).toEqual({ statusCode: 200, json: { status: "ok" } });
     expect(response(resultOf(figures))).toMatchObject({ statusCode: 200, json: { status: "ok" } });
     expect(response(resultOf(unauthorized)).statusCode).toBe(401);
+  });
+
+  test("query: serves the web app from the files beside the bundle, before and without the API key", async () => {
+    const html = await readFile(path.join(bundles, "query", "web", "index.html"), "utf8");
+    // The stylesheet rather than the script: a few kilobytes through the child process's output.
+    const stylesheet = /href="(\/assets\/[^"]+\.css)"/.exec(html)?.[1] ?? "";
+    const [page, asset, missing] = await invokeBundle(bundle("query"), queryEnv(), [
+      httpApiEvent({ method: "GET", path: "/" }),
+      httpApiEvent({ method: "GET", path: stylesheet }),
+      httpApiEvent({ method: "GET", path: "/assets/missing.js" }),
+    ]);
+    expect(resultOf(page)).toMatchObject({
+      statusCode: 200,
+      body: html,
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+    });
+    expect(resultOf(asset)).toMatchObject({
+      statusCode: 200,
+      headers: {
+        "content-type": "text/css; charset=utf-8",
+        "cache-control": "public, max-age=31536000, immutable",
+      },
+    });
+    expect(response(resultOf(missing)).statusCode).toBe(404);
   });
 
   test("maintenance: a scheduled event creates the coming days and drops the expired 2016 partitions", async () => {

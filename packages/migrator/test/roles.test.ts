@@ -123,6 +123,15 @@ describe("the loader role", () => {
     expect(await outcome(loader, `DROP TABLE ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(loader, "SELECT msgevents_drop_partitions_before(now())")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(loader, "CREATE TABLE loader_owned (x int)")).toBe(INSUFFICIENT_PRIVILEGE);
+
+    // The Metrics API rollups were written by the events trigger, with the loader's own rights.
+    const rollups = await owner.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM metric_rollups WHERE bucket_start < '2017-01-01' AND dimension = ''",
+    );
+    expect(rollups.rows[0]?.n).toBe(2);
+    for (const table of ["metric_rollups", "bounce_rollups", "metric_first_seen"]) {
+      expect(await outcome(loader, `DELETE FROM ${table}`), table).toBe(INSUFFICIENT_PRIVILEGE);
+    }
   });
 });
 
@@ -140,6 +149,9 @@ describe("the query role", () => {
       "SELECT count(*) FROM batches",
       "SELECT count(*) FROM search_values",
       "SELECT msgevents_count_by_value('campaign_id', ARRAY['x'], '2016-01-01', '2017-01-01')",
+      "SELECT count(*) FROM metric_rollups",
+      "SELECT count(*) FROM bounce_rollups",
+      "SELECT count(*) FROM metric_first_seen",
     ]) {
       expect(await outcome(query, sql), sql).toBe("ok");
     }
@@ -152,6 +164,9 @@ describe("the query role", () => {
       "SELECT msgevents_ensure_partitions(current_date, current_date)",
       "SELECT msgevents_drop_partitions_before(now())",
       "CREATE TABLE query_owned (x int)",
+      "DELETE FROM metric_rollups",
+      "UPDATE bounce_rollups SET count_admin_bounce = 0",
+      "INSERT INTO metric_first_seen VALUES (15, now(), 1, 'm')",
     ]) {
       expect(await outcome(query, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
     }
@@ -169,6 +184,14 @@ describe("the maintenance role", () => {
       "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
     );
     expect(left.rows[0]?.n).toBe(0);
+    // Retention deleted the dropped days' rollup rows too, as the function's owner.
+    const rollupsLeft = await owner.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2017-01-01')
+            + (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2017-01-01')
+            + (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2017-01-01') AS n`,
+    );
+    expect(Number(rollupsLeft.rows[0]?.n)).toBe(0);
+    expect(await outcome(maintenance, "DELETE FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
 
     const today = `events_${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
     expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${today}`)).toBe("ok");
@@ -176,5 +199,46 @@ describe("the maintenance role", () => {
     expect(await outcome(maintenance, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "SELECT count(*) FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, `DROP TABLE ${today}`)).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});
+
+describe("the maintenance role's vacuum", () => {
+  test("vacuums and analyzes an ended day partition that changed, once, and leaves today's to autovacuum", async () => {
+    const day = "2024-03-01";
+    const partition = "events_20240301";
+    const client = await owner.connect();
+    try {
+      await client.query("SELECT msgevents_ensure_partitions($1::date, $1::date)", [day]);
+      await client.query(
+        `INSERT INTO events (event_time, type, event_id, batch_id, received_at, payload)
+         VALUES ('${day}T10:00:00Z', 'delivery', 'vacuum-test-1', 'vacuum-batch', now(), '{}')`,
+      );
+      // The insert's counts reach the shared statistics, which maintenance reads, when this statement ends.
+      await client.query("SELECT pg_stat_force_next_flush()");
+    } finally {
+      client.release();
+    }
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    const lastVacuum = async (name: string) =>
+      (
+        await owner.query<{ last_vacuum: Date | null; last_analyze: Date | null }>(
+          "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = $1",
+          [name],
+        )
+      ).rows[0];
+
+    const first = await maintainPartitions(maintenance);
+    expect(first.vacuumed).toContain(partition);
+    const today = `events_${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
+    expect(first.vacuumed).not.toContain(today);
+    // VACUUM without the privilege only warns and skips the table: the statistics prove it ran.
+    expect(await lastVacuum(partition)).toMatchObject({
+      last_vacuum: expect.any(Date),
+      last_analyze: expect.any(Date),
+    });
+
+    const second = await maintainPartitions(maintenance);
+    expect(second.vacuumed).not.toContain(partition);
+    expect(await outcome(maintenance, `SELECT count(*) FROM ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });

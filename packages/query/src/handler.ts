@@ -10,6 +10,7 @@ import { isAuthorized, unauthorizedResponse } from "./auth.ts";
 import { EVENTS_SEARCH_PATH, eventsSearch } from "./events-search.ts";
 import { HEALTH_PATH, health, type ProcessFigures } from "./health.ts";
 import { LEGACY_SEARCH_PATH, legacySearch } from "./legacy-search.ts";
+import { metricsRouteFor } from "./metrics/routes.ts";
 import { listRejections, REJECTIONS_PATH } from "./rejections.ts";
 import { assertUriLength, parseQueryString } from "./request/query-string.ts";
 import type { SearchDatabase } from "./search/snapshot.ts";
@@ -50,13 +51,14 @@ function databaseErrorCode(error: unknown): string | undefined {
 
 /**
  * Serves the Events API (`GET /api/v1/events/message`), the legacy Message Events API
- * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`) and `GET /health`: route,
+ * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`), the Metrics API
+ * (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts) and `GET /health`: route,
  * authenticate, validate, search. Bad input is always a 4xx.
  */
 export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
   if (path === HEALTH_PATH) return request.method === "GET" ? health(request, deps) : methodNotAllowed(["GET"]);
-  const route = ROUTES[path];
+  const route = ROUTES[path] ?? metricsRouteFor(path);
   if (!route) return notFound();
   if (request.method !== "GET") return methodNotAllowed(["GET"]);
   if (!isAuthorized(request.headers.authorization, deps.apiKey)) return unauthorizedResponse();

@@ -1,5 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { fromApiGatewayV2, toApiGatewayV2 } from "@msgevents/http";
+import { fromApiGatewayV2, loadStaticSite, serveStaticSite, toApiGatewayV2 } from "@msgevents/http";
 import { readSecretJson } from "@msgevents/runtime-config/secrets";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createQueryDatabase } from "./database.ts";
@@ -13,10 +14,15 @@ const secretArn = apiSecretArn(process.env);
 const config = loadQueryConfig(secretArn ? withApiSecret(process.env, await readSecretJson(secretArn)) : process.env);
 // The pool outlives invocations and survives freeze/thaw (see createQueryDatabase).
 const { db } = createQueryDatabase(config, logger);
+// The web app, copied beside the bundle as web/ by build.ts, held in memory like the local stack holds it.
+const site = await loadStaticSite(fileURLToPath(new URL("./web/", import.meta.url)));
 
 /** API Gateway HTTP API (payload 2.0) entry point. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const response = await handleQuery(fromApiGatewayV2(event), {
+  const request = fromApiGatewayV2(event);
+  const page = site && serveStaticSite(site, request);
+  if (page) return toApiGatewayV2(page);
+  const response = await handleQuery(request, {
     db,
     apiKey: config.apiKey,
     cursorKey: config.cursorKey,

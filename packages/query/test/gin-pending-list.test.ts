@@ -64,7 +64,7 @@ describe("migration 0007", () => {
     expect(Object.keys(old)).toContain("events_20240301_msgevents_search_hashes_idx");
     expect(Object.values(old).every((limit) => limit === null)).toBe(true);
 
-    expect(await migrate(pool)).toEqual(["0007_gin_pending_list_limit"]);
+    expect((await migrate(pool))[0]).toBe("0007_gin_pending_list_limit");
     await new PartitionManager(pool).ensureFor([new Date("2024-03-05T10:00:00.000Z")]);
 
     const limits = await pendingListLimits();

@@ -17,10 +17,13 @@ export interface QueryFixture {
   close(): Promise<void>;
 }
 
-export async function startQueryFixture(now = new Date("2024-06-30T12:00:00Z")): Promise<QueryFixture> {
+export async function startQueryFixture(
+  now = new Date("2024-06-30T12:00:00Z"),
+  migration: { migrationsFolder?: string } = {},
+): Promise<QueryFixture> {
   const database = await startTestDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  await migrate(pool);
+  await migrate(pool, migration);
   const db = drizzle({ client: pool });
   return {
     database,

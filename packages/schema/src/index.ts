@@ -5,6 +5,7 @@ export * from "./db/partitions.ts";
 export * from "./db/retention.ts";
 export * from "./db/roles.ts";
 export * from "./db/tables.ts";
+export * from "./db/vacuum.ts";
 export * from "./model/columns.ts";
 export * from "./model/derived-event-id.ts";
 export * from "./model/domains.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { batches, events, searchValues } from "../src/db/tables.ts";
+import { batches, bounceRollups, events, metricFirstSeen, metricRollups, searchValues } from "../src/db/tables.ts";
 import { migrate, migrationsFolder } from "../src/index.ts";
 import { describeDrizzleTable, describeLiveTable } from "./catalog.ts";
 
@@ -78,6 +78,9 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "events")).toEqual(describeDrizzleTable(events));
     expect(await describeLiveTable(pool, "batches")).toEqual(describeDrizzleTable(batches));
     expect(await describeLiveTable(pool, "search_values")).toEqual(describeDrizzleTable(searchValues));
+    expect(await describeLiveTable(pool, "metric_rollups")).toEqual(describeDrizzleTable(metricRollups));
+    expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
+    expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
   });
 });
 

@@ -245,12 +245,12 @@ describe("retention", () => {
 
   test("maintainPartitions prepares the coming week and applies retention", async () => {
     const result = await maintainPartitions(db.pool, { retentionDays: 30, now, daysAhead: 7 });
-    expect(result).toEqual({ created: 7, dropped: ["events_20160202", partitionFor(daysAgo(31))] });
+    expect(result).toMatchObject({ created: 7, dropped: ["events_20160202", partitionFor(daysAgo(31))] });
     const expected = [
       partitionFor(daysAgo(29)),
       ...Array.from({ length: 9 }, (_, i) => partitionFor(new Date(now.getTime() + (i - 1) * DAY_MS))),
     ];
     expect(await partitions()).toEqual(expected);
-    expect(await maintainPartitions(db.pool, { retentionDays: 30, now })).toEqual({ created: 0, dropped: [] });
+    expect(await maintainPartitions(db.pool, { retentionDays: 30, now })).toMatchObject({ created: 0, dropped: [] });
   });
 });

@@ -1,8 +1,9 @@
 import type pg from "pg";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
+import { type VacuumOptions, vacuumEndedPartitions } from "./vacuum.ts";
 
-export interface MaintenanceOptions extends RetentionOptions {
+export interface MaintenanceOptions extends RetentionOptions, VacuumOptions {
   /** Days of partitions to have ready ahead of `now` (default 7), so loads never wait on DDL for current events. */
   daysAhead?: number;
   /** Days of partitions to have behind `now` (default 1), for events that arrive late. */
@@ -14,15 +15,22 @@ export interface MaintenanceResult {
   created: number;
   /** Names of the partitions retention dropped, oldest first. */
   dropped: string[];
+  /** Names of the ended partitions vacuumed and analyzed, oldest first. */
+  vacuumed: string[];
 }
 
 /**
- * The periodic partition job (a scheduled Lambda, the local stack at start and daily): creates the partitions around
- * now and applies retention. Safe to run concurrently with loads, queries and other maintenance runs.
+ * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
+ * applies retention, then vacuums the days that have ended. Safe to run concurrently with loads, queries and other
+ * maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
-  const { daysAhead = 7, daysBack = 1, now = new Date(), ...retention } = options;
+  const { daysAhead = 7, daysBack = 1, now = new Date(), vacuumBudgetMs, ...retention } = options;
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
-  return { created, dropped };
+  const vacuumed = await vacuumEndedPartitions(pool, {
+    now,
+    ...(vacuumBudgetMs === undefined ? {} : { vacuumBudgetMs }),
+  });
+  return { created, dropped, vacuumed };
 }

@@ -22,9 +22,11 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  * - query: SELECT on every table of the schema (search, /health and rejections read events, search_values and
  *   batches; counting by value reads day partitions directly), and by default privileges on every partition created
  *   later.
- * - loader: what loadBatch writes (batches rows, events, and search_values through the events trigger, which runs
- *   with the inserting role's rights), and EXECUTE on msgevents_ensure_partitions for late events.
- * - maintenance: EXECUTE on msgevents_ensure_partitions and msgevents_drop_partitions_before only.
+ * - loader: what loadBatch writes (batches rows, events, and through the events triggers, which run with the
+ *   inserting role's rights, search_values and the Metrics API rollups: upserts need SELECT and UPDATE too), and
+ *   EXECUTE on msgevents_ensure_partitions for late events.
+ * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
+ *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner).
  * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
  * pinned search_path, and EXECUTE on them is taken from PUBLIC. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
@@ -40,12 +42,17 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups TO ${loader}`,
+    `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
     ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
+    // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
+    `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT MAINTAIN ON TABLES TO ${maintenance}`,
   ];
 }
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   check,
   index,
   integer,
@@ -94,6 +95,167 @@ export const searchValues = pgTable(
   ],
 );
 
+/**
+ * What the Metrics API groups and filters by, each with the `events` column it reads; `""` is the whole account.
+ * Each event adds to the rollup row of every dimension whose value it has (`subaccount` 0 = the primary account).
+ */
+export const METRIC_DIMENSIONS = [
+  "",
+  "domain",
+  "campaign",
+  "template",
+  "sending_ip",
+  "ip_pool",
+  "sending_domain",
+  "subaccount",
+  "mailbox_provider",
+  "mailbox_provider_region",
+] as const;
+export type MetricDimension = (typeof METRIC_DIMENSIONS)[number];
+
+/** Rollup increments in minutes: 15 minutes (every IANA offset is a multiple) and one UTC day. */
+export const ROLLUP_INCREMENTS = [15, 1440] as const;
+export type RollupIncrement = (typeof ROLLUP_INCREMENTS)[number];
+
+/** The counters a rollup row keeps; every other served metric is a sum or difference of these. */
+export const ROLLUP_COUNTERS = [
+  "count_injected",
+  "count_policy_rejection",
+  "count_generation_rejection",
+  "count_generation_failed",
+  "count_delivered",
+  "count_delivered_first",
+  "count_delivered_subsequent",
+  "count_delayed",
+  "count_delayed_first",
+  "count_inband_bounce",
+  "count_outofband_bounce",
+  "count_hard_bounce",
+  "count_soft_bounce",
+  "count_block_bounce",
+  "count_undetermined_bounce",
+  "count_admin_bounce",
+  "count_rendered",
+  "count_initial_rendered",
+  "count_clicked",
+  "count_spam_complaint",
+  "count_unsubscribe",
+  "count_unique_rendered",
+  "count_unique_initial_rendered",
+  "count_unique_clicked",
+  "count_unique_confirmed_opened",
+  "total_delivery_time_first",
+  "total_delivery_time_subsequent",
+  "total_msg_volume",
+] as const;
+export type RollupCounter = (typeof ROLLUP_COUNTERS)[number];
+
+/**
+ * Counts are `integer` (a value would need 2^31 events in one increment to overflow, which fails its batch loudly
+ * rather than wrapping) and sums of milliseconds or bytes `bigint`: narrow rows keep the rollups small.
+ */
+const counter = (name: RollupCounter) =>
+  name.startsWith("total_")
+    ? bigint(name, { mode: "number" }).notNull().default(0)
+    : integer(name).notNull().default(0);
+
+/**
+ * Metrics API rollups (migration 0008): the counters of the events in one increment (`bucket_minutes` long, starting
+ * at `bucket_start`, UTC-aligned) for one value of one dimension. Kept by a statement trigger on `events` from the
+ * rows each INSERT actually inserted, in the loader's transaction, so they can never disagree with the events; rows
+ * of a day go when retention drops the day's partition. Owned and documented by packages/query ("Metrics API").
+ */
+export const metricRollups = pgTable(
+  "metric_rollups",
+  {
+    bucketMinutes: smallint("bucket_minutes").notNull(),
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    countInjected: counter("count_injected"),
+    countPolicyRejection: counter("count_policy_rejection"),
+    countGenerationRejection: counter("count_generation_rejection"),
+    countGenerationFailed: counter("count_generation_failed"),
+    countDelivered: counter("count_delivered"),
+    countDeliveredFirst: counter("count_delivered_first"),
+    countDeliveredSubsequent: counter("count_delivered_subsequent"),
+    countDelayed: counter("count_delayed"),
+    countDelayedFirst: counter("count_delayed_first"),
+    countInbandBounce: counter("count_inband_bounce"),
+    countOutofbandBounce: counter("count_outofband_bounce"),
+    countHardBounce: counter("count_hard_bounce"),
+    countSoftBounce: counter("count_soft_bounce"),
+    countBlockBounce: counter("count_block_bounce"),
+    countUndeterminedBounce: counter("count_undetermined_bounce"),
+    countAdminBounce: counter("count_admin_bounce"),
+    countRendered: counter("count_rendered"),
+    countInitialRendered: counter("count_initial_rendered"),
+    countClicked: counter("count_clicked"),
+    countSpamComplaint: counter("count_spam_complaint"),
+    countUnsubscribe: counter("count_unsubscribe"),
+    countUniqueRendered: counter("count_unique_rendered"),
+    countUniqueInitialRendered: counter("count_unique_initial_rendered"),
+    countUniqueClicked: counter("count_unique_clicked"),
+    countUniqueConfirmedOpened: counter("count_unique_confirmed_opened"),
+    totalDeliveryTimeFirst: counter("total_delivery_time_first"),
+    totalDeliveryTimeSubsequent: counter("total_delivery_time_subsequent"),
+    totalMsgVolume: counter("total_msg_volume"),
+  },
+  (table) => [
+    primaryKey({
+      name: "metric_rollups_pkey",
+      columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value],
+    }),
+  ],
+);
+
+/**
+ * Bounce counters by reason and bounce class, per increment and dimension value like metric_rollups, for the
+ * bounce-reason and bounce-classification routes. A bounce without a reason has `reason` '' and one without a class
+ * `bounce_class` 1 (Undetermined).
+ */
+export const bounceRollups = pgTable(
+  "bounce_rollups",
+  {
+    bucketMinutes: smallint("bucket_minutes").notNull(),
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    bounceClass: smallint("bounce_class").notNull(),
+    countInbandBounce: counter("count_inband_bounce"),
+    countOutofbandBounce: counter("count_outofband_bounce"),
+    countAdminBounce: counter("count_admin_bounce"),
+  },
+  (table) => [
+    primaryKey({
+      name: "bounce_rollups_pkey",
+      columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason, table.bounceClass],
+    }),
+  ],
+);
+
+/**
+ * The messages already counted by a unique metric (`kind`: 1 rendered, 2 initial_rendered, 3 clicked,
+ * 4 confirmed_opened) in one increment. The rollup trigger counts a message only when its row here is new
+ * (INSERT … ON CONFLICT DO NOTHING RETURNING), so uniques stay exact under any replay or load order.
+ */
+export const metricFirstSeen = pgTable(
+  "metric_first_seen",
+  {
+    bucketMinutes: smallint("bucket_minutes").notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    kind: smallint("kind").notNull(),
+    messageId: text("message_id").notNull(),
+  },
+  (table) => [
+    primaryKey({
+      name: "metric_first_seen_pkey",
+      columns: [table.bucketMinutes, table.bucketStart, table.kind, table.messageId],
+    }),
+  ],
+);
+
 export const BATCH_STATUSES = ["pending", "loaded", "failed"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
@@ -120,6 +282,8 @@ export const batches = pgTable(
     uniqueIndex("batches_object_key_idx").on(table.objectKey),
     index("batches_received_at_idx").on(table.receivedAt),
     index("batches_status_idx").on(table.status).where(sql`${table.status} <> 'loaded'`),
+    // Batches with refused records are rare: /health counts them and the rejections list pages them by this.
+    index("batches_rejected_idx").on(table.receivedAt, table.batchId).where(sql`${table.recordsRejected} > 0`),
   ],
 );
 

@@ -1,0 +1,136 @@
+// Metrics API benchmark. BENCH_EVENTS realistic events (default 1M) over BENCH_DAYS days (default 30) are loaded
+// through the loader's own loadBatch (webhook-sized batches, BENCH_BATCH events each, BENCH_LOADERS at once, the
+// hourly maintenance on the traffic's clock), so the rollups are built exactly as in production. Then each shape runs
+// BENCH_REPEATS times (default 20) through handleQuery, reading the rollups, and BENCH_RAW_REPEATS times (default 3)
+// recounted from the raw events in the same database; both answers must be equal. Prints p50/p95 of each, and the
+// rollups' size beside the events'. Uses an embedded PostgreSQL.
+import { migrate } from "@msgevents/schema";
+import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { handleQuery } from "../src/handler.ts";
+import { metricsRouteFor } from "../src/metrics/routes.ts";
+import { loadAsOperated } from "./load-as-operated.ts";
+import { withMailboxProvider } from "./samples.ts";
+
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
+const RAW_REPEATS = Number(process.env.BENCH_RAW_REPEATS ?? 3);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
+const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
+const DAY = 86_400_000;
+const API_KEY = "bench-api-key-0123456789";
+
+const now = new Date();
+const to = new Date(now.getTime() - 2 * 60_000);
+const from = new Date(to.getTime() - DAYS * DAY);
+const wallTime = (time: Date) => time.toISOString().slice(0, 16);
+const WINDOW = `from=${wallTime(from)}&to=${wallTime(now)}`;
+const WEEK = `from=${wallTime(new Date(now.getTime() - 7 * DAY))}&to=${wallTime(now)}`;
+const KEY_METRICS =
+  "count_targeted,count_sent,count_delivered,count_accepted,count_bounce,count_hard_bounce,count_unique_confirmed_opened,count_unique_clicked,count_spam_complaint";
+
+const SHAPES: Array<[name: string, path: string]> = [
+  [`summary, ${DAYS} days`, `?${WINDOW}&metrics=${KEY_METRICS}`],
+  [`time-series, ${DAYS} days by day`, `/time-series?${WINDOW}&precision=day&metrics=${KEY_METRICS}`],
+  [
+    "time-series, 7 days by hour in Asia/Kolkata",
+    `/time-series?${WEEK}&precision=hour&timezone=Asia/Kolkata&metrics=${KEY_METRICS}`,
+  ],
+  [`group-by domain, ${DAYS} days, top 10`, `/domain?${WINDOW}&metrics=${KEY_METRICS}&order_by=count_sent&limit=10`],
+  [
+    `group-by domain, ${DAYS} days by day, top 10`,
+    `/domain?${WINDOW}&precision=day&metrics=${KEY_METRICS}&order_by=count_sent&limit=10`,
+  ],
+  [`group-by campaign, ${DAYS} days`, `/campaign?${WINDOW}&metrics=${KEY_METRICS}`],
+  [`summary, ${DAYS} days, one campaign`, `?${WINDOW}&metrics=${KEY_METRICS}&campaigns=campaign-7`],
+  [`bounce-reason, ${DAYS} days, top 10`, `/bounce-reason?${WINDOW}&metrics=count_bounce,count_admin_bounce&limit=10`],
+];
+
+const database = await startTestDatabase();
+const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+try {
+  await migrate(pool);
+  const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
+  const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
+  console.log(`=== Metrics API: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
+  const loaded = await loadAsOperated({
+    url: database.url,
+    generator: enriched,
+    total: TOTAL,
+    batchSize: BATCH,
+    concurrency: LOADERS,
+    onRecords: () => {},
+  });
+  console.log(`loaded through loadBatch in ${loaded.seconds.toFixed(1)} s (rollups kept by the load transactions)`);
+
+  const db = drizzle({ client: pool });
+  const deps = { db, apiKey: API_KEY, cursorKey: Buffer.alloc(32), now: () => now };
+  console.log(
+    `\np50 / p95 ms: rollups through handleQuery (${REPEATS} runs), recount from events (${RAW_REPEATS} runs)`,
+  );
+  console.log(
+    `${"shape".padEnd(48)} ${"rollup p50".padStart(10)} ${"p95".padStart(8)} ${"events p50".padStart(10)} ${"p95".padStart(9)}  same`,
+  );
+  for (const [name, pathAndQuery] of SHAPES) {
+    const [path, query] = pathAndQuery.split("?") as [string, string];
+    const fullPath = `/api/v1/metrics/deliverability${path}`;
+    const request = {
+      method: "GET",
+      path: fullPath,
+      rawQuery: query,
+      headers: { authorization: API_KEY },
+      body: new Uint8Array(),
+    };
+    let fromRollups = "";
+    const rollups = await timed(REPEATS, async () => {
+      const response = await handleQuery(request, deps);
+      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${response.body}`);
+      fromRollups = response.body;
+    });
+    const route = metricsRouteFor(fullPath);
+    if (!route) throw new Error(`no route for ${fullPath}`);
+    const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
+    let fromEvents = "";
+    const events = await timed(RAW_REPEATS, async () => {
+      fromEvents = (await route(params, { db, now, source: "events" })).body;
+    });
+    console.log(
+      `${name.padEnd(48)} ${rollups.p50.toFixed(1).padStart(10)} ${rollups.p95.toFixed(1).padStart(8)} ${events.p50.toFixed(0).padStart(10)} ${events.p95.toFixed(0).padStart(9)}  ${fromRollups === fromEvents ? "yes" : "NO"}`,
+    );
+  }
+  await printStorage(pool);
+} finally {
+  await pool.end();
+  await database.close();
+}
+
+async function timed(repeats: number, run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
+  const times: number[] = [];
+  for (let index = 0; index < repeats; index += 1) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (share: number) => times[Math.min(times.length - 1, Math.ceil(share * times.length) - 1)] ?? 0;
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+async function printStorage(database: pg.Pool): Promise<void> {
+  const { rows } = await database.query<{ name: string; rows: string; bytes: string }>(`
+    SELECT t.name, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', t.name), false, true, '')))[1]::text AS rows,
+           pg_total_relation_size(t.name::regclass)::bigint AS bytes
+    FROM unnest(ARRAY['metric_rollups', 'bounce_rollups', 'metric_first_seen']) AS t(name) ORDER BY 1`);
+  const events = await database.query<{ bytes: string }>(`
+    SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS bytes FROM pg_inherits i WHERE i.inhparent = 'events'::regclass`);
+  console.log(
+    `\nstorage per event (${TOTAL.toLocaleString("en")} events; events with indexes ${(Number(events.rows[0]?.bytes) / TOTAL).toFixed(0)} B/event):`,
+  );
+  for (const row of rows) {
+    console.log(
+      `  ${row.name.padEnd(20)} ${Number(row.rows).toLocaleString("en").padStart(12)} rows ${(Number(row.bytes) / TOTAL).toFixed(0).padStart(6)} B/event`,
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, test } from "vitest";
+import { isAlignedTo, planSegments } from "./segments.ts";
+
+const at = (time: string) => new Date(`${time}Z`);
+const plan = (from: string, to: string) =>
+  planSegments(at(from), at(to)).map(({ increment, from: start, to: end }) => [
+    increment,
+    start.toISOString().slice(0, 16),
+    end.toISOString().slice(0, 16),
+  ]);
+
+describe("planSegments", () => {
+  test("reads whole days from the day rollup, the partial days by quarter hour and the edge minutes from events", () => {
+    expect(plan("2024-06-01T03:07", "2024-06-03T17:52")).toEqual([
+      [1, "2024-06-01T03:07", "2024-06-01T03:15"],
+      [15, "2024-06-01T03:15", "2024-06-02T00:00"],
+      [1440, "2024-06-02T00:00", "2024-06-03T00:00"],
+      [15, "2024-06-03T00:00", "2024-06-03T17:45"],
+      [1, "2024-06-03T17:45", "2024-06-03T17:52"],
+    ]);
+  });
+
+  test("needs nothing but days for a window of whole UTC days", () => {
+    expect(plan("2024-06-01T00:00", "2024-07-01T00:00")).toEqual([[1440, "2024-06-01T00:00", "2024-07-01T00:00"]]);
+  });
+
+  test("keeps to quarter hours inside one day, and to minutes inside one quarter hour", () => {
+    expect(plan("2024-06-01T10:00", "2024-06-01T12:30")).toEqual([[15, "2024-06-01T10:00", "2024-06-01T12:30"]]);
+    expect(plan("2024-06-01T10:01", "2024-06-01T10:14")).toEqual([[1, "2024-06-01T10:01", "2024-06-01T10:14"]]);
+    expect(plan("2024-06-01T10:01", "2024-06-01T10:16")).toEqual([[1, "2024-06-01T10:01", "2024-06-01T10:16"]]);
+  });
+});
+
+describe("isAlignedTo", () => {
+  test("tells whether both ends lie on the increment's boundaries", () => {
+    expect(isAlignedTo(at("2024-06-01T04:15"), at("2024-06-01T05:45"), 15)).toBe(true);
+    expect(isAlignedTo(at("2024-06-01T04:15"), at("2024-06-02T00:00"), 1440)).toBe(false);
+    expect(isAlignedTo(at("2024-06-01T04:10"), at("2024-06-01T05:45"), 15)).toBe(false);
+  });
+});

@@ -1,0 +1,171 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type LoaderDeps, loadBatch } from "@msgevents/loader";
+import { dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
+import { batchKey, FileObjectStore } from "@msgevents/storage";
+import { generateEvents, type WebhookRecord } from "@msgevents/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { metricsRouteFor } from "../src/metrics/routes.ts";
+import { ALL_METRICS } from "./metrics-events.ts";
+import { type QueryFixture, startQueryFixture } from "./support.ts";
+
+// Rollups are kept by the loader's transaction; these tests load batches through loadBatch (as in production) with
+// duplicates, replays, concurrent overlapping loads and retention, then compare every answer read from the rollups
+// with the same answer recounted from the stored events (the `events` source: sums and COUNT(DISTINCT) over events).
+
+const FROM = new Date("2024-06-01T00:00:00Z");
+const TO = new Date("2024-06-04T00:00:00Z");
+const EVENTS = 1_500;
+const PER_BATCH = 150;
+
+let fixture: QueryFixture;
+let storeDir: string;
+let deps: LoaderDeps;
+let loaderPool: pg.Pool;
+let records: WebhookRecord[];
+
+beforeAll(async () => {
+  fixture = await startQueryFixture(new Date("2024-06-05T00:00:00Z"));
+  storeDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-metrics-rollups-"));
+  loaderPool = new pg.Pool({ connectionString: fixture.database.url, max: 3 });
+  deps = {
+    pool: loaderPool,
+    store: new FileObjectStore(storeDir),
+    partitions: new PartitionManager(loaderPool),
+    logger: new Logger({ serviceName: "msgevents-metrics-test", logLevel: "SILENT" }),
+  };
+  records = generateEvents(EVENTS, { seed: 12, from: FROM, to: TO, campaigns: 8, recipientDomains: 20, templates: 4 });
+});
+
+afterAll(async () => {
+  await loaderPool?.end();
+  await fixture?.close();
+  if (storeDir) await rm(storeDir, { recursive: true, force: true });
+});
+
+let stored = 0;
+async function load(batch: readonly unknown[]): Promise<string> {
+  stored += 1;
+  const key = batchKey(`metrics-${String(stored).padStart(4, "0")}`, new Date("2024-06-04T12:00:00Z"));
+  await deps.store.put(key, new TextEncoder().encode(JSON.stringify(batch)));
+  await loadBatch(key, deps);
+  return key;
+}
+
+const RAGGED = "from=2024-06-01T03:07&to=2024-06-03T17:52";
+const WHOLE = "from=2024-06-01T00:00&to=2024-06-04T00:00";
+const BOUNCE_METRICS = "count_bounce,count_inband_bounce,count_outofband_bounce,count_admin_bounce";
+
+/** Every shape of answer, each as (path, query). */
+const SHAPES: Array<[string, string]> = [
+  ["", `${WHOLE}&metrics=${ALL_METRICS}`],
+  ["", `${RAGGED}&metrics=${ALL_METRICS}`],
+  ["", `${RAGGED}&metrics=${ALL_METRICS}&campaigns=campaign-1,campaign-2`],
+  ["/time-series", `${WHOLE}&precision=day&metrics=${ALL_METRICS}`],
+  ["/time-series", `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}`],
+  [
+    "/time-series",
+    "from=2024-06-02T06:00&to=2024-06-02T18:00&precision=15min&metrics=count_delivered,count_unique_clicked",
+  ],
+  ...[
+    "domain",
+    "campaign",
+    "template",
+    "sending-ip",
+    "ip-pool",
+    "sending-domain",
+    "subaccount",
+    "mailbox-provider",
+    "mailbox-provider-region",
+  ].map((route): [string, string] => [`/${route}`, `${RAGGED}&metrics=${ALL_METRICS}&limit=10000`]),
+  ["/bounce-reason", `${RAGGED}&metrics=${BOUNCE_METRICS}&limit=10000`],
+  ["/bounce-reason/domain", `${WHOLE}&metrics=${BOUNCE_METRICS}&limit=10000`],
+  ["/bounce-classification", `${RAGGED}&metrics=${BOUNCE_METRICS}`],
+];
+
+async function answer(route: string, query: string, source: "rollups" | "events"): Promise<unknown> {
+  const handler = metricsRouteFor(`/api/v1/metrics/deliverability${route}`);
+  if (!handler) throw new Error(`no route ${route}`);
+  const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
+  const response = await handler(params, { db: fixture.db, now: new Date("2024-06-05T00:00:00Z"), source });
+  expect(response.status, response.body).toBe(200);
+  return JSON.parse(response.body);
+}
+
+async function expectRollupsToMatchRecount(): Promise<void> {
+  for (const [route, query] of SHAPES) {
+    const [fromRollups, fromEvents] = [await answer(route, query, "rollups"), await answer(route, query, "events")];
+    expect(fromRollups, `${route}?${query}`).toEqual(fromEvents);
+  }
+}
+
+async function deliveredOn(day: string): Promise<number> {
+  const body = (await answer("", `from=${day}T00:00&to=${day}T23:59&metrics=count_delivered`, "rollups")) as {
+    results: [{ count_delivered: number }];
+  };
+  return body.results[0].count_delivered;
+}
+
+describe("rollups kept by the loader", () => {
+  test("agree with a recount from the events after loading batch by batch", async () => {
+    for (let start = 0; start < records.length; start += PER_BATCH) await load(records.slice(start, start + PER_BATCH));
+    await expectRollupsToMatchRecount();
+    const body = (await answer("", `${WHOLE}&metrics=count_targeted`, "rollups")) as {
+      results: [{ count_targeted: number }];
+    };
+    expect(body.results[0].count_targeted).toBeGreaterThan(EVENTS / 4);
+  });
+
+  test("do not change when a batch is loaded again, or its events arrive again in other batches, even at once", async () => {
+    const before = await answer("", `${WHOLE}&metrics=${ALL_METRICS}`, "rollups");
+    const key = await load(records.slice(0, PER_BATCH));
+    await loadBatch(key, deps);
+    const shuffled = [...records].reverse();
+    await Promise.all([
+      load(shuffled.slice(0, 400)),
+      load(shuffled.slice(200, 600)),
+      load([...records.slice(300, 500), ...records.slice(0, 50)]),
+    ]);
+    expect(await answer("", `${WHOLE}&metrics=${ALL_METRICS}`, "rollups")).toEqual(before);
+    await expectRollupsToMatchRecount();
+  });
+
+  test("count events new in a batch that also holds duplicates, and only those", async () => {
+    const before = await deliveredOn("2024-06-03");
+    const late = generateEvents(200, {
+      seed: 13,
+      from: new Date("2024-06-03T00:00:00Z"),
+      to: new Date("2024-06-03T23:00:00Z"),
+    });
+    const lateDeliveries = late.filter((record) => Object.values(record.msys)[0]?.type === "delivery").length;
+    await load([...records.slice(0, 100), ...late, ...late.slice(0, 20)]);
+    expect(await deliveredOn("2024-06-03")).toBe(before + lateDeliveries);
+    await expectRollupsToMatchRecount();
+  });
+
+  test("lose the rows of the days retention drops, and count a late event of a dropped day again", async () => {
+    expect(await deliveredOn("2024-06-01")).toBeGreaterThan(0);
+    const dropped = await dropExpiredPartitions(loaderPool, {
+      retentionDays: 3,
+      now: new Date("2024-06-05T00:00:00Z"),
+    });
+    expect(dropped).toEqual(["events_20240601"]);
+    expect(await deliveredOn("2024-06-01")).toBe(0);
+    const left = await fixture.pool.query(
+      `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2024-06-02') AS n`,
+    );
+    expect(Number(left.rows[0].n)).toBe(0);
+    await expectRollupsToMatchRecount();
+
+    deps.partitions.forget();
+    const lateEvent = records.find((record) => Object.values(record.msys)[0]?.type === "delivery");
+    await load([lateEvent]);
+    expect(await deliveredOn("2024-06-01")).toBe(1);
+    await expectRollupsToMatchRecount();
+  });
+});

@@ -1,0 +1,45 @@
+import type pg from "pg";
+
+export interface VacuumOptions {
+  now?: Date;
+  /**
+   * No new VACUUM starts after this long (default 120 s), so that one run stays well inside the maintenance
+   * function's timeout; the next run takes the partitions left over. 0 vacuums nothing.
+   */
+  vacuumBudgetMs?: number;
+}
+
+/**
+ * The day partitions that have ended (their day is over) and had rows added or changed since they were last vacuumed
+ * or analyzed, oldest first: a search reads such a partition's heap for every row (no visibility map for index-only
+ * counts) with statistics that do not know its values, until autovacuum gets to it, which on a partition written
+ * once may be much later (its insert threshold grows with the table).
+ */
+const ENDED_AND_CHANGED = `
+  SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified
+  FROM pg_stat_user_tables s
+  JOIN pg_inherits i ON i.inhrelid = s.relid
+  WHERE i.inhparent = 'events'::regclass
+    AND s.relname ~ '^events_[0-9]{8}$'
+    AND to_date(substr(s.relname, 8), 'YYYYMMDD') + 1 <= ($1::timestamptz AT TIME ZONE 'UTC')::date
+    AND (s.n_ins_since_vacuum > 0 OR s.n_mod_since_analyze > 0)
+  ORDER BY s.relname`;
+
+/**
+ * Vacuums and analyzes every ended day partition that changed since (see ENDED_AND_CHANGED), one at a time, within
+ * the time budget, skipping one another VACUUM holds. Each runs outside a transaction, as VACUUM must. Needs the
+ * MAINTAIN privilege on the partitions (the maintenance role has it). Returns the partitions vacuumed.
+ */
+export async function vacuumEndedPartitions(pool: pg.Pool, options: VacuumOptions = {}): Promise<string[]> {
+  const { now = new Date(), vacuumBudgetMs = 120_000 } = options;
+  if (vacuumBudgetMs <= 0) return [];
+  const deadline = Date.now() + vacuumBudgetMs;
+  const { rows } = await pool.query<{ name: string; qualified: string }>(ENDED_AND_CHANGED, [now]);
+  const vacuumed: string[] = [];
+  for (const { name, qualified } of rows) {
+    if (Date.now() >= deadline) break;
+    await pool.query(`VACUUM (ANALYZE, SKIP_LOCKED) ${qualified}`);
+    vacuumed.push(name);
+  }
+  return vacuumed;
+}
