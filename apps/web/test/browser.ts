@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,13 @@ export const SCREENSHOTS_DIR = fileURLToPath(new URL("./screenshots/", import.me
 export const LAPTOP = { width: 1366, height: 768 };
 export const PHONE = { width: 390, height: 844 };
 
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install -y chromium, as .ci/run does) ` +
+        "or set MSGEVENTS_CHROMIUM to another Chromium binary",
+    );
+  }
   return chromium.launch({ executablePath: CHROMIUM_PATH });
 }
 
