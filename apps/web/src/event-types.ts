@@ -1,25 +1,17 @@
-/** Every event type the Events API's `events` filter accepts, by SparkPost's grouping (mirrors @msgevents/schema). */
-export const EVENT_TYPE_GROUPS: ReadonlyArray<{ label: string; types: readonly string[] }> = [
-  {
-    label: "Message",
-    types: [
-      "injection",
-      "delivery",
-      "bounce",
-      "delay",
-      "out_of_band",
-      "policy_rejection",
-      "spam_complaint",
-      "sms_status",
-    ],
-  },
-  { label: "Engagement", types: ["open", "initial_open", "click", "amp_open", "amp_initial_open", "amp_click"] },
-  { label: "Generation", types: ["generation_failure", "generation_rejection"] },
-  { label: "Unsubscribe", types: ["list_unsubscribe", "link_unsubscribe"] },
-  {
-    label: "Relay",
-    types: ["relay_injection", "relay_rejection", "relay_delivery", "relay_tempfail", "relay_permfail"],
-  },
-  { label: "A/B test", types: ["ab_test_completed", "ab_test_cancelled"] },
-  { label: "Ingest", types: ["success", "error"] },
-];
+import { EVENT_GROUPINGS, type EventGrouping } from "@msgevents/schema/groupings";
+
+/** How the search form names each of SparkPost's groupings; a new grouping in the model needs a label here. */
+const LABELS: Record<EventGrouping, string> = {
+  message_event: "Message",
+  track_event: "Engagement",
+  gen_event: "Generation",
+  unsubscribe_event: "Unsubscribe",
+  relay_event: "Relay",
+  ab_test_event: "A/B test",
+  ingest_event: "Ingest",
+};
+
+/** Every event type the Events API's `events` filter accepts, by SparkPost's grouping, from the event model. */
+export const EVENT_TYPE_GROUPS: ReadonlyArray<{ label: string; types: readonly string[] }> = (
+  Object.entries(EVENT_GROUPINGS) as [EventGrouping, readonly string[]][]
+).map(([grouping, types]) => ({ label: LABELS[grouping], types }));
