@@ -1,4 +1,4 @@
-import { events, type StoredEvent } from "@msgevents/schema";
+import { events, type StoredEvent, utcDay } from "@msgevents/schema";
 import { and, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
@@ -20,16 +20,13 @@ export async function dayPartitionsOverlapping(db: NodePgDatabase, from: Date, t
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = 'events'::regclass
       AND c.relname ~ '^events_[0-9]{8}$'
-      AND c.relname BETWEEN ${`events_${compactDay(from)}`} AND ${`events_${compactDay(new Date(to.getTime() - 1))}`}
+      AND c.relname BETWEEN msgevents_partition_name(${utcDay(from)}::date)
+        AND msgevents_partition_name(${utcDay(new Date(to.getTime() - 1))}::date)
     ORDER BY c.relname`);
   return result.rows.map(({ name, day }) => ({
     name,
     starts: new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T00:00:00Z`),
   }));
-}
-
-function compactDay(time: Date): string {
-  return time.toISOString().slice(0, 10).replaceAll("-", "");
 }
 
 /**
