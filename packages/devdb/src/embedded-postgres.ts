@@ -191,7 +191,10 @@ async function initialise(
         `--username=${USER}`,
         `--pwfile=${passwordFile}`,
         "--encoding=UTF8",
-        "--no-locale",
+        // Code-point order like C, but lower() and upper() know every alphabet (as on RDS's en_US.UTF-8): keyword
+        // search folds case, also in 'Ünïcode'. PostgreSQL 17+.
+        "--locale-provider=builtin",
+        "--builtin-locale=C.UTF-8",
       ],
       user,
     );
