@@ -6,7 +6,7 @@ import { generateEvents } from "@msgevents/testkit";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { ALL_METRICS } from "./metrics-events.ts";
-import { insertRecords, type QueryFixture, startQueryFixture } from "./support.ts";
+import { get, insertRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 // Migration 0008 fills the rollups from the events stored before it, so an upgraded database answers at once.
 let fixture: QueryFixture;
@@ -45,4 +45,21 @@ test("migrating a database that holds events builds their rollups, equal to a re
     expect(JSON.stringify(fromRollups.results)).toMatch(/":[1-9]/);
     expect(fromRollups, route).toEqual(await answer("events"));
   }
+});
+
+test("migrating a database that holds events builds their search counts, so counted searches answer at once", async () => {
+  // The events of the test above, stored before migration 0010 ran.
+  const search = async () =>
+    (await get(fixture, "/api/v1/events/message?from=2024-06-01T05:10:07Z&to=2024-06-02T20:50:00Z&events=delivery"))
+      .body.total_count;
+  const { rows } = await fixture.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM events
+     WHERE type = 'delivery' AND event_time >= '2024-06-01T05:10:07Z' AND event_time < '2024-06-02T20:50:00Z'`,
+  );
+  expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+  expect(await search()).toBe(Number(rows[0]?.n));
+  const kept = await fixture.pool.query<{ n: string }>(
+    "SELECT sum(events) AS n FROM search_token_counts WHERE token = '*'",
+  );
+  expect(Number(kept.rows[0]?.n)).toBe(600);
 });

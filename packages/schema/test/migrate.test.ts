@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { batches, bounceRollups, events, metricFirstSeen, metricRollups, searchValues } from "../src/db/tables.ts";
+import {
+  batches,
+  bounceRollups,
+  events,
+  metricFirstSeen,
+  metricRollups,
+  searchTokenCounts,
+  searchValues,
+} from "../src/db/tables.ts";
 import { migrate, migrationsFolder } from "../src/index.ts";
 import { describeDrizzleTable, describeLiveTable } from "./catalog.ts";
 
@@ -81,6 +89,7 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "metric_rollups")).toEqual(describeDrizzleTable(metricRollups));
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
     expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
+    expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
   });
 });
 

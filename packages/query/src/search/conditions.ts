@@ -4,11 +4,17 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
 import { keywordPattern } from "./keyword-pattern.ts";
 import { listedField, listMatchingValues } from "./listed-values.ts";
+import { COUNTED_PREFIXES, EVERY_EVENT_TOKEN, MAX_COUNTED_TOKEN_LENGTH, typeToken } from "./token-counts.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
 
 /** One filter: its values' token requests, and how to combine their resolved tokens into a condition. */
 interface PendingFilter {
   requests: TokenRequest[];
+  /**
+   * The search_token_counts token of a resolved single value, when that table counts its matches (a keyword of a
+   * keyword field, or a value of a counted exact field).
+   */
+  countedToken?(resolved: ResolvedToken): string | undefined;
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
   listed?: ValueListedField;
   /** The exact condition for the values, checked on the index's candidates. */
@@ -59,6 +65,19 @@ function textRecheck(field: string, mode: MatchMode, resolved: ResolvedToken[]):
   }
 }
 
+/**
+ * The token under which search_token_counts counts the events a single value matches: one keyword, any phrase of a
+ * domain field (its runs of keywords are counted), or a whole value of a counted exact field. A phrase of another
+ * keyword field must match in order, which the counts of its keywords cannot tell.
+ */
+function countedToken(prefix: string, mode: MatchMode, resolved: ResolvedToken): string | undefined {
+  const keywords = resolved.hashes.length;
+  if (!COUNTED_PREFIXES.has(prefix) || keywords === 0 || (keywords > 1 && mode !== "domain")) return undefined;
+  const token = `${prefix}${mode === "keyword" || mode === "domain" ? resolved.match.trim() : resolved.match}`;
+  // Characters as PostgreSQL's length() counts them: code points.
+  return [...token].length <= MAX_COUNTED_TOKEN_LENGTH ? token : undefined;
+}
+
 function pendingFilters(filters: SearchFilters): PendingFilter[] {
   const pending: PendingFilter[] = [];
   for (const [name, values] of Object.entries(filters.text ?? {}) as [TextFilterName, string[]][]) {
@@ -69,6 +88,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
       ...(listed ? { listed } : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
       recheck: (resolved) => textRecheck(field, mode, resolved),
+      countedToken: (resolved) => countedToken(prefix, mode, resolved),
     });
   }
   if (filters.subaccounts?.length) {
@@ -76,6 +96,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       requests: values.map((value) => ({ prefix: "a=", value: String(value), mode: "exact" })),
       recheck: () => inArray(events.subaccountId, values),
+      countedToken: (resolved) => countedToken("a=", "exact", resolved),
     });
   }
   if (filters.bounceClasses?.length) {
@@ -83,6 +104,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       requests: values.map((value) => ({ prefix: "b=", value: String(value), mode: "exact" })),
       recheck: () => inArray(events.bounceClass, values),
+      countedToken: (resolved) => countedToken("b=", "exact", resolved),
     });
   }
   for (const { key, values } of filters.rcptMeta ?? []) {
@@ -117,6 +139,11 @@ export interface FilterConditions {
    * that field's B-tree (msgevents_count_by_value) instead of reading every matching row.
    */
   countByValue?: { column: ValueListedField; values: string[] };
+  /**
+   * Set when search_token_counts can count the matches (token-counts.ts): tokens that no event holds two of, whose
+   * events are exactly the matches. No filter ('*'), event types alone, or one counted value of one other filter.
+   */
+  countedTokens?: string[];
 }
 
 /**
@@ -171,6 +198,23 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     conditions.push(and(indexCondition(tokens), recheck) as SQL);
     exact.push(recheck);
   });
-  const result = { conditions, exact, usesTokenIndex };
+  const countedTokens = countedTokensOf(filters, pending, resolved);
+  const result = { conditions, exact, usesTokenIndex, ...(countedTokens ? { countedTokens } : {}) };
   return conditions.length === 1 && countByValue ? { ...result, countByValue } : result;
+}
+
+/** The search_token_counts tokens whose counts sum to the number of matches, if there are such (see countedTokens). */
+function countedTokensOf(
+  filters: SearchFilters,
+  pending: PendingFilter[],
+  resolved: ResolvedToken[],
+): string[] | undefined {
+  if (filters.eventIds?.length || filters.abTestVersions?.length) return undefined;
+  const types = filters.types ?? [];
+  if (pending.length === 0) return types.length > 0 ? types.map(typeToken) : [EVERY_EVENT_TOKEN];
+  const [only] = pending;
+  const [token] = resolved;
+  if (types.length > 0 || pending.length > 1 || only?.requests.length !== 1 || !token) return undefined;
+  const counted = only.countedToken?.(token);
+  return counted === undefined ? undefined : [counted];
 }

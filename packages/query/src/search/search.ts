@@ -5,6 +5,7 @@ import { filterConditions } from "./conditions.ts";
 import type { SearchQuery } from "./filters.ts";
 import { afterPosition, countByValueQuery, countQuery, pageQuery } from "./page-queries.ts";
 import { type SearchDatabase, withSnapshot } from "./snapshot.ts";
+import { tokenCountsQuery } from "./token-counts.ts";
 import { tokenSearch } from "./token-search.ts";
 
 export interface SearchPage {
@@ -27,16 +28,18 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
     const filters = await filterConditions(snapshot.db, query.filters);
     const window = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to)) as SQL;
     const position = query.after ? afterPosition(query.after) : undefined;
-    const { countByValue } = filters;
+    const { countByValue, countedTokens } = filters;
     const { rows, totalCount } = filters.usesTokenIndex
       ? await tokenSearch(snapshot.db, query, { window, ...(position ? { position } : {}), ...filters })
       : await snapshot
           .all([
             (db) => pageQuery(db, and(window, position, ...filters.conditions) as SQL, query),
             (db) =>
-              countByValue
-                ? countByValueQuery(db, countByValue, query)
-                : countQuery(db, and(window, ...filters.conditions) as SQL),
+              countedTokens
+                ? tokenCountsQuery(db, countedTokens, query, filters.exact)
+                : countByValue
+                  ? countByValueQuery(db, countByValue, query)
+                  : countQuery(db, and(window, ...filters.conditions) as SQL),
           ])
           .then(([rows, totalCount]) => ({ rows, totalCount }));
 

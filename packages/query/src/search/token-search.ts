@@ -4,6 +4,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { SearchQuery } from "./filters.ts";
 import { timeWalkPageQuery } from "./page-queries.ts";
 import { tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
+import { EVERY_EVENT_TOKEN, tokenCountsQuery } from "./token-counts.ts";
 
 /**
  * Plans over the token index only. Any other plan evaluates the token expression (every searchable value of the row,
@@ -25,23 +26,27 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
  * A search with filters over the search-token index, inside the caller's snapshot, one statement after the other:
  * the count decides how the page is found.
  *
- * 1. The exact count over the token index, partition by partition: candidates from the GIN, each re-checked with the
- *    cheap exact condition (tokenCountStatement).
- * 2. When the count says the page can be full, the page by walking the time index newest first with the exact
- *    conditions alone, reading at most as many rows as match: a common keyword fills its page after a few thousand
- *    rows, where the token index would hand over every match of the window to be sorted.
+ * 1. The exact count: from the search counts when they can answer (one keyword or value: tokenCountsQuery), else
+ *    over the token index, partition by partition, candidates from the GIN each re-checked with the cheap exact
+ *    condition (tokenCountStatement).
+ * 2. When the count says the page can be full, and the matches are dense enough that a walk would fill it before
+ *    reading as many rows as match (walkCanFillPage), the page by walking the time index newest first with the exact
+ *    conditions alone, reading at most as many rows as match: a keyword in most events fills its page after about a
+ *    page of rows, where the token index would hand over every match of the window to be sorted.
  * 3. Otherwise (few matches, or the walk gave up: the matches are old or sparse) the page over the token index,
  *    which costs what the count cost.
  */
 export async function tokenSearch(
   db: NodePgDatabase,
   query: SearchQuery,
-  filters: { window: SQL; position?: SQL; conditions: SQL[]; exact: SQL[] },
+  filters: { window: SQL; position?: SQL; conditions: SQL[]; exact: SQL[]; countedTokens?: string[] },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
   await db.execute(TOKEN_INDEX_PLANS);
-  const totalCount = await tokenCountQuery(db, query.from, query.to, filters.conditions);
+  const totalCount = filters.countedTokens
+    ? await tokenCountsQuery(db, filters.countedTokens, query, filters.exact)
+    : await tokenCountQuery(db, query.from, query.to, filters.conditions);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
-  if (totalCount >= wanted) {
+  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted))) {
     await db.execute(TIME_WALK_PLANS);
     const walkWindow = filters.position ? (and(filters.window, filters.position) as SQL) : filters.window;
     // No more rows than the token index would hand over: a walk that gives up costs what the fallback costs.
@@ -50,4 +55,20 @@ export async function tokenSearch(
     await db.execute(TOKEN_INDEX_PLANS);
   }
   return { rows: await tokenPageQuery(db, query, filters.conditions, query.after), totalCount };
+}
+
+/**
+ * Whether walking the time index is expected to fill the page within its limit (as many rows as match): at the
+ * window's match rate (matches over events, the events counted from search_token_counts), `wanted` matches take
+ * wanted × events / matches rows. A keyword in a tenth of a 1M-event day (3,200 matches) would read about 10,000
+ * rows and give up after 3,200, for nothing: the token index serves it at once.
+ */
+async function walkCanFillPage(
+  db: NodePgDatabase,
+  query: SearchQuery,
+  matches: number,
+  wanted: number,
+): Promise<boolean> {
+  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, []);
+  return wanted * events <= matches * matches;
 }

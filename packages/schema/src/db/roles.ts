@@ -23,8 +23,8 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  *   batches; counting by value reads day partitions directly), and by default privileges on every partition created
  *   later.
  * - loader: what loadBatch writes (batches rows, events, and through the events triggers, which run with the
- *   inserting role's rights, search_values and the Metrics API rollups: upserts need SELECT and UPDATE too), and
- *   EXECUTE on msgevents_ensure_partitions for late events.
+ *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
+ *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner).
  * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
@@ -42,7 +42,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
-    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups TO ${loader}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.search_token_counts TO ${loader}`,
     `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
     ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,

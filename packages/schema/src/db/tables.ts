@@ -256,6 +256,28 @@ export const metricFirstSeen = pgTable(
   ],
 );
 
+/**
+ * Search counts (migration 0010): how many events of one 15-minute increment (`bucket_start`, UTC-aligned) hold one
+ * search token: a keyword of a keyword field ('su:your'), a whole value of a low-cardinality field ('s=10.0.0.1',
+ * 'f=news@example.com', 'a=0', 'b=10'), an event type ('t=delivery'), or '*' for every event. Kept by a statement
+ * trigger on `events` from the rows each INSERT actually inserted, in the loader's transaction, so a search counts
+ * its matches in whole increments from here, within its own snapshot, instead of visiting every matching row. Owned
+ * and documented by packages/query ("Counting matches").
+ */
+export const searchTokenCounts = pgTable(
+  "search_token_counts",
+  {
+    token: text("token").notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    events: integer("events").notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "search_token_counts_pkey", columns: [table.token, table.bucketStart] }),
+    // Retention deletes a dropped day's rows by time; rows are written roughly in time order, so a BRIN is enough.
+    index("search_token_counts_bucket_idx").using("brin", table.bucketStart),
+  ],
+);
+
 export const BATCH_STATUSES = ["pending", "loaded", "failed"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 

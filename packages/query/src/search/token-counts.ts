@@ -1,0 +1,83 @@
+import { events, searchTokenCounts } from "@msgevents/schema";
+import { and, gte, lt, type SQL, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { textArray } from "./tokens.ts";
+
+/** The increment of search_token_counts (migration 0010): 15 minutes, aligned to UTC midnight. */
+export const TOKEN_COUNT_INCREMENT_MS = 15 * 60_000;
+
+/**
+ * Prefixes of the tokens search_token_counts holds (msgevents_counted_tokens), besides '*' and 't=': every keyword
+ * field, and the exact fields whose values many events share. Recipients, message and transmission ids and rcpt_meta
+ * are not counted there: the search-token index counts their few events at once.
+ */
+export const COUNTED_PREFIXES: ReadonlySet<string> = new Set([
+  "rd:",
+  "sd:",
+  "su:",
+  "re:",
+  "ca:",
+  "te:",
+  "ip:",
+  "mp:",
+  "mr:",
+  "ab:",
+  "f=",
+  "s=",
+  "a=",
+  "b=",
+]);
+
+/** Longer tokens are not counted (msgevents_counted_tokens): a B-tree entry must fit a third of a page. */
+export const MAX_COUNTED_TOKEN_LENGTH = 200;
+
+/** The token counted for every event. */
+export const EVERY_EVENT_TOKEN = "*";
+
+/** The token counted for each event of a type. */
+export function typeToken(type: string): string {
+  return `t=${type}`;
+}
+
+/**
+ * The number of events of [from, to) that meet `exact`, when they are exactly the events holding any of `tokens`,
+ * which no event holds two of (one keyword or value of one field, or event types). Whole increments are summed from
+ * search_token_counts; the two partial increments at the window's edges, at most 15 minutes each, are counted from
+ * the events over the time index with `exact`. So a keyword in every event costs what a rare one costs, instead of a
+ * visit to each matching row; and the counts, written in the loader's transaction, share the search's snapshot.
+ */
+export async function tokenCountsQuery(
+  db: NodePgDatabase,
+  tokens: readonly string[],
+  window: { from: Date; to: Date },
+  exact: SQL[],
+): Promise<number> {
+  const wholeFrom = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  const wholeTo = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  const edges: [Date, Date][] =
+    wholeFrom < wholeTo
+      ? [
+          [window.from, new Date(wholeFrom)],
+          [new Date(wholeTo), window.to],
+        ]
+      : [[window.from, window.to]];
+  const edgeCounts = edges
+    .filter(([from, to]) => from < to)
+    .map(
+      ([from, to]) =>
+        sql`(SELECT count(*) FROM ${events} WHERE ${and(gte(events.eventTime, from), lt(events.eventTime, to), ...exact)})`,
+    );
+  const parts =
+    wholeFrom < wholeTo
+      ? [
+          sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts}
+            WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
+              AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
+              AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz)`,
+          ...edgeCounts,
+        ]
+      : edgeCounts;
+  if (parts.length === 0) return 0;
+  const result = await db.execute<{ count: string }>(sql`SELECT (${sql.join(parts, sql` + `)})::bigint AS count`);
+  return Number(result.rows[0]?.count ?? 0);
+}
