@@ -26,7 +26,7 @@ export function createHttpServer(
   routes: Route[],
   options: { maxBodyBytes: number; onError: (error: Error) => void; onBodyTooLarge?: OversizedRoute },
 ) {
-  return http.createServer(async (req, res) => {
+  const server = http.createServer(async (req, res) => {
     let response: HttpResponse | undefined;
     try {
       const request = await readNodeRequest(req, options.maxBodyBytes);
@@ -52,7 +52,15 @@ export function createHttpServer(
     }
     writeNodeResponse(res, response ?? errorResponse(404, { message: "resource not found" }));
   });
+  // An idle kept-alive connection is closed by the client first (undici: 4 s, or the server's hint less 1 s; load
+  // balancers: 60 s), never by this server as the client sends its next batch on it: with Node's 5 s default, a
+  // webhook sender on a busy machine lost a POST to "other side closed". headersTimeout must exceed it.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
+
+const KEEP_ALIVE_MS = 65_000;
 
 /** The Content-Length the client declared; undefined for a chunked body, whose size is never known in full. */
 function declaredLength(req: http.IncomingMessage): number | undefined {
