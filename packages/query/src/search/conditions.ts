@@ -11,8 +11,8 @@ import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, tex
 interface PendingFilter {
   requests: TokenRequest[];
   /**
-   * The search_token_counts token of a resolved single value, when that table counts its matches (a keyword of a
-   * keyword field, or a value of a counted exact field).
+   * The search_token_counts token of a resolved single value, when that table counts its matches (see
+   * countedToken).
    */
   countedToken?(resolved: ResolvedToken): string | undefined;
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
