@@ -4,7 +4,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { textArray } from "./tokens.ts";
 
 /** The increment of search_token_counts (migration 0010): 15 minutes, aligned to UTC midnight. */
-export const TOKEN_COUNT_INCREMENT_MS = 15 * 60_000;
+const TOKEN_COUNT_INCREMENT_MS = 15 * 60_000;
 
 /**
  * Prefixes of the tokens search_token_counts holds (msgevents_counted_tokens), besides '*' and 't=': every keyword
@@ -54,29 +54,29 @@ export async function tokenCountsQuery(
 ): Promise<number> {
   const wholeFrom = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
   const wholeTo = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  const edges: [Date, Date][] =
-    wholeFrom < wholeTo
-      ? [
-          [window.from, new Date(wholeFrom)],
-          [new Date(wholeTo), window.to],
-        ]
-      : [[window.from, window.to]];
-  const edgeCounts = edges
-    .filter(([from, to]) => from < to)
-    .map(
-      ([from, to]) =>
-        sql`(SELECT count(*) FROM ${events} WHERE ${and(gte(events.eventTime, from), lt(events.eventTime, to), ...exact)})`,
-    );
-  const parts =
-    wholeFrom < wholeTo
+  const whole = wholeFrom < wholeTo;
+  const edges: [Date, Date][] = whole
+    ? [
+        [window.from, new Date(wholeFrom)],
+        [new Date(wholeTo), window.to],
+      ]
+    : [[window.from, window.to]];
+  const parts = [
+    ...(whole
       ? [
           sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts}
             WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
               AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
               AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz)`,
-          ...edgeCounts,
         ]
-      : edgeCounts;
+      : []),
+    ...edges
+      .filter(([from, to]) => from < to)
+      .map(
+        ([from, to]) =>
+          sql`(SELECT count(*) FROM ${events} WHERE ${and(gte(events.eventTime, from), lt(events.eventTime, to), ...exact)})`,
+      ),
+  ];
   if (parts.length === 0) return 0;
   const result = await db.execute<{ count: string }>(sql`SELECT (${sql.join(parts, sql` + `)})::bigint AS count`);
   return Number(result.rows[0]?.count ?? 0);
