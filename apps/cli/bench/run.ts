@@ -13,7 +13,7 @@ import { readNodeRequest, writeNodeResponse } from "@msgevents/http";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { events, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PER_PAGE = Number(process.env.BENCH_PER_PAGE ?? 10_000);
@@ -93,7 +93,7 @@ const quartiles = (samples: number[]) =>
   [0.1, 0.25, 0.5, 0.75, 1].map((at) => samples[Math.max(0, Math.ceil(samples.length * at) - 1)]?.toFixed(0) ?? "-");
 
 const database = await startTestDatabase();
-const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+const pool = database.pool({ max: 2 });
 let server: http.Server | undefined;
 try {
   const loadStarted = performance.now();

@@ -61,6 +61,11 @@ describe("send and events against the local stack found through its data directo
     );
     expect(oauth.code).toBe(EXIT.ok);
     expect(oauth.stdout).toContain("batch cli-oauth: 2 event(s) stored");
+    // Loading is asynchronous: later tests compare two searches, which must not straddle this batch's load.
+    await eventually(async () => {
+      const found = await eventsJson(["--per-page", "100"]);
+      return found.length >= 29 ? found : undefined;
+    }, "the OAuth2 batch to load");
   });
 
   it("exits 4 with one line naming the credentials when the endpoint refuses them", async () => {

@@ -15,7 +15,6 @@ import { loadBatch } from "@msgevents/loader";
 import { migrate, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
-import pg from "pg";
 import { loadLocalConfig } from "../src/env.ts";
 import { startLocalStack } from "../src/stack.ts";
 
@@ -45,7 +44,7 @@ console.log(
 async function baseline(): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "msgevents-bench-store-"));
   const database = await startTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const pool = database.pool({ max: 4 });
   try {
     await migrate(pool);
     const store = new FileObjectStore(dir);

@@ -1,7 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { generateEvents } from "@msgevents/testkit";
-import pg from "pg";
+import { connectionScope, generateEvents } from "@msgevents/testkit";
 import { expect, test } from "vitest";
 import { basicAuth, postBatch, searchEvents } from "./clients.ts";
 import { makeDataRoot, startStackProcess, waitFor } from "./stack-process.ts";
@@ -27,6 +26,7 @@ test("batches answered 200 but not loaded when the stack is killed are loaded ex
   const dataDir = path.join(dataRoot, "data");
   const records = generateEvents(BATCHES * PER_BATCH, { seed: 7 });
   const eventIds = records.map((record) => String(Object.values(record.msys)[0]?.event_id));
+  const connections = connectionScope();
   try {
     const first = await startStackProcess(dataDir);
     const authorization = basicAuth(
@@ -34,7 +34,7 @@ test("batches answered 200 but not loaded when the stack is killed are loaded ex
       first.credentials.MSGEVENTS_WEBHOOK_PASSWORD ?? "",
     );
     // Hold the loader back: while this transaction locks `batches`, no load can commit, yet ingest answers 200.
-    const blocker = new pg.Client({ connectionString: await embeddedDatabaseUrl(dataDir) });
+    const blocker = connections.client({ connectionString: await embeddedDatabaseUrl(dataDir) });
     await blocker.connect();
     await blocker.query("BEGIN; LOCK TABLE batches IN ACCESS EXCLUSIVE MODE");
     for (let i = 0; i < BATCHES; i++) {
@@ -58,7 +58,7 @@ test("batches answered 200 but not loaded when the stack is killed are loaded ex
         90_000,
         () => `recovered batches were not loaded:\n${second.output().slice(-3000)}`,
       );
-      const database = new pg.Client({ connectionString: await embeddedDatabaseUrl(dataDir) });
+      const database = connections.client({ connectionString: await embeddedDatabaseUrl(dataDir) });
       await database.connect();
       try {
         const stored = await database.query<{ event_id: string }>("SELECT event_id FROM events ORDER BY event_id");
@@ -72,6 +72,7 @@ test("batches answered 200 but not loaded when the stack is killed are loaded ex
       expect(await second.terminate()).toBe(true);
     }
   } finally {
+    await connections.end();
     await rm(dataRoot, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { normalizeBatch, toEventsApiEvent } from "@msgevents/schema";
-import { sampleBatch, sampleEventTypes } from "@msgevents/testkit";
-import pg from "pg";
+import { connectionScope, sampleBatch, sampleEventTypes } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { localConnection } from "../src/index.ts";
 import { basicAuth, oauthToken, postBatch, postHeadOnly, searchEvents, walkAllPages } from "./clients.ts";
@@ -188,8 +187,9 @@ describe("the local stack, started as the README says", () => {
     const connection = await localConnection(stack.dataDir);
     expect(connection).toMatchObject({ baseUrl: stack.url, apiKey });
     const databaseUrl = new URL(connection.databaseUrl ?? "");
+    const connections = connectionScope();
     const logIn = async (password: string) => {
-      const client = new pg.Client({
+      const client = connections.client({
         host: "127.0.0.1",
         port: Number(databaseUrl.port),
         user: "postgres",
@@ -204,8 +204,12 @@ describe("the local stack, started as the README says", () => {
         return String((error as { code?: string }).code);
       }
     };
-    expect(await logIn("postgres")).toBe("28P01");
-    expect(await logIn(stack.credentials.MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD ?? "")).toBe("ok");
+    try {
+      expect(await logIn("postgres")).toBe("28P01");
+      expect(await logIn(stack.credentials.MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD ?? "")).toBe("ok");
+    } finally {
+      await connections.end();
+    }
     const credentials = await readFile(path.join(stack.dataDir, "credentials.json"));
     expect(credentials.toString()).toContain("MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD");
   });

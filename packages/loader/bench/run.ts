@@ -9,7 +9,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch, utcDay } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { createEventGenerator, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { EVENT_COLUMNS } from "../src/event-columns.ts";
 import { loadBatch } from "../src/index.ts";
@@ -94,9 +94,8 @@ function copyLine(event: NormalizedEvent, batchId: string, receivedAt: Date): st
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: db.url, max: concurrency });
+  const pool = db.pool({ max: concurrency });
   // Dropping the database at the end ends connections that pool.end() is still closing.
-  pool.on("error", () => {});
   await migrate(pool);
   return pool;
 }

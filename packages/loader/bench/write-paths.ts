@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { EVENT_COLUMNS } from "../src/event-columns.ts";
 import { inKeyOrder, insertEvents } from "../src/write-events.ts";
@@ -82,9 +82,8 @@ for (let done = 0; done < totalEvents; done += BATCH) {
 }
 const selected = process.env.BENCH_PATHS?.split(",");
 const db = await startTestDatabase();
-const pool = new pg.Pool({ connectionString: db.url, max: concurrency });
+const pool = db.pool({ max: concurrency });
 // Dropping the database at the end ends connections that pool.end() is still closing.
-pool.on("error", () => {});
 try {
   await migrate(pool);
   await new PartitionManager(pool).ensureFor(batches.flat().map((event) => event.eventTime));

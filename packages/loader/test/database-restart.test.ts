@@ -45,7 +45,7 @@ test("the database stopped mid-load and restarted: SQS redelivers the failed mes
   // The first batch's load stops on its last event with its transaction open; the server then goes down under it.
   const lastOfFirst = inKeyOrder(parseWebhookBatch(JSON.stringify(batches[0])).events).at(-1);
   if (!lastOfFirst) throw new Error("no events");
-  const blocker = await holdEventKey(fixture.db.url, lastOfFirst);
+  const blocker = await holdEventKey(fixture.db, lastOfFirst);
   const pumping = pumpQueue(sqs, queue, handler, { timeoutMs: 180_000 });
   await waitForLockWaiters(fixture.pool, 1);
   await server.stop();

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { isContentRejectedByDatabase, isRetryableAtOnce } from "../src/errors.ts";
 import { type LoaderFixture, startLoaderFixture } from "./support/fixture.ts";
@@ -28,8 +27,7 @@ test("a value PostgreSQL refuses is a content error, never retried at once", asy
 });
 
 test("a connection the server ended is retried at once and is not a content error", async () => {
-  const client = new pg.Client({ connectionString: fixture.db.url });
-  client.on("error", () => {});
+  const client = fixture.db.client();
   await client.connect();
   const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
   await fixture.pool.query("SELECT pg_terminate_backend($1)", [pid]);
@@ -42,7 +40,7 @@ test("a connection the server ended is retried at once and is not a content erro
 });
 
 test("a refused connection (database down) is left to SQS redelivery", async () => {
-  const client = new pg.Client({
+  const client = fixture.db.client({
     connectionString: "postgres://nobody@127.0.0.1:1/none",
     connectionTimeoutMillis: 5_000,
   });

@@ -59,7 +59,7 @@ test("a loader process killed mid-transaction leaves nothing behind, and loading
   const lastInKeyOrder = inKeyOrder(parseWebhookBatch(JSON.stringify(records)).events).at(-1);
   if (!lastInKeyOrder) throw new Error("no events");
   // The child inserts 349 events, then waits on the blocker with its transaction open.
-  const blocker = await holdEventKey(fixture.db.url, lastInKeyOrder);
+  const blocker = await holdEventKey(fixture.db, lastInKeyOrder);
   const killed = startChildLoader(key);
   await waitForLockWaiters(fixture.pool, 1);
 

@@ -131,7 +131,7 @@ describe("loadBatch", () => {
     const lastInKeyOrder = inKeyOrder(parseWebhookBatch(JSON.stringify(records)).events).at(-1);
     if (!lastInKeyOrder) throw new Error("no events");
     // The first loader stops on the batch's last event with its transaction open; the second then queues behind it.
-    const blocker = await holdEventKey(fixture.db.url, lastInKeyOrder);
+    const blocker = await holdEventKey(fixture.db, lastInKeyOrder);
     const first = loadBatch(key, fixture.loaderDeps());
     await waitForLockWaiters(fixture.pool, 1);
     const second = loadBatch(key, fixture.loaderDeps());

@@ -27,7 +27,7 @@ import {
   type TestSecretsManager,
   type TestSqsServer,
 } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { httpApiEvent, scheduledEvent, sqsEvent } from "./support/events.ts";
 import { invokeBundle, resultOf } from "./support/invoke-bundle.ts";
@@ -73,7 +73,7 @@ beforeAll(async () => {
   database = await startTestDatabase({ embedded: true });
   if (!database.server) throw new Error("expected an embedded server");
   ca = await enableServerTls(database.server);
-  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+  admin = database.pool({ max: 1 });
   // The schema owner is an ordinary role owning the database with CREATEROLE, as the RDS master user is.
   await admin.query(`CREATE ROLE ${OWNER} LOGIN CREATEROLE PASSWORD '${OWNER_PASSWORD}'`);
   await admin.query(`ALTER DATABASE ${databaseName()} OWNER TO ${OWNER}`);

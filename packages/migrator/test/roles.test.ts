@@ -6,7 +6,7 @@ import { loadBatch } from "@msgevents/loader";
 import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { migrateAndGrant } from "../src/run.ts";
 
@@ -25,7 +25,7 @@ function poolAs(user: string): pg.Pool {
   const url = new URL(database.url);
   url.username = user;
   url.password = PASSWORD;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const pool = database.pool({ connectionString: url.toString(), max: 2 });
   pools.push(pool);
   return pool;
 }
@@ -44,7 +44,7 @@ const INSUFFICIENT_PRIVILEGE = "42501";
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+  admin = database.pool({ max: 1 });
   const name = new URL(database.url).pathname.slice(1);
   await admin.query(
     `DO $$ BEGIN CREATE ROLE ${OWNER} LOGIN CREATEROLE PASSWORD '${PASSWORD}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,

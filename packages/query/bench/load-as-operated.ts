@@ -9,10 +9,11 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type LoaderDeps, loadBatch } from "@msgevents/loader";
 import { maintainPartitions, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
-import pg from "pg";
+import type { TestDatabase } from "@msgevents/testkit";
 
 export interface AsOperatedOptions {
-  url: string;
+  /** The database to load into; its pools are ended when it closes. */
+  database: TestDatabase;
   /** Webhook records in time order. */
   generator: { take(count: number): unknown[] };
   total: number;
@@ -31,7 +32,7 @@ export async function loadAsOperated(
   options: AsOperatedOptions,
 ): Promise<{ seconds: number; maintenanceRuns: number }> {
   const storeDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-bench-batches-"));
-  const pool = new pg.Pool({ connectionString: options.url, max: options.concurrency + 1 });
+  const pool = options.database.pool({ max: options.concurrency + 1 });
   const deps: LoaderDeps = {
     pool,
     store: new FileObjectStore(storeDir),

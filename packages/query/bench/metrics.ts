@@ -7,7 +7,7 @@
 import { migrate } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { handleQuery } from "../src/handler.ts";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { loadAsOperated } from "./load-as-operated.ts";
@@ -49,14 +49,14 @@ const SHAPES: Array<[name: string, path: string]> = [
 ];
 
 const database = await startTestDatabase();
-const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+const pool = database.pool({ max: 4 });
 try {
   await migrate(pool);
   const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
   const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
   console.log(`=== Metrics API: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
   const loaded = await loadAsOperated({
-    url: database.url,
+    database,
     generator: enriched,
     total: TOTAL,
     batchSize: BATCH,

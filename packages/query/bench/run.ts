@@ -9,7 +9,7 @@
 // BENCH_LOADERS (default 2) batches loading at once. Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
 import { migrate, PartitionManager } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { loadAsOperated } from "./load-as-operated.ts";
 import { loadBulk } from "./load-bulk.ts";
 import { SampleCollector, withMailboxProvider } from "./samples.ts";
@@ -35,7 +35,7 @@ for (const mode of MODES) {
 const results = new Map<string, ShapeResult[]>();
 for (const mode of MODES) {
   const database = await startTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const pool = database.pool({ max: 4 });
   try {
     await migrate(pool);
     // The same events in every mode (same seed), with SparkPost's mailbox provider fields added.
@@ -62,7 +62,7 @@ for (const mode of MODES) {
       console.log(timings);
     } else {
       const loaded = await loadAsOperated({
-        url: database.url,
+        database,
         generator: enriched,
         total: TOTAL,
         batchSize: BATCH,
@@ -76,7 +76,7 @@ for (const mode of MODES) {
     }
     const count = TOTAL;
     const shapes = await timeShapes({
-      url: database.url,
+      database,
       now,
       days: DAYS,
       repeats: REPEATS,

@@ -1,7 +1,9 @@
 // The query shapes the benchmark times, each through handleQuery with the query API's own pool settings, and beside
 // each its baseline: the same count and first page as plain SQL over the time index, each filter written the obvious
 // way (equality, or the keyword as a regular expression on the column), run in the same database in the same run.
-import pg from "pg";
+
+import type { TestDatabase } from "@msgevents/testkit";
+import type pg from "pg";
 import { createQueryDatabase } from "../src/database.ts";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery } from "../src/handler.ts";
@@ -39,7 +41,8 @@ interface Shape {
 }
 
 export interface ShapeOptions {
-  url: string;
+  /** The database to search; its pools are ended when it closes. */
+  database: TestDatabase;
   now: Date;
   days: number;
   repeats: number;
@@ -56,12 +59,12 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
   const ago = (days: number) => new Date(now.getTime() - days * DAY).toISOString();
   const cursorKey = deriveCursorKey(API_KEY);
   const query = createQueryDatabase({
-    database: { connectionString: options.url, ssl: false },
+    database: { connectionString: options.database.url, ssl: false },
     poolMax: 2,
     statementTimeoutMs: 120_000,
   });
   const deps = { db: query.db, apiKey: API_KEY, cursorKey, now: () => now };
-  const baselinePool = new pg.Pool({ connectionString: options.url, max: 1 });
+  const baselinePool = options.database.pool({ max: 1 });
   const get = async (pathAndQuery: string) => {
     const queryAt = pathAndQuery.indexOf("?");
     const response = await handleQuery(

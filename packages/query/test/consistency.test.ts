@@ -6,7 +6,7 @@ import { type LoaderDeps, loadBatch } from "@msgevents/loader";
 import { PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_KEY, get, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
 
@@ -35,8 +35,7 @@ afterAll(async () => {
 });
 
 function newPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: fixture.database.url, max });
-  pool.on("error", () => {});
+  const pool = fixture.database.pool({ max });
   pools.push(pool);
   return pool;
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { events, migrate, migrationsFolder, normalizeBatch, PartitionManager } from "@msgevents/schema";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery } from "../src/handler.ts";
@@ -18,7 +18,7 @@ let before0007: string;
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  pool = database.pool({ max: 2 });
   before0007 = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
   await cp(migrationsFolder, before0007, { recursive: true });
   const journalPath = path.join(before0007, "meta", "_journal.json");

@@ -1,5 +1,4 @@
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
 import { API_KEY, get, type QueryFixture, startQueryFixture } from "./support.ts";
@@ -27,8 +26,7 @@ afterAll(() => fixture?.close());
 
 /** Nothing listens on port 1 of the loopback: every connection is refused at once. */
 function unreachableDatabase() {
-  const pool = new pg.Pool({ connectionString: "postgres://nobody:nothing@127.0.0.1:1/none", max: 1 });
-  pool.on("error", () => {});
+  const pool = fixture.database.pool({ connectionString: "postgres://nobody:nothing@127.0.0.1:1/none", max: 1 });
   return { pool, db: drizzle({ client: pool }) };
 }
 
@@ -104,10 +102,7 @@ describe("GET /health", () => {
   });
 
   test("it and the rejections list only read, as the cloud's read-only query role requires", async () => {
-    const pool = new pg.Pool({
-      connectionString: fixture.database.url,
-      options: "-c default_transaction_read_only=on",
-    });
+    const pool = fixture.database.pool({ options: "-c default_transaction_read_only=on" });
     try {
       const deps: QueryDeps = { ...fixture.deps, db: drizzle({ client: pool }) };
       expect((await getWith(deps, API_KEY)).body).toMatchObject({ status: "ok", rejected_records: 4 });

@@ -1,6 +1,6 @@
 import { migrate } from "@msgevents/schema";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { keywordPattern } from "../src/search/keyword-pattern.ts";
 
@@ -9,7 +9,7 @@ let pool: pg.Pool;
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 1 });
+  pool = database.pool({ max: 1 });
   await migrate(pool);
 });
 

@@ -6,7 +6,7 @@ import { type LoaderDeps, loadBatch } from "@msgevents/loader";
 import { dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { generateEvents, type WebhookRecord } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { ALL_METRICS } from "./metrics-events.ts";
@@ -30,7 +30,7 @@ let records: WebhookRecord[];
 beforeAll(async () => {
   fixture = await startQueryFixture(new Date("2024-06-05T00:00:00Z"));
   storeDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-metrics-rollups-"));
-  loaderPool = new pg.Pool({ connectionString: fixture.database.url, max: 3 });
+  loaderPool = fixture.database.pool({ max: 3 });
   deps = {
     pool: loaderPool,
     store: new FileObjectStore(storeDir),

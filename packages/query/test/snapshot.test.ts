@@ -1,7 +1,7 @@
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { withSnapshot } from "../src/search/snapshot.ts";
 
@@ -21,8 +21,7 @@ afterAll(async () => {
 });
 
 function newPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: database.url, max });
-  pool.on("error", () => {});
+  const pool = database.pool({ max });
   pools.push(pool);
   return pool;
 }

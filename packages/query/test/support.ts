@@ -2,7 +2,7 @@ import type { HttpResponse } from "@msgevents/http";
 import { events, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
 
@@ -22,7 +22,7 @@ export async function startQueryFixture(
   migration: { migrationsFolder?: string } = {},
 ): Promise<QueryFixture> {
   const database = await startTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const pool = database.pool({ max: 4 });
   await migrate(pool, migration);
   const db = drizzle({ client: pool });
   return {

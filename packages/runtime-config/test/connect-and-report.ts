@@ -4,6 +4,7 @@ import pg from "pg";
 import { pgConnectionOptions, readDatabaseEnv } from "../src/database.ts";
 
 const client = new pg.Client(pgConnectionOptions(readDatabaseEnv(process.env)));
+client.on("error", () => {});
 try {
   await client.connect();
   const { rows } = await client.query<{ ssl: boolean }>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");

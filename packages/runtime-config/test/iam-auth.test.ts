@@ -14,7 +14,7 @@ let admin: pg.Pool;
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+  admin = database.pool({ max: 1 });
   await admin.query(`DO $$ BEGIN CREATE ROLE ${ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
 });
 
@@ -70,7 +70,7 @@ test("every new pooled connection logs in with the token the signer made for it"
     queued.push(token);
     return token;
   };
-  const pool = new pg.Pool({ ...pgConnectionOptions(settings, { signer }), max: 3 });
+  const pool = database.pool({ ...pgConnectionOptions(settings, { signer }), max: 3 });
   try {
     await acceptNextToken();
     const first = await pool.connect();
@@ -84,7 +84,7 @@ test("every new pooled connection logs in with the token the signer made for it"
 
     // Any other token fails the connection (here one signed for another user): the password is the signer's token.
     queued.unshift(await rdsAuthTokenSigner({ ...settings, user: "someone_else" }, fakeCredentials).getAuthToken());
-    const client = new pg.Client(pgConnectionOptions(settings, { signer }));
+    const client = database.client(pgConnectionOptions(settings, { signer }));
     await expect(client.connect()).rejects.toMatchObject({ code: "28P01" });
     expect(calls).toBe(3);
   } finally {

@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import { getTableColumns } from "drizzle-orm";
-import pg from "pg";
+import type pg from "pg";
 import { events, migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "../src/index.ts";
 
 const EVENTS = positiveInteger("BENCH_EVENTS", 1_000_000);
@@ -54,7 +54,7 @@ function table(headers: string[], rows: string[][]): string {
 async function main(): Promise<void> {
   console.log(`msgevents schema benchmark: ${EVENTS.toLocaleString("en")} generated events, ${BATCH_SIZE} per batch`);
   const database = await startTestDatabase({ embedded: true });
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const pool = database.pool({ max: 2 });
   try {
     await migrate(pool);
     const server = await pool.query<{ version: string; compression: string }>(

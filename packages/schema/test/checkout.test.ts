@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { withClient } from "../src/index.ts";
 
@@ -9,7 +9,7 @@ let admin: pg.Pool;
 
 beforeAll(async () => {
   database = await startTestDatabase();
-  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+  admin = database.pool({ max: 1 });
 });
 afterAll(async () => {
   await admin?.end();
@@ -21,8 +21,7 @@ async function backendPid(client: pg.ClientBase): Promise<number | undefined> {
 }
 
 function newPool(): pg.Pool {
-  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-  pool.on("error", () => {});
+  const pool = database.pool({ max: 1 });
   return pool;
 }
 

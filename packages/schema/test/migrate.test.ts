@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   batches,
@@ -42,7 +42,7 @@ describe("migrate", () => {
 
   beforeAll(async () => {
     database = await startTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url });
+    pool = database.pool();
   });
   afterAll(async () => {
     await pool.end();
@@ -95,7 +95,7 @@ describe("migrate", () => {
 
 test("several migrators starting at once on an empty database all succeed and apply each migration once", async () => {
   const database = await startTestDatabase();
-  const pools = [1, 2, 3].map(() => new pg.Pool({ connectionString: database.url }));
+  const pools = [1, 2, 3].map(() => database.pool());
   try {
     await Promise.all(pools.map((pool) => migrate(pool)));
     const [first] = pools;

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { dropExpiredPartitions, maintainPartitions, normalizeBatch, PartitionManager, utcDay } from "../src/index.ts";
 import { countEvents, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
@@ -127,8 +127,8 @@ describe("creating partitions", () => {
   });
 
   test("a second connection ensuring the same new days waits for the first, then creates none of them twice", async () => {
-    const first = new pg.Client({ connectionString: db.database.url });
-    const second = new pg.Client({ connectionString: db.database.url });
+    const first = db.database.client();
+    const second = db.database.client();
     await Promise.all([first.connect(), second.connect()]);
     try {
       const ensure = "SELECT msgevents_ensure_partitions('2023-01-01', '2023-03-01') AS created";
@@ -222,7 +222,7 @@ describe("retention", () => {
   });
 
   test("retention gives up after its lock timeout instead of queueing behind a long query", async () => {
-    const reader = new pg.Client({ connectionString: db.database.url });
+    const reader = db.database.client();
     await reader.connect();
     try {
       await reader.query("BEGIN");

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { events, migrate, migrationsFolder, normalizeBatch } from "../src/index.ts";
 import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
@@ -82,7 +81,7 @@ test("counting by value refuses a column without a value index", async () => {
 test("migrating a database that already holds events lists their values", async () => {
   const earlier = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
   const database = await startTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const pool = database.pool({ max: 2 });
   try {
     // The migrations as released before search_values was filled: everything up to 0005.
     await cp(migrationsFolder, earlier, { recursive: true });

@@ -1,6 +1,6 @@
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { events, migrate, type NormalizedEvent, PartitionManager } from "../src/index.ts";
 
 export interface MigratedDatabase {
@@ -12,7 +12,7 @@ export interface MigratedDatabase {
 /** A fresh database on a real PostgreSQL, migrated to the latest schema. */
 export async function startMigratedDatabase(): Promise<MigratedDatabase> {
   const database = await startTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const pool = database.pool({ max: 4 });
   await migrate(pool);
   return {
     database,

@@ -1,5 +1,6 @@
 import { type NormalizedEvent, PartitionManager } from "@msgevents/schema";
-import pg from "pg";
+import type { TestDatabase } from "@msgevents/testkit";
+import type pg from "pg";
 
 export interface Blocker {
   /** Rolls the blocking transaction back: the blocked loader's insert of that key then goes ahead. */
@@ -11,12 +12,10 @@ export interface Blocker {
  * it mid-statement, with its transaction open and every key ordered before it already written (loaders insert in
  * key order). This is how a test freezes a loader mid-transaction without any hook in the loader's code.
  */
-export async function holdEventKey(url: string, event: NormalizedEvent): Promise<Blocker> {
-  const client = new pg.Client({ connectionString: url, application_name: "msgevents-test-blocker" });
-  client.on("error", () => {});
+export async function holdEventKey(database: TestDatabase, event: NormalizedEvent): Promise<Blocker> {
+  const client = database.client({ application_name: "msgevents-test-blocker" });
   await client.connect();
-  const partitionsPool = new pg.Pool({ connectionString: url, max: 1 });
-  partitionsPool.on("error", () => {});
+  const partitionsPool = database.pool({ max: 1 });
   await new PartitionManager(partitionsPool).ensureFor([event.eventTime]);
   await partitionsPool.end();
   await client.query("BEGIN");

@@ -5,7 +5,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { migrate, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
 import { batchKey, FileObjectStore, type ObjectStore } from "@msgevents/storage";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import pg from "pg";
+import type pg from "pg";
 import type { LoaderDeps } from "../../src/index.ts";
 
 export interface LoaderFixture {
@@ -22,8 +22,7 @@ export const silentLogger = () => new Logger({ serviceName: "msgevents-loader-te
 
 export async function startLoaderFixture(options: { embedded?: boolean } = {}): Promise<LoaderFixture> {
   const db = await startTestDatabase(options);
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  pool.on("error", () => {});
+  const pool = db.pool({ max: 4 });
   await migrate(pool);
   const storeDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-loader-store-"));
   const store = new FileObjectStore(storeDir);
@@ -33,8 +32,7 @@ export async function startLoaderFixture(options: { embedded?: boolean } = {}): 
     pool,
     store,
     loaderDeps(overrides = {}) {
-      const loaderPool = new pg.Pool({ connectionString: db.url, max: 2, connectionTimeoutMillis: 5_000 });
-      loaderPool.on("error", () => {});
+      const loaderPool = db.pool({ max: 2, connectionTimeoutMillis: 5_000 });
       loaderPools.push(loaderPool);
       return {
         pool: loaderPool,

@@ -10,6 +10,8 @@ const [databaseUrl, storeDir, objectKey] = process.argv.slice(2);
 if (!databaseUrl || !storeDir || !objectKey)
   throw new Error("usage: load-in-child.ts <databaseUrl> <storeDir> <objectKey>");
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: "msgevents-loader-child" });
+// The parent may stop the server or kill this process mid-load; an idle connection's error must not crash it first.
+pool.on("error", () => {});
 const result = await loadBatch(objectKey, {
   pool,
   store: new FileObjectStore(storeDir),
