@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -12,6 +13,9 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/** bytea as a Buffer (drizzle has no built-in bytea column). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /**
  * Hashed search tokens of every filterable value of an event (keywords, exact values, rcpt_meta key=value pairs,
@@ -25,8 +29,10 @@ export const eventSearchHashes = sql`msgevents_search_hashes(rcpt_to, recipient_
  * migration), so the primary key includes it. `(event_id, type, event_time)` makes re-loading an event a no-op while
  * keeping SparkPost's sample events apart: the samples share one event_id and timestamp across all types.
  *
- * Columns hold what the Events API filters on; `payload` holds every other field of the event. Text fields stored in
- * a column are left out of `payload` (see model/columns.ts), which keeps a row near the size of its raw JSON.
+ * Columns hold what the Events API filters on. `payload` (jsonb) holds the few other fields SQL reads (rcpt_meta,
+ * rcpt_tags, a value too long for its column, the rollups' fields of deliveries and delays; NULL when there are
+ * none), and `body` every other field, encoded (encoding/body-codec.ts: zstd with a dictionary of SparkPost events).
+ * Events stored before migration 0013 have every field beyond the columns in `payload` and no body.
  */
 export const events = pgTable(
   "events",
@@ -55,7 +61,8 @@ export const events = pgTable(
     mailboxProviderRegion: text("mailbox_provider_region"),
     abTestId: text("ab_test_id"),
     abTestVersion: integer("ab_test_version"),
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>(),
+    body: bytea("body"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [
