@@ -8,7 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch, utcDay } from "@msgevents/schema";
+import {
+  encodeBodies,
+  migrate,
+  type NormalizedEvent,
+  PartitionManager,
+  parseWebhookBatch,
+  utcDay,
+} from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { createEventGenerator, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -26,7 +33,7 @@ for (const corpus of corpora) {
   if (corpus !== "realistic" && corpus !== "lean") throw new Error(`unknown BENCH_CORPORA entry ${corpus}`);
 }
 const FROM = new Date("2024-06-01T00:00:00Z");
-const TO = new Date(FROM.getTime() + days * 86_400_000);
+const TO = new Date(FROM.getTime() + Math.round(days * 86_400_000));
 
 const workDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-loader-bench-"));
 // The embedded server runs as the postgres user, which must be able to read the COPY file.
@@ -103,7 +110,9 @@ async function prepareBatches(
     rawBytes += body.length;
     const { events } = parseWebhookBatch(body);
     for (const event of events) days.add(utcDay(event.eventTime));
-    const lines = events.map((event) => copyLine(event, batchId, receivedAt));
+    // The rows as the loader writes them, bodies encoded: COPY pays for neither normalizing nor encoding.
+    const bodies = await encodeBodies(events.map((event) => event.body));
+    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, batchId, receivedAt));
     if (!copyOut.write(lines.join(""))) await new Promise<void>((resolve) => copyOut.once("drain", () => resolve()));
   }
   await new Promise<void>((resolve, reject) =>
@@ -116,12 +125,18 @@ async function prepareBatches(
 function copyText(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
   const text =
-    value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+    value instanceof Date
+      ? value.toISOString()
+      : Buffer.isBuffer(value)
+        ? `\\x${value.toString("hex")}`
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
-function copyLine(event: NormalizedEvent, batchId: string, receivedAt: Date): string {
-  return `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field])].map(copyText).join("\t")}\n`;
+function copyLine(event: NormalizedEvent, body: Buffer, batchId: string, receivedAt: Date): string {
+  return `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field]), body].map(copyText).join("\t")}\n`;
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
@@ -140,7 +155,7 @@ async function measureCopy(
     // Partitions are created up front and not timed: COPY cannot create them.
     await new PartitionManager(pool).ensureFor(days);
     await pool.query("CHECKPOINT");
-    const columns = `batch_id, received_at, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}`;
+    const columns = `batch_id, received_at, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body`;
     const started = performance.now();
     let events: number;
     let method: string;

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
+  encodeBodies,
   InvalidBatchError,
   type NormalizedBatch,
   type NormalizedEvent,
@@ -81,10 +82,12 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
     retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
   await ensurePartitions();
   const events = inKeyOrder(normalized.events);
+  // Encoded before the transaction: nothing waits on a lock meanwhile.
+  const bodies = await encodeBodies(events.map((event) => event.body));
   const write = () =>
     retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
-        writeBatch(client, { ...batch, bytes: body.byteLength }, events, normalized),
+        writeBatch(client, { ...batch, bytes: body.byteLength }, { events, bodies }, normalized),
       ),
     );
   try {
@@ -116,12 +119,17 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
 async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
-  events: readonly NormalizedEvent[],
+  { events, bodies }: { events: readonly NormalizedEvent[]; bodies: readonly Buffer[] },
   normalized: NormalizedBatch,
 ): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
   const claimed = await claimBatch(client, batch);
   if (claimed.status === "loaded") return { commit: false, value: undefined };
-  const eventsLoaded = await insertEvents(client, { batchId: batch.batchId, receivedAt: claimed.receivedAt }, events);
+  const eventsLoaded = await insertEvents(
+    client,
+    { batchId: batch.batchId, receivedAt: claimed.receivedAt },
+    events,
+    bodies,
+  );
   const counts: LoadCounts = {
     eventsLoaded,
     eventsDuplicate: events.length - eventsLoaded,

@@ -1,4 +1,4 @@
-import { parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
+import { decodeBody, parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
 import { parseBatchKey } from "@msgevents/storage";
 import { generateEvents, sampleBatch } from "@msgevents/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -173,14 +173,14 @@ describe("loadBatch", () => {
 
     expect(first).toMatchObject({ outcome: "loaded", eventsLoaded: 1, eventsDuplicate: 0, recordsRejected: 0 });
     expect(again).toMatchObject({ outcome: "loaded", eventsLoaded: 0, eventsDuplicate: 1, recordsRejected: 0 });
-    const stored = await fixture.pool.query("SELECT event_id, type, rcpt_to, ip_pool, reason, payload FROM events");
-    expect(stored.rows).toEqual([
+    const stored = await fixture.pool.query("SELECT event_id, type, rcpt_to, ip_pool, reason, body FROM events");
+    expect(stored.rows.map(({ body, ...columns }) => ({ ...columns, body: decodeBody(body) }))).toEqual([
       expect.objectContaining({
         event_id: "msgevents:sha256:3c1f749b205a922a23d8dc5c68285aba03759bbd024c66692b55880787ec7eee",
         type: "sms_status",
         ip_pool: "example-ip-pool",
         reason: "MAIL REFUSED - IP (a.b.c.d) is in black list",
-        payload: expect.objectContaining({ stat_state: "Delivered", sms_dst: "7876712656" }),
+        body: expect.objectContaining({ stat_state: "Delivered", sms_dst: "7876712656" }),
       }),
     ]);
   });
@@ -290,12 +290,12 @@ describe("loadBatch", () => {
   });
 
   test("the loader writes every column of the events table", async () => {
-    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS } = await import("../src/event-columns.ts");
+    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN } = await import("../src/event-columns.ts");
     const result = await fixture.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
        WHERE table_name = 'events' AND table_schema = current_schema() AND is_generated = 'NEVER'`,
     );
-    const written = [...BATCH_LEVEL_COLUMNS, ...EVENT_COLUMNS.map(([column]) => column)];
+    const written = [...BATCH_LEVEL_COLUMNS, ...EVENT_COLUMNS.map(([column]) => column), BODY_COLUMN];
     expect(result.rows.map((row) => row.column_name).sort()).toEqual([...written].sort());
   });
 });
