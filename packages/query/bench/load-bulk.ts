@@ -1,6 +1,6 @@
 // The "bulk" load: the most favourable state a database can be in. Events are inserted with the secondary indexes
 // dropped, the indexes built afterwards, then VACUUM ANALYZE of the whole database.
-import { events, normalizeBatch } from "@msgevents/schema";
+import { events, normalizeBatch, toEventRows } from "@msgevents/schema";
 import type pg from "pg";
 
 export interface BulkOptions {
@@ -25,15 +25,19 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
   for (let done = 0; done < options.total; done += options.batchSize) {
     const records = options.generator.take(Math.min(options.batchSize, options.total - done));
     options.onRecords(records);
-    const rows = normalizeBatch(records).events.map((row) => ({
-      ...row,
+    const rows = await toEventRows(normalizeBatch(records).events, {
       batchId: "bench",
       receivedAt: options.receivedAt,
-    }));
-    // The columns as json_populate_recordset reads them: database names.
+    });
+    // The columns as json_populate_recordset reads them: database names, bodies as bytea's hex text.
     const json = JSON.stringify(
       rows.map((row) =>
-        Object.fromEntries(Object.entries(events).map(([key, column]) => [column.name, row[key as keyof typeof row]])),
+        Object.fromEntries(
+          Object.entries(events).map(([key, column]) => {
+            const value = row[key as keyof typeof row];
+            return [column.name, Buffer.isBuffer(value) ? `\\x${value.toString("hex")}` : value];
+          }),
+        ),
       ),
     );
     await pending;
