@@ -112,7 +112,8 @@ async function prepareBatches(
     for (const event of events) days.add(utcDay(event.eventTime));
     // The rows as the loader writes them, bodies encoded: COPY pays for neither normalizing nor encoding.
     const bodies = await encodeBodies(events.map((event) => event.body));
-    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, batchId, receivedAt));
+    // The batch numbers the loader will give them (one per batch, in order).
+    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, keys.length));
     if (!copyOut.write(lines.join(""))) await new Promise<void>((resolve) => copyOut.once("drain", () => resolve()));
   }
   await new Promise<void>((resolve, reject) =>
@@ -135,8 +136,8 @@ function copyText(value: unknown): string {
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
-function copyLine(event: NormalizedEvent, body: Buffer, batchId: string, receivedAt: Date): string {
-  return `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field]), body].map(copyText).join("\t")}\n`;
+function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number): string {
+  return `${[batchNumber, ...EVENT_COLUMNS.map(([, field]) => event[field]), body].map(copyText).join("\t")}\n`;
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
@@ -155,7 +156,7 @@ async function measureCopy(
     // Partitions are created up front and not timed: COPY cannot create them.
     await new PartitionManager(pool).ensureFor(days);
     await pool.query("CHECKPOINT");
-    const columns = `batch_id, received_at, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body`;
+    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body`;
     const started = performance.now();
     let events: number;
     let method: string;

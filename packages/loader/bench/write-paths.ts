@@ -3,7 +3,6 @@
 // BENCH_EVENTS (default 100,000), BENCH_CONCURRENCY (default 2), BENCH_ROUNDS (default 3; each round runs every path,
 // in alternating order, so drift on a shared machine does not favour one path), BENCH_PATHS (name prefixes),
 // BENCH_PRIMARY_KEY_ONLY=1 (drop the other indexes of events, leaving the cost of the statements themselves).
-import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { encodeBodies, migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
@@ -24,17 +23,17 @@ interface Batch {
   bodies: Buffer[];
 }
 
-type Writer = (client: pg.PoolClient, batchId: string, receivedAt: Date, batch: Batch) => Promise<number>;
+type Writer = (client: pg.PoolClient, batchNumber: number, batch: Batch) => Promise<number>;
 
-const columns = ["batch_id", "received_at", ...EVENT_COLUMNS.map(([column]) => column), "body"];
+const columns = ["batch_number", ...EVENT_COLUMNS.map(([column]) => column), "body"];
 const value = (event: NormalizedEvent, field: (typeof EVENT_COLUMNS)[number][1]) => {
   const raw = event[field];
   return field === "payload" ? JSON.stringify(raw) : (raw ?? null);
 };
 
 const unnestSql = `INSERT INTO events (${columns.join(", ")})
-SELECT $1, $2, ${EVENT_COLUMNS.map(([column]) => `u.${column}`).join(", ")}, u.body
-FROM unnest(${EVENT_COLUMNS.map(([, , type], index) => `$${index + 3}::${type}[]`).join(", ")}, $${EVENT_COLUMNS.length + 3}::bytea[])
+SELECT $1, ${EVENT_COLUMNS.map(([column]) => `u.${column}`).join(", ")}, u.body
+FROM unnest(${EVENT_COLUMNS.map(([, , type], index) => `$${index + 2}::${type}[]`).join(", ")}, $${EVENT_COLUMNS.length + 2}::bytea[])
   AS u(${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body)
 ON CONFLICT DO NOTHING`;
 
@@ -52,18 +51,18 @@ function copyText(raw: unknown): string {
 }
 
 const writers: Record<string, Writer> = {
-  "json_to_recordset (chosen)": (client, batchId, receivedAt, { events, bodies }) =>
-    insertEvents(client, { batchId, receivedAt }, events, bodies),
-  "unnest(arrays)": async (client, batchId, receivedAt, { events, bodies }) => {
+  "json_to_recordset (chosen)": (client, batchNumber, { events, bodies }) =>
+    insertEvents(client, batchNumber, events, bodies),
+  "unnest(arrays)": async (client, batchNumber, { events, bodies }) => {
     const arrays = EVENT_COLUMNS.map(([, field]) => events.map((event) => value(event, field)));
-    return (await client.query(unnestSql, [batchId, receivedAt, ...arrays, bodies])).rowCount ?? 0;
+    return (await client.query(unnestSql, [batchNumber, ...arrays, bodies])).rowCount ?? 0;
   },
-  "COPY to temp table + INSERT SELECT": async (client, batchId, receivedAt, { events, bodies }) => {
+  "COPY to temp table + INSERT SELECT": async (client, batchNumber, { events, bodies }) => {
     await client.query("CREATE TEMP TABLE IF NOT EXISTS staged_events (LIKE events) ON COMMIT DELETE ROWS");
     const text = events
       .map(
         (event, index) =>
-          `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field]), bodies[index]].map(copyText).join("\t")}\n`,
+          `${[batchNumber, ...EVENT_COLUMNS.map(([, field]) => event[field]), bodies[index]].map(copyText).join("\t")}\n`,
       )
       .join("");
     await pipeline(
@@ -75,10 +74,10 @@ const writers: Record<string, Writer> = {
     );
     return inserted.rowCount ?? 0;
   },
-  "multi-row VALUES": async (client, batchId, receivedAt, { events, bodies }) => {
+  "multi-row VALUES": async (client, batchNumber, { events, bodies }) => {
     const params: unknown[] = [];
     const tuples = events.map((event, index) => {
-      const row = [batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => value(event, field)), bodies[index]];
+      const row = [batchNumber, ...EVENT_COLUMNS.map(([, field]) => value(event, field)), bodies[index]];
       const placeholders = row.map((item) => `$${params.push(item)}`);
       return `(${placeholders.join(", ")})`;
     });
@@ -145,9 +144,10 @@ async function measure(write: Writer): Promise<number> {
       const client = await pool.connect();
       try {
         while (next < batches.length) {
-          const batch = batches[next++] as Batch;
+          const number = next++;
+          const batch = batches[number] as Batch;
           await client.query("BEGIN");
-          const count = await write(client, randomUUID(), new Date(), batch);
+          const count = await write(client, number + 1, batch);
           await client.query("COMMIT");
           inserted += count;
         }

@@ -27,17 +27,17 @@ export async function readBatchStatus(pool: pg.Pool, batchId: string): Promise<B
 export async function claimBatch(
   client: pg.ClientBase,
   batch: BatchIdentity & { bytes: number },
-): Promise<{ status: BatchStatus; receivedAt: Date }> {
-  const result = await client.query<{ status: BatchStatus; received_at: Date }>(
+): Promise<{ status: BatchStatus; batchNumber: number }> {
+  const result = await client.query<{ status: BatchStatus; batch_number: number }>(
     `INSERT INTO batches (batch_id, object_key, received_at, bytes, status, attempts)
      VALUES ($1, $2, $3, $4, 'pending', 1)
      ON CONFLICT (batch_id) DO UPDATE SET attempts = batches.attempts + 1, bytes = excluded.bytes
-     RETURNING status, received_at`,
+     RETURNING status, batch_number`,
     [batch.batchId, batch.objectKey, batch.receivedAt, batch.bytes],
   );
   const row = result.rows[0];
   if (!row) throw new Error(`claiming batch ${batch.batchId} returned no row`);
-  return { status: row.status, receivedAt: row.received_at };
+  return { status: row.status, batchNumber: row.batch_number };
 }
 
 export async function markBatchLoaded(

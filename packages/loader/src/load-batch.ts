@@ -124,12 +124,7 @@ async function writeBatch(
 ): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
   const claimed = await claimBatch(client, batch);
   if (claimed.status === "loaded") return { commit: false, value: undefined };
-  const eventsLoaded = await insertEvents(
-    client,
-    { batchId: batch.batchId, receivedAt: claimed.receivedAt },
-    events,
-    bodies,
-  );
+  const eventsLoaded = await insertEvents(client, claimed.batchNumber, events, bodies);
   const counts: LoadCounts = {
     eventsLoaded,
     eventsDuplicate: events.length - eventsLoaded,

@@ -62,8 +62,10 @@ describe("loadBatch", () => {
       bytes: JSON.stringify(records).length,
     });
     expect(row.loaded_at).toBeInstanceOf(Date);
-    const received = await fixture.pool.query("SELECT DISTINCT batch_id, received_at FROM events");
-    expect(received.rows).toEqual([{ batch_id: batchIdOf(key), received_at: receivedAt }]);
+    const received = await fixture.pool.query(
+      "SELECT DISTINCT b.batch_id, b.received_at, e.batch_id AS legacy_id FROM events e JOIN batches b USING (batch_number)",
+    );
+    expect(received.rows).toEqual([{ batch_id: batchIdOf(key), received_at: receivedAt, legacy_id: null }]);
   });
 
   test("a late event for a day that retention dropped after this loader cached it is loaded into a recreated partition", async () => {
@@ -289,13 +291,18 @@ describe("loadBatch", () => {
     expect((await fixture.pool.query("SELECT count(*)::int AS n FROM batches")).rows[0].n).toBe(0);
   });
 
-  test("the loader writes every column of the events table", async () => {
-    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN } = await import("../src/event-columns.ts");
+  test("the loader writes every column of the events table but those of events stored before 0014", async () => {
+    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS } = await import("../src/event-columns.ts");
     const result = await fixture.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
        WHERE table_name = 'events' AND table_schema = current_schema() AND is_generated = 'NEVER'`,
     );
-    const written = [...BATCH_LEVEL_COLUMNS, ...EVENT_COLUMNS.map(([column]) => column), BODY_COLUMN];
+    const written = [
+      ...BATCH_LEVEL_COLUMNS,
+      ...EVENT_COLUMNS.map(([column]) => column),
+      BODY_COLUMN,
+      ...LEGACY_COLUMNS,
+    ];
     expect(result.rows.map((row) => row.column_name).sort()).toEqual([...written].sort());
   });
 });

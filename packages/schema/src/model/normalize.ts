@@ -20,7 +20,7 @@ import { parseEventTimestamp } from "./timestamp.ts";
  * An event ready to insert, but for the batch it belongs to (which the loader adds) and its body, still to be encoded
  * (toEventRows): the fields no SQL reads, kept apart from `payload`, which holds the few fields SQL does read.
  */
-export type NormalizedEvent = Omit<EventInsert, "batchId" | "receivedAt" | "body"> & {
+export type NormalizedEvent = Omit<EventInsert, "batchId" | "receivedAt" | "batchNumber" | "body"> & {
   body: Record<string, unknown>;
 };
 
@@ -167,10 +167,13 @@ function putIntegerColumn(row: NormalizedEvent, field: IntegerField, value: unkn
   return typeof value === "number" || String(parsed) === value;
 }
 
-/** The rows to insert for normalized events of one batch: their bodies encoded (encodeBodies), the batch added. */
+/**
+ * The rows to insert for normalized events of one batch: their bodies encoded (encodeBodies), the batch added (its
+ * batchNumber, as the loader writes it; tests may name it by batchId and receivedAt as events did before 0014).
+ */
 export async function toEventRows(
   events: readonly NormalizedEvent[],
-  batch: { batchId: string; receivedAt: Date },
+  batch: Pick<EventInsert, "batchNumber" | "batchId" | "receivedAt">,
 ): Promise<EventInsert[]> {
   const bodies = await encodeBodies(events.map((event) => event.body));
   return events.map((event, index) => ({ ...event, ...batch, body: bodies[index] as Buffer }));
