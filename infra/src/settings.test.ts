@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { LOG_RETENTION_DAYS, readSettings, SETTING_KEYS } from "./settings.ts";
@@ -188,5 +189,14 @@ describe("readSettings", () => {
     expect(
       settingsFrom({ lambdaReservedConcurrency: "false", bastion: "true", alarmNoWebhookTrafficHours: "6" }),
     ).toMatchObject({ reservedConcurrency: false, bastion: true, alarms: { noWebhookTrafficHours: 6 } });
+  });
+
+  it("is documented: every key in infra/README.md, and Pulumi.example.yaml names no other", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const key of SETTING_KEYS) expect(readme, key).toContain(`\`${key}\``);
+    const example = readFileSync(new URL("../Pulumi.example.yaml", import.meta.url), "utf8");
+    const named = [...example.matchAll(/msgevents:([A-Za-z]+):/g)].map((match) => match[1]);
+    expect(named.length).toBeGreaterThan(30);
+    for (const key of named) expect(SETTING_KEYS as readonly string[], key).toContain(key);
   });
 });

@@ -198,8 +198,9 @@ export async function runMocked(
     stack,
     false,
   );
+  // Keys without a namespace are the program's own (`msgevents:`); `aws:region` and the like are passed as they are.
   const prefixed = Object.fromEntries(
-    Object.entries({ build: "false", ...config }).map(([k, v]) => [`msgevents:${k}`, v]),
+    Object.entries({ build: "false", ...config }).map(([k, v]) => [k.includes(":") ? k : `msgevents:${k}`, v]),
   );
   pulumi.runtime.setAllConfig(
     prefixed,

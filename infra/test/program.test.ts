@@ -19,6 +19,24 @@ const one = (type: string) => {
 const fn = (name: string) => run.named(`functions-${name}-function`);
 const arnOf = (name: string) => run.named(name).state.arn;
 
+describe("the stack's provider", () => {
+  it("keeps the stack's own aws settings and tags, and adds the project and stack tags", async () => {
+    const run = await runProgram(
+      {
+        sourceRoot: fixtureSourceRoot(),
+        "aws:region": "eu-west-1",
+        "aws:defaultTags": JSON.stringify({ tags: { team: "mail", project: "overridden" } }),
+      },
+      { stack: "prod" },
+    );
+    const provider = run.named("msgevents");
+    expect(provider.inputs.region).toBe("eu-west-1");
+    expect(JSON.parse(provider.inputs.defaultTags)).toEqual({
+      tags: { team: "mail", project: "msgevents", stack: "prod" },
+    });
+  });
+});
+
 describe("the default stack", () => {
   it("creates every child inside a msgevents component", () => {
     const custom = run.resources.filter((r) => !r.type.startsWith("msgevents:") && !r.type.startsWith("pulumi:"));
