@@ -171,6 +171,13 @@ export function bastionPolicy(): PolicyDocument {
 }
 
 /**
+ * Any principal, but only the one role named by `aws:PrincipalArn` (a role's sessions carry the role's ARN there): the
+ * usual form of an endpoint policy, and unlike a role ARN as Principal, EC2 accepts it for a role IAM is still
+ * propagating on a first deploy.
+ */
+const onlyRole = (roleArn: string) => ({ ArnEquals: { "aws:PrincipalArn": roleArn } });
+
+/**
  * The S3 gateway endpoint admits the loader's role reading batches of this bucket, and nothing else: no other bucket
  * is reachable from the VPC, so a compromised function cannot copy data out through S3.
  */
@@ -179,17 +186,18 @@ export function s3EndpointPolicy(a: { bucketArn: string; batchPrefix: string; lo
     {
       Sid: "LoaderReadsBatches",
       Effect: "Allow",
-      Principal: { AWS: a.loaderRoleArn },
+      Principal: "*",
       Action: ["s3:GetObject"],
       Resource: [`${a.bucketArn}/${a.batchPrefix}*`],
+      Condition: onlyRole(a.loaderRoleArn),
     },
     {
       Sid: "LoaderListsBatches",
       Effect: "Allow",
-      Principal: { AWS: a.loaderRoleArn },
+      Principal: "*",
       Action: ["s3:ListBucket"],
       Resource: [a.bucketArn],
-      Condition: { StringLike: { "s3:prefix": `${a.batchPrefix}*` } },
+      Condition: { ...onlyRole(a.loaderRoleArn), StringLike: { "s3:prefix": `${a.batchPrefix}*` } },
     },
   );
 }
@@ -201,9 +209,10 @@ export function secretsEndpointPolicy(grants: { readerRoleArn: string; secretArn
       (grant, index): PolicyStatement => ({
         Sid: `ReadStackSecret${index}`,
         Effect: "Allow",
-        Principal: { AWS: grant.readerRoleArn },
+        Principal: "*",
         Action: ["secretsmanager:GetSecretValue"],
         Resource: [grant.secretArn],
+        Condition: onlyRole(grant.readerRoleArn),
       }),
     ),
   );

@@ -97,17 +97,19 @@ describe.each([
     const bucketArn = run.named("archive-batches").state.arn;
     const s3 = run.named("endpoint-policies-s3");
     expect(s3.inputs.vpcEndpointId).toBe(run.named("network-s3").id);
+    const onlyRole = (fn: string) => ({ ArnEquals: { "aws:PrincipalArn": roleArn(fn) } });
     expect(policyOf(s3).Statement).toEqual([
       expect.objectContaining({
-        Principal: { AWS: roleArn("loader") },
+        Principal: "*",
         Action: ["s3:GetObject"],
         Resource: [`${bucketArn}/batches/*`],
+        Condition: onlyRole("loader"),
       }),
       expect.objectContaining({
-        Principal: { AWS: roleArn("loader") },
+        Principal: "*",
         Action: ["s3:ListBucket"],
         Resource: [bucketArn],
-        Condition: { StringLike: { "s3:prefix": "batches/*" } },
+        Condition: { ...onlyRole("loader"), StringLike: { "s3:prefix": "batches/*" } },
       }),
     ]);
     const secrets = run.named("endpoint-policies-secretsmanager");
@@ -115,11 +117,11 @@ describe.each([
     const masterSecretArn = (run.named("database-postgres").state.masterUserSecrets as { secretArn: string }[])[0]
       ?.secretArn;
     expect(
-      policyOf(secrets).Statement.map((statement) => [statement.Principal, statement.Action, statement.Resource]),
+      policyOf(secrets).Statement.map((statement) => [statement.Condition, statement.Action, statement.Resource]),
     ).toEqual([
-      [{ AWS: roleArn("migrator") }, ["secretsmanager:GetSecretValue"], [masterSecretArn]],
+      [onlyRole("migrator"), ["secretsmanager:GetSecretValue"], [masterSecretArn]],
       [
-        { AWS: roleArn("query") },
+        onlyRole("query"),
         ["secretsmanager:GetSecretValue"],
         [run.ofType("aws:secretsmanager/secret:Secret").find((s) => s.name === "secrets-api")?.state.arn],
       ],
@@ -149,6 +151,22 @@ describe("the policy walk itself", () => {
       "statement 1: unscoped resource *",
       "statement 2: unscoped resource arn:aws:logs:us-east-1:123456789012:log-group:*",
       "statement 3: allows every principal",
+    ]);
+  });
+
+  it("accepts every principal only when a condition pins aws:PrincipalArn to named roles", () => {
+    const statement = (arn: string) => ({
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:GetObject"],
+      Resource: ["arn:aws:s3:::bucket/batches/*"],
+      Condition: { ArnEquals: { "aws:PrincipalArn": arn } },
+    });
+    expect(findBroadGrants({ Statement: [statement("arn:aws:iam::123456789012:role/loader")] }, "resource")).toEqual(
+      [],
+    );
+    expect(findBroadGrants({ Statement: [statement("arn:aws:iam::123456789012:role/*")] }, "resource")).toEqual([
+      "statement 0: allows every principal",
     ]);
   });
 

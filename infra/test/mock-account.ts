@@ -6,6 +6,8 @@ export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 
 export interface MockAccount {
+  /** What aws.getPartition answers. */
+  partition: { partition: string; dnsSuffix: string; reverseDnsPrefix: string };
   /** Service Quotas L-B99A9384 (Lambda concurrent executions) in the region. */
   lambdaConcurrencyQuota: number;
   /** The account's zones in name order (AWS answers getAvailabilityZones sorted by name). */
@@ -31,6 +33,7 @@ export const ZONES = [
 ];
 
 export const defaultAccount: MockAccount = {
+  partition: { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" },
   lambdaConcurrencyQuota: 1000,
   zones: ZONES,
   rdsZones: () => ZONES.filter((zone) => zone.id !== "use1-az3").map((zone) => zone.name),
@@ -64,7 +67,7 @@ function answer(account: MockAccount, token: string, inputs: Record<string, unkn
   if (failure !== undefined) throw new Error(failure);
   switch (token) {
     case "aws:index/getPartition:getPartition":
-      return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+      return { ...account.partition, id: account.partition.partition };
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/deployer`, userId: "AIDEXAMPLE" };
     case "aws:index/getRegion:getRegion":

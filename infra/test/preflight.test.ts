@@ -101,4 +101,23 @@ describe("the pre-flight", () => {
       "us-east-1d",
     ]);
   });
+
+  it("writes ARNs and endpoint service names for the partition AWS reports, never a literal arn:aws", async () => {
+    const run = await runProgram(
+      { sourceRoot },
+      {
+        account: {
+          partition: { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn", reverseDnsPrefix: "cn.com.amazonaws" },
+        },
+      },
+    );
+    const connect = JSON.parse(run.named("functions-query-policy").inputs.policy).Statement.find(
+      (statement: { Action: string[] }) => statement.Action.includes("rds-db:connect"),
+    );
+    expect(connect.Resource).toEqual([expect.stringMatching(/^arn:aws-cn:rds-db:us-east-1:123456789012:dbuser:/)]);
+    expect(run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.serviceName)).toEqual([
+      "cn.com.amazonaws.us-east-1.s3",
+      "cn.com.amazonaws.us-east-1.secretsmanager",
+    ]);
+  });
 });
