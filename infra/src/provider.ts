@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The tags every taggable resource carries (aws:defaultTags), so the account's bill and inventory show the stack. */
-export function stackTags(stack: string): Record<string, string> {
+function stackTags(stack: string): Record<string, string> {
   return { project: "msgevents", stack };
 }
 

@@ -18,8 +18,6 @@ import {
   type RecordedCall,
 } from "./mock-account.ts";
 
-export { ACCOUNT_ID, REGION };
-
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface RecordedResource {
