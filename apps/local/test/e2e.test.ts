@@ -250,6 +250,35 @@ describe("the local stack with webhook authentication explicitly off", () => {
         expect((await postBatch(stack.url, JSON.stringify(sampleBatch(name)), undefined)).status).toBe(200);
       await waitForTotal(stack, SAMPLE_RANGE, expected.size);
       expect((await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`)).status).toBe(401);
+
+      // Its database stopped under it (fast shutdown of the embedded server): the Events API answers 503 with a
+      // retry hint, not 500, and /health says unavailable.
+      const postmaster = await readFile(path.join(stack.dataDir, "postgres", "postmaster.pid"), "utf8");
+      const databasePid = Number(postmaster.split("\n")[0]);
+      process.kill(databasePid, "SIGINT");
+      await waitFor(
+        () => {
+          try {
+            process.kill(databasePid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        () => false,
+        60_000,
+        () => "the embedded PostgreSQL did not stop",
+      );
+      const apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+      const down = await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`, { headers: { authorization: apiKey } });
+      expect(down.status).toBe(503);
+      expect(down.headers.get("retry-after")).toBe("5");
+      expect(await down.json()).toEqual({
+        errors: [
+          { message: "database unavailable", description: "the database does not answer at the moment; retry shortly" },
+        ],
+      });
+      expect((await fetch(`${stack.url}/health`)).status).toBe(503);
     } finally {
       expect(await stack.terminate()).toBe(true);
       await rm(dataRoot, { recursive: true, force: true });
