@@ -8,6 +8,7 @@ export const ROUTES = [
   { method: "GET", path: "/api/v1/events/message", target: "query" },
   { method: "GET", path: "/api/v1/message-events", target: "query" },
   { method: "GET", path: "/api/v1/rejections", target: "query" },
+  { method: "GET", path: "/api/v1/batches", target: "query" },
   { method: "GET", path: "/health", target: "query" },
   // The Metrics API: the summary, and its time series, group-bys and bounce routes below it.
   { method: "GET", path: "/api/v1/metrics/deliverability", target: "query" },
