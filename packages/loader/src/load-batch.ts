@@ -101,7 +101,13 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
   const write = () =>
     retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
-        writeBatch(client, { ...batch, bytes: body.byteLength }, { events, bodies }, normalized, options.force === true),
+        writeBatch(
+          client,
+          { ...batch, bytes: body.byteLength },
+          { events, bodies },
+          normalized,
+          options.force === true,
+        ),
       ),
     );
   try {
