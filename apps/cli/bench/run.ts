@@ -36,8 +36,7 @@ async function load(pool: pg.Pool): Promise<void> {
   const generator = createEventGenerator({ from, to, total: TOTAL, seed: 3 });
   for (let done = 0; done < TOTAL; done += 5000) {
     const rows = await toEventRows(normalizeBatch(generator.take(Math.min(5000, TOTAL - done))).events, {
-      batchId: "bench",
-      receivedAt: to,
+      batchNumber: 1,
     });
     // Database column names; encoded bodies as bytea's hex text.
     const json = JSON.stringify(

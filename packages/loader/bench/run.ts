@@ -17,12 +17,18 @@ import {
   utcDay,
 } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
-import { createEventGenerator, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import {
+  createEventGenerator,
+  formatStorage,
+  measureStorage,
+  startTestDatabase,
+  type TestDatabase,
+  totalBytes,
+} from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { EVENT_COLUMNS } from "../src/event-columns.ts";
 import { loadBatch } from "../src/index.ts";
-import { formatStorage, measureStorage, totalBytes } from "@msgevents/testkit";
 
 const totalEvents = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 350);

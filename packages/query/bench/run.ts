@@ -56,7 +56,6 @@ for (const mode of MODES) {
         generator: enriched,
         total: TOTAL,
         batchSize: 5000,
-        receivedAt: now,
         onRecords,
       });
       console.log(timings);

@@ -108,10 +108,8 @@ async function main(): Promise<void> {
       if (!result) throw new Error("normalizer did not run");
       normalized += result.events.length;
       rejected += result.rejected.length;
-      // Shaped like SparkPost's X-MessageSystems-Batch-ID (32 hex digits), so batch_id costs what it will.
-      const batchId = batchIndex.toString(16).padStart(32, "0");
-      const receivedAt = new Date(FROM.getTime() + batchIndex * 1000);
-      for (const row of await toEventRows(result.events, { batchId, receivedAt })) pending.push(toRecord(row));
+      // Events name their batch by its number, as the loader writes them.
+      for (const row of await toEventRows(result.events, { batchNumber: batchIndex + 1 })) pending.push(toRecord(row));
       if ((batchIndex + 1) % BATCHES_PER_INSERT === 0) await flush();
     }
     await flush();
@@ -213,8 +211,7 @@ async function reportStorage(pool: pg.Pool, rawRecordBytes: number, rawBatchByte
 
 /**
  * Heap bytes per row of alternative layouts, each a plain table filled with the same first rows: the current column
- * order; fixed-width columns first (no alignment padding); plus an 8-byte batch reference instead of the batch id
- * text; and the current order with toast_tuple_target=128 and payload STORAGE MAIN (asks for inline compression).
+ * order; fixed-width columns first (no alignment padding); and the current order with toast_tuple_target=128 and payload STORAGE MAIN (asks for inline compression).
  */
 async function reportLayouts(pool: pg.Pool): Promise<void> {
   await pool.query(
@@ -237,13 +234,9 @@ async function reportLayouts(pool: pg.Pool): Promise<void> {
   ];
   const currentOrder = columns.map(([, column]) => `"${column.name}"`);
   const aligned = fixedFirst.map((name) => `"${name}"`);
-  const withBatchRef = fixedFirst.map((name) =>
-    name === "batch_id" ? "('x' || right(batch_id, 16))::bit(64)::int8 AS batch_ref" : `"${name}"`,
-  );
   const layouts: [name: string, table: string, select: string[], options: string][] = [
     ["current column order", "layout_current", currentOrder, ""],
     ["fixed-width columns first", "layout_aligned", aligned, ""],
-    ["fixed-width first, batch_id as int8", "layout_batch_ref", withBatchRef, ""],
     [
       "current, toast_tuple_target=128 + STORAGE MAIN",
       "layout_inline",

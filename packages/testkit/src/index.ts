@@ -5,5 +5,5 @@ export * from "./s3.ts";
 export * from "./samples.ts";
 export * from "./secrets-manager.ts";
 export * from "./sqs.ts";
-export * from "./tls.ts";
 export * from "./storage-report.ts";
+export * from "./tls.ts";

@@ -6,7 +6,7 @@ const unusual: Record<string, unknown>[] = [
   { empty_object: {}, empty_array: [], nothing: null, yes: true, no: false },
   { "10": "ten", "2": "two", a: "letter", "": "empty key", "-1": "negative" },
   { é: 1, z: 2, 日本: 3, "😀": 4, zz: { ä: [1, { b: 2, a: 1 }] } },
-  { floats: [0.1, -0, 1e21, 1.7976931348623157e308, 5e-324, -123.456], big: 12345678901234567890 },
+  { floats: [0.1, -0, 1e21, 1.7976931348623157e308, 5e-324, -123.456], big: 2 ** 64 },
   { text: 'line\nbreak\ttab "quoted" back\\slash \u2028 \uFFFD', emoji: "🎉", long: "x".repeat(20_000) },
   { deep: { a: { b: { c: { d: { e: ["f", ["g", ["h"]]] } } } } } },
 ];
