@@ -1,3 +1,4 @@
+export * from "./earlier-migrations.ts";
 export * from "./generate-events.ts";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
