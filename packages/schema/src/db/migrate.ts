@@ -132,14 +132,20 @@ function describeFailure(
   limits: { lockTimeoutMs: number; lockAttempts: number; statementTimeoutMs: number },
 ): MigrationError {
   const which = pending.length > 0 ? `migrating to ${pending.at(-1)} (${pending.length} pending)` : "migrating";
-  const reason = (error as Error).message ?? String(error);
+  // The database's own words: drizzle wraps them in "Failed query: <the whole migration>".
+  let root = error;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const reason = root instanceof Error ? root.message : String(root);
+  const sessionEnded =
+    (code !== undefined && CONNECTION_ENDED.includes(code)) ||
+    /Connection terminated|connection.*(closed|ended)/i.test(reason);
   const happened =
     code === LOCK_NOT_AVAILABLE
       ? `another session held a lock the migration needs for more than ${limits.lockTimeoutMs} ms, ${limits.lockAttempts} times ` +
         "(a long search or load on the events table, or a stuck session: see pg_stat_activity)"
       : code === QUERY_CANCELED
         ? `a statement ran longer than the migration's statement_timeout of ${limits.statementTimeoutMs} ms`
-        : code !== undefined && CONNECTION_ENDED.includes(code)
+        : sessionEnded
           ? "the migration's database session was ended"
           : "the database refused a statement";
   return new MigrationError(
