@@ -15,6 +15,11 @@ export interface RunBackfillsOptions {
   lockTimeoutMs?: number;
   /** Longest a day's fill may take (its statement_timeout, default 10 minutes). */
   dayTimeoutMs?: number;
+  /**
+   * When every fill must have ended (epoch ms), e.g. a little before the maintenance function's own timeout: a day's
+   * statement_timeout is cut to the time left, so the database never keeps filling for a process that is gone.
+   */
+  stopBy?: number;
   /** The backfills to run (default: all this version knows). */
   backfills?: readonly Backfill[];
   /** Stops after the day being filled (the local stack's shutdown). */
@@ -51,8 +56,11 @@ export interface BackfillRunResult {
 
 /** A day failing this many times in a row raises the alarm even when each failure was only a lock timeout. */
 export const ALARMING_FAILURES = 3;
-/** lock_not_available: the day's SHARE lock was not granted within lock_timeout (loads were writing that day). */
-const LOCK_NOT_AVAILABLE = "55P03";
+/**
+ * Failures that may pass by themselves: lock_not_available (the day's SHARE lock was not granted within lock_timeout:
+ * loads were writing that day) and query_canceled (the fill ran out of the run's time).
+ */
+const TRANSIENT = new Set(["55P03", "57014"]);
 
 /** A backfill day failed in a way that needs attention; the run's result (days filled too) is attached. */
 export class BackfillError extends Error {
@@ -66,10 +74,13 @@ export class BackfillError extends Error {
   }
 }
 
-/** A failure worth an alarm: anything but a lock timeout, or a day that keeps failing. */
+/** A failure worth an alarm: anything but a lock or statement timeout, or a day that keeps failing. */
 export function isAlarming(day: FailedDay): boolean {
-  return day.code !== LOCK_NOT_AVAILABLE || day.failures >= ALARMING_FAILURES;
+  return day.code === undefined || !TRANSIENT.has(day.code) || day.failures >= ALARMING_FAILURES;
 }
+
+/** The least time left worth starting a day with. */
+const LEAST_DAY_MS = 1_000;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -104,7 +115,8 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
       [names],
     );
   }
-  while (Date.now() < deadline && !signal?.aborted) {
+  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
+  while (Date.now() < deadline && stopBy - Date.now() >= LEAST_DAY_MS && !signal?.aborted) {
     const outcome = await fillNextDay(pool, { ...options, byName, skipped });
     if (!outcome) break;
     if ("error" in outcome) {
@@ -129,7 +141,11 @@ async function fillNextDay(
   pool: pg.Pool,
   options: RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[] },
 ): Promise<FilledDay | FailedDay | undefined> {
-  const { lockTimeoutMs = 5_000, dayTimeoutMs = 600_000, byName, skipped } = options;
+  const { lockTimeoutMs = 5_000, byName, skipped } = options;
+  const dayTimeoutMs = Math.min(
+    options.dayTimeoutMs ?? 600_000,
+    (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now(),
+  );
   let claimed: { backfill: string; day: string } | undefined;
   try {
     return await withClient(pool, async (client) => {
