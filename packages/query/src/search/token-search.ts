@@ -39,14 +39,22 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
 export async function tokenSearch(
   db: NodePgDatabase,
   query: SearchQuery,
-  filters: { window: SQL; position?: SQL; conditions: SQL[]; exact: SQL[]; countedTokens?: string[] },
+  filters: {
+    window: SQL;
+    position?: SQL;
+    conditions: SQL[];
+    exact: SQL[];
+    countedTokens?: string[];
+    /** Days of the window search_token_counts' backfill has not filled: counted from the events. */
+    pending: ReadonlySet<string>;
+  },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
   await db.execute(TOKEN_INDEX_PLANS);
   const totalCount = filters.countedTokens
-    ? await tokenCountsQuery(db, filters.countedTokens, query, filters.exact)
+    ? await tokenCountsQuery(db, filters.countedTokens, query, filters.exact, filters.pending)
     : await tokenCountQuery(db, query.from, query.to, filters.conditions);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
-  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted))) {
+  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted, filters.pending))) {
     await db.execute(TIME_WALK_PLANS);
     const walkWindow = filters.position ? (and(filters.window, filters.position) as SQL) : filters.window;
     // No more rows than the token index would hand over: a walk that gives up costs what the fallback costs.
@@ -68,7 +76,8 @@ async function walkCanFillPage(
   query: SearchQuery,
   matches: number,
   wanted: number,
+  pending: ReadonlySet<string>,
 ): Promise<boolean> {
-  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, []);
+  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, [], pending);
   return wanted * events <= matches * matches;
 }
