@@ -58,9 +58,10 @@ export interface BackfillRunResult {
 export const ALARMING_FAILURES = 3;
 /**
  * Failures that may pass by themselves: lock_not_available (the day's SHARE lock was not granted within lock_timeout:
- * loads were writing that day) and query_canceled (the fill ran out of the run's time).
+ * loads were writing that day), deadlock_detected (a load holding that day waited for another load that waited
+ * behind the fill; PostgreSQL ended one of them) and query_canceled (the fill ran out of the run's time).
  */
-const TRANSIENT = new Set(["55P03", "57014"]);
+const TRANSIENT = new Set(["55P03", "40P01", "57014"]);
 
 /** A backfill day failed in a way that needs attention; the run's result (days filled too) is attached. */
 export class BackfillError extends Error {
@@ -74,7 +75,7 @@ export class BackfillError extends Error {
   }
 }
 
-/** A failure worth an alarm: anything but a lock or statement timeout, or a day that keeps failing. */
+/** A failure worth an alarm: anything but a transient one (TRANSIENT), or a day that keeps failing. */
 export function isAlarming(day: FailedDay): boolean {
   return day.code === undefined || !TRANSIENT.has(day.code) || day.failures >= ALARMING_FAILURES;
 }
