@@ -45,6 +45,8 @@ export interface FailedDay {
   code?: string;
   /** Failed attempts in a row, this one included. */
   failures: number;
+  /** The fill's database session was ended under it. */
+  sessionEnded?: boolean;
 }
 
 export interface BackfillRunResult {
@@ -95,7 +97,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  *
  * A day is filled whole or not at all, so a run stopped anywhere (timeout, crash, a killed connection) loses only the
  * day in progress, and running again is always safe. A day that fails records its error and is skipped for the rest
- * of the run; the run then throws BackfillError if any failure is alarming (isAlarming), after filling what it could.
+ * of the run (a run whose session was ended stops there); the run then throws BackfillError if any failure is
+ * alarming (isAlarming), after filling what it could.
  */
 export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions = {}): Promise<BackfillRunResult> {
   const { budgetMs = 120_000, backfills = BACKFILLS, signal } = options;
@@ -123,6 +126,8 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
     if ("error" in outcome) {
       result.failed.push(outcome);
       skipped.push(`${outcome.backfill} ${outcome.day}`);
+      // The session was ended (an operator, a restart, a failover): stop here; the next run resumes.
+      if (outcome.sessionEnded) break;
     } else {
       result.filled.push(outcome);
       options.onDay?.(outcome);
@@ -213,10 +218,14 @@ async function recordFailure(
      RETURNING failures`,
     [day.backfill, day.day, message],
   );
+  const sessionEnded =
+    (typeof code === "string" && (code.startsWith("08") || /^57P0[1-3]$/.test(code))) ||
+    /Connection terminated|terminating connection/i.test(message);
   return {
     ...day,
     error: message,
     ...(typeof code === "string" ? { code } : {}),
     failures: rows[0]?.failures ?? 1,
+    ...(sessionEnded ? { sessionEnded } : {}),
   };
 }
