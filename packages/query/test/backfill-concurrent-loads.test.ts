@@ -147,11 +147,11 @@ test("events loaded into days while they are backfilled are counted exactly once
     loading = false;
   });
 
-  // Fill every day over and over while the loads go on; a fill that waited too long for its day is tried again.
+  // Fill every day over and over while the loads go on (a fill waits for the loads writing its day, then they wait).
   let fillsDuringLoads = 0;
   while (loading) {
     await fixture.pool.query("UPDATE backfill_days SET done_at = NULL");
-    const run = await runBackfills(fixture.pool);
+    const run = await runBackfills(fixture.pool, { lockTimeoutMs: 60_000 });
     if (loading) fillsDuringLoads += run.filled.length;
   }
   await loads;
