@@ -30,13 +30,11 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
     const filters = await filterConditions(snapshot.db, query.filters);
     const window = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to)) as SQL;
     const position = query.after ? afterPosition(query.after) : undefined;
-    const { countByValue, usesTokenIndex } = filters;
+    const { countByValue, countedTokens, usesTokenIndex } = filters;
     const pending =
-      filters.countedTokens || usesTokenIndex
+      countedTokens || usesTokenIndex
         ? await pendingDays(snapshot.db, SEARCH_TOKEN_COUNTS_BACKFILL.name, query.from, query.to)
         : new Set<string>();
-    // Over the token index a count the counts cannot give whole is taken from the index, as before they existed.
-    const countedTokens = usesTokenIndex && pending.size > 0 ? undefined : filters.countedTokens;
     const { rows, totalCount } = usesTokenIndex
       ? await tokenSearch(snapshot.db, query, {
           window,
