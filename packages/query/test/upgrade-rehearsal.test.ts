@@ -43,7 +43,7 @@ async function load(batch: readonly unknown[]): Promise<void> {
 async function loadAsPreviousVersion(batch: readonly unknown[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await insertLegacyRecords({ pool: loaderPool, partitions: deps.partitions }, [...batch]);
+      return await insertLegacyRecords({ pool: loaderPool }, [...batch]);
     } catch (error) {
       if ((error as { code?: string }).code !== "40P01" || attempt === 5) throw error;
     }
