@@ -66,7 +66,7 @@ describe("migrateAndGrant, run by the schema owner", () => {
     const result = await migrateAndGrant(owner, { migrationsFolder });
     expect(result.applied[0]).toBe("0000_init");
     expect(result.applied.length).toBeGreaterThanOrEqual(7);
-    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance"]);
+    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"]);
     // Passwords are the operator's business (on RDS the roles log in with IAM tokens); the tests set their own.
     for (const role of result.roles) await admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`);
   });

@@ -1,4 +1,5 @@
 export * from "./db/checkout.ts";
+export * from "./db/erasure-tables.ts";
 export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";
 export * from "./db/partitions.ts";

@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { getTableName } from "drizzle-orm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  erasureBatches,
+  erasureRecipients,
+  erasureRequests,
+  pendingBatchScrubs,
+  recipientBatches,
+  suppressedRecipients,
+} from "../src/db/erasure-tables.ts";
 import {
   batches,
   bounceRollups,
@@ -90,6 +99,16 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
     expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
+    for (const table of [
+      erasureRequests,
+      erasureRecipients,
+      suppressedRecipients,
+      erasureBatches,
+      recipientBatches,
+      pendingBatchScrubs,
+    ]) {
+      expect(await describeLiveTable(pool, getTableName(table))).toEqual(describeDrizzleTable(table));
+    }
   });
 });
 
