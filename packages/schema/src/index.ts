@@ -15,5 +15,6 @@ export type * from "./model/event-types.ts";
 export * from "./model/events-api.ts";
 export * from "./model/groupings.ts";
 export * from "./model/normalize.ts";
+export * from "./model/record-events.ts";
 export * from "./model/sanitize.ts";
 export * from "./model/timestamp.ts";

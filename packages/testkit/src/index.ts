@@ -6,3 +6,4 @@ export * from "./samples.ts";
 export * from "./secrets-manager.ts";
 export * from "./sqs.ts";
 export * from "./tls.ts";
+export * from "./versioned-s3.ts";
