@@ -39,7 +39,7 @@ export async function startVersionedS3(options: { bucket?: string } = {}): Promi
       .catch((error: Error) => sendError(response, 500, "InternalError", error.message));
   });
 
-  function answer(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
+  function answer(request: IncomingMessage, body: Buffer, response: ServerResponse): undefined {
     const url = new URL(request.url ?? "/", "http://localhost");
     const [, bucketName, ...keyParts] = url.pathname.split("/");
     if (bucketName !== bucket) return sendError(response, 404, "NoSuchBucket", "The specified bucket does not exist");
@@ -84,7 +84,7 @@ export async function startVersionedS3(options: { bucket?: string } = {}): Promi
     return sendError(response, 501, "NotImplemented", `${method} is not served`);
   }
 
-  function listVersions(url: URL, response: ServerResponse): void {
+  function listVersions(url: URL, response: ServerResponse): undefined {
     const prefix = url.searchParams.get("prefix") ?? "";
     const entries: string[] = [];
     for (const key of [...objects.keys()].sort()) {
@@ -105,7 +105,7 @@ export async function startVersionedS3(options: { bucket?: string } = {}): Promi
         );
       });
     }
-    send(
+    return send(
       response,
       200,
       `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult>${tag("Name", bucket)}${tag("Prefix", prefix)}${tag("IsTruncated", "false")}${entries.join("")}</ListVersionsResult>`,
@@ -113,7 +113,7 @@ export async function startVersionedS3(options: { bucket?: string } = {}): Promi
     );
   }
 
-  function listObjects(url: URL, response: ServerResponse): void {
+  function listObjects(url: URL, response: ServerResponse): undefined {
     const prefix = url.searchParams.get("prefix") ?? "";
     const startAfter = url.searchParams.get("start-after") ?? "";
     const contents: string[] = [];
@@ -124,7 +124,7 @@ export async function startVersionedS3(options: { bucket?: string } = {}): Promi
         `<Contents>${tag("Key", key)}${tag("LastModified", current.lastModified.toISOString())}${tag("ETag", etagOf(current.body))}${tag("Size", String(current.body.byteLength))}</Contents>`,
       );
     }
-    send(
+    return send(
       response,
       200,
       `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult>${tag("Name", bucket)}${tag("Prefix", prefix)}${tag("KeyCount", String(contents.length))}${tag("IsTruncated", "false")}${contents.join("")}</ListBucketResult>`,
@@ -171,15 +171,22 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(response: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}) {
+/** Returns undefined so that handlers can `return send(...)`. */
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): undefined {
   response.writeHead(status, headers);
   response.end(body);
+  return undefined;
 }
 
-function sendError(response: ServerResponse, status: number, code: string, message: string, method = "GET"): void {
+function sendError(response: ServerResponse, status: number, code: string, message: string, method = "GET"): undefined {
   const body =
     method === "HEAD"
       ? ""
       : `<?xml version="1.0" encoding="UTF-8"?><Error>${tag("Code", code)}${tag("Message", message)}</Error>`;
-  send(response, status, body, { "content-type": "application/xml" });
+  return send(response, status, body, { "content-type": "application/xml" });
 }
