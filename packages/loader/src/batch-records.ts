@@ -12,6 +12,8 @@ export interface LoadCounts {
   eventsLoaded: number;
   eventsDuplicate: number;
   recordsRejected: number;
+  /** Records dropped because their recipient was erased (the suppression list). */
+  recordsSuppressed: number;
 }
 
 /** The batch's status when already recorded, read without a transaction (a replay's fast path). */
@@ -48,7 +50,7 @@ export async function markBatchLoaded(
 ): Promise<void> {
   await client.query(
     `UPDATE batches SET status = 'loaded', loaded_at = now(), events_loaded = $2, events_duplicate = $3,
-       records_rejected = $4, rejections = $5::jsonb, last_error = NULL
+       records_rejected = $4, rejections = $5::jsonb, records_suppressed = $6, last_error = NULL
      WHERE batch_id = $1`,
     [
       batchId,
@@ -56,6 +58,7 @@ export async function markBatchLoaded(
       counts.eventsDuplicate,
       counts.recordsRejected,
       rejections.length > 0 ? JSON.stringify(rejections) : null,
+      counts.recordsSuppressed,
     ],
   );
 }

@@ -1,11 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import {
-  InvalidBatchError,
-  type NormalizedBatch,
-  type NormalizedEvent,
-  type PartitionManager,
-  parseWebhookBatch,
-} from "@msgevents/schema";
+import type { RecipientHasher } from "@msgevents/erasure";
+import { InvalidBatchError, type PartitionManager } from "@msgevents/schema";
 import { ObjectNotFoundError, type ObjectStore, parseBatchKey } from "@msgevents/storage";
 import type pg from "pg";
 import {
@@ -17,6 +12,13 @@ import {
   recordBatchFailure,
 } from "./batch-records.ts";
 import { BatchFailedError, isContentRejectedByDatabase, isMissingPartition, NotABatchKeyError } from "./errors.ts";
+import {
+  flagForScrub,
+  type PreparedBatch,
+  prepareBatch,
+  recordUnindexedRecipients,
+  splitSuppressed,
+} from "./suppression.ts";
 import { retryAtOnce, withTransaction } from "./transaction.ts";
 import { inKeyOrder, insertEvents } from "./write-events.ts";
 
@@ -25,6 +27,12 @@ export interface LoaderDeps {
   store: ObjectStore;
   partitions: PartitionManager;
   logger: Logger;
+  /**
+   * Hashes recipients with the deployment's key, for the suppression list (erased recipients, packages/erasure):
+   * records of a suppressed recipient are dropped and counted, and recipients no stored event will point to are
+   * recorded for erasures. Every deployable passes it; without it nothing is suppressed (loader-only tests).
+   */
+  recipients?: RecipientHasher;
 }
 
 export interface LoadOptions {
@@ -69,23 +77,22 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
     deps.logger.info(outcome === "loaded" ? "batch loaded" : "batch already loaded", { ...result });
     return result;
   };
-  const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0 };
+  const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0, recordsSuppressed: 0 };
 
   // The first query of an invocation is the one most likely to meet a connection that died while Lambda was frozen.
   const status = await retryAtOnce(() => readBatchStatus(deps.pool, batch.batchId));
   if (status === "loaded") return finish("already-loaded", nothing);
   const body = await readStoredBatch(batch, deps);
-  const normalized = await normalize(batch, body, deps);
+  const prepared = await prepare(batch, body, deps);
   // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
   const ensurePartitions = () =>
-    retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
+    retryAtOnce(() =>
+      deps.partitions.ensureFor(prepared.records.flatMap((record) => record.events.map((event) => event.eventTime))),
+    );
   await ensurePartitions();
-  const events = inKeyOrder(normalized.events);
   const write = () =>
     retryAtOnce(() =>
-      withTransaction(deps.pool, (client) =>
-        writeBatch(client, { ...batch, bytes: body.byteLength }, events, normalized),
-      ),
+      withTransaction(deps.pool, (client) => writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, deps)),
     );
   try {
     const counts = await write().catch(async (error: unknown) => {
@@ -116,18 +123,27 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
 async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
-  events: readonly NormalizedEvent[],
-  normalized: NormalizedBatch,
+  prepared: PreparedBatch,
+  deps: LoaderDeps,
 ): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
   const claimed = await claimBatch(client, batch);
   if (claimed.status === "loaded") return { commit: false, value: undefined };
+  const { kept, suppressed } = deps.recipients
+    ? await splitSuppressed(client, deps.recipients, prepared.records)
+    : { kept: prepared.records, suppressed: [] };
+  const events = inKeyOrder(kept.flatMap((record) => record.events));
   const eventsLoaded = await insertEvents(client, { batchId: batch.batchId, receivedAt: claimed.receivedAt }, events);
+  if (deps.recipients) {
+    await recordUnindexedRecipients(client, deps.recipients, batch.batchId, kept, eventsLoaded < events.length);
+    if (suppressed.length > 0) await flagForScrub(client, batch);
+  }
   const counts: LoadCounts = {
     eventsLoaded,
     eventsDuplicate: events.length - eventsLoaded,
-    recordsRejected: normalized.rejected.length,
+    recordsRejected: prepared.rejected.length,
+    recordsSuppressed: suppressed.length,
   };
-  await markBatchLoaded(client, batch.batchId, counts, normalized.rejected);
+  await markBatchLoaded(client, batch.batchId, counts, prepared.rejected);
   return { commit: true, value: counts };
 }
 
@@ -140,9 +156,9 @@ async function readStoredBatch(batch: BatchIdentity, deps: LoaderDeps): Promise<
   }
 }
 
-async function normalize(batch: BatchIdentity, body: Uint8Array, deps: LoaderDeps): Promise<NormalizedBatch> {
+async function prepare(batch: BatchIdentity, body: Uint8Array, deps: LoaderDeps): Promise<PreparedBatch> {
   try {
-    return parseWebhookBatch(body);
+    return prepareBatch(body, deps.recipients !== undefined);
   } catch (error) {
     if (!(error instanceof InvalidBatchError)) throw error;
     throw await failBatch(deps, { ...batch, bytes: body.byteLength }, error.message, { cause: error });
