@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { RecipientHasher } from "@msgevents/erasure";
 import { loadStaticSite, serveStaticSite } from "@msgevents/http";
 import {
   type IngestDeps,
@@ -16,11 +17,12 @@ import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABat
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager } from "@msgevents/schema";
-import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { type ErasableObjectStore, FileObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
 import { closeServer, createHttpServer, listen } from "./http-server.ts";
+import { startLocalEraser } from "./local-eraser.ts";
 import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
@@ -101,7 +103,7 @@ async function start(
   await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";
-  const store: ObjectStore = config.MSGEVENTS_S3_ENDPOINT
+  const store: ErasableObjectStore = config.MSGEVENTS_S3_ENDPOINT
     ? new S3ObjectStore({
         client: new S3Client({
           endpoint: config.MSGEVENTS_S3_ENDPOINT,
@@ -109,13 +111,16 @@ async function start(
           forcePathStyle: true,
         }),
         bucket,
+        versioned: config.MSGEVENTS_S3_VERSIONED === "true",
       })
     : new FileObjectStore(path.join(config.dataDir, "objects"));
+  const recipients = new RecipientHasher(serviceCredentials.MSGEVENTS_RECIPIENT_HASH_SECRET ?? "");
   const loaderDeps: LoaderDeps = {
     pool: database.pool,
     store,
     partitions: new PartitionManager(database.pool),
     logger,
+    recipients,
   };
 
   const queueDir = path.join(config.dataDir, "queue");
@@ -195,6 +200,10 @@ async function start(
     for (const timer of timers) clearInterval(timer);
   });
 
+  // Erasure requests run in this process, on the raw store (a rewrite is not a new batch to load).
+  const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
+  cleanups.push(() => eraser.stop());
+
   const site = await loadStaticSite(WEB_APP_DIR);
   if (!site)
     logger.warn("the web app is not built: `npm start` builds it; serving the APIs only", { dir: WEB_APP_DIR });
@@ -221,6 +230,8 @@ async function start(
         cursorKey: queryConfig.cursorKey,
         logger,
         processFigures: { queue: () => localQueue?.stats(), oversizedBatches: () => oversizedBatches },
+        recipients,
+        onErasureRequested: () => eraser.kick(),
       }),
     ],
     {

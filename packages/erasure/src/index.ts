@@ -2,6 +2,7 @@ export * from "./erase-events.ts";
 export * from "./eraser.ts";
 export * from "./raw-batch.ts";
 export * from "./recipient-hash.ts";
+export * from "./recipient-secret.ts";
 export * from "./recipients.ts";
 export * from "./requests.ts";
 export * from "./routes.ts";
