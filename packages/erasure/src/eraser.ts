@@ -17,6 +17,8 @@ export interface EraserDeps extends ScrubDeps {
 export interface EraserOptions {
   /** Starts no new step (a day of events, a batch) after this long; the next run resumes. Default 10 minutes. */
   budgetMs?: number;
+  /** Starts at most this many steps (a day of events, a batch); unset: no limit but the budget. */
+  maxSteps?: number;
 }
 
 export interface EraserSummary {
@@ -53,7 +55,15 @@ interface OpenRequest {
  */
 export async function runEraser(deps: EraserDeps, options: EraserOptions = {}): Promise<EraserSummary> {
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
-  const outOfTime = () => Date.now() >= deadline;
+  const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
+  let steps = 0;
+  const spent = () => Date.now() >= deadline || steps >= maxSteps;
+  /** Asked before each step: false starts it (and counts it), true ends the run there. */
+  const outOfTime = () => {
+    if (spent()) return true;
+    steps++;
+    return false;
+  };
   const summary: EraserSummary = { busy: false, scrubbed: 0, requests: [], failed: [], more: false };
   const lockHolder = await deps.pool.connect();
   let broken = false;
@@ -69,7 +79,7 @@ export async function runEraser(deps: EraserDeps, options: EraserOptions = {}): 
          WHERE status <> 'completed' ORDER BY request_id`,
       );
       for (const request of open.rows) {
-        if (outOfTime()) break;
+        if (spent()) break;
         const id = Number(request.request_id);
         try {
           const status = await advance(deps, request, outOfTime);

@@ -119,7 +119,7 @@ export async function flagForScrub(
 ): Promise<void> {
   await client.query(
     `INSERT INTO pending_batch_scrubs (object_key, batch_id) VALUES ($1, $2)
-     ON CONFLICT (object_key) DO NOTHING`,
+     ON CONFLICT DO NOTHING`,
     [batch.objectKey, batch.batchId],
   );
 }

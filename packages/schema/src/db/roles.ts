@@ -35,8 +35,9 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_first_seen rows, works the
  *   erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
- *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list and records the batches the
- *   eraser must find (recipient_batches, pending_batch_scrubs).
+ *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
+ *   events (which of a batch's events another batch stored), and records the batches the eraser must find
+ *   (recipient_batches, pending_batch_scrubs).
  * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on
  * the schema (the default only before PostgreSQL 15).
  */
@@ -52,6 +53,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.search_token_counts TO ${loader}`,
     `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
     `GRANT SELECT ON ${s}.suppressed_recipients TO ${loader}`,
+    // Which of a batch's events were stored from another batch: the key and batch columns only, never a payload.
+    `GRANT SELECT (event_id, type, event_time, batch_id) ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.recipient_batches, ${s}.pending_batch_scrubs TO ${loader}`,
     `GRANT INSERT ON ${s}.erasure_requests, ${s}.erasure_recipients, ${s}.suppressed_recipients TO ${query}`,
     `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_first_seen TO ${eraser}`,
