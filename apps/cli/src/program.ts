@@ -3,6 +3,7 @@ import { type ConnectionFlags, dataDirOf, resolveConnection } from "./connection
 import type { CliDeps } from "./deps.ts";
 import { CliError, configError, EXIT } from "./errors.ts";
 import { DEFAULT_EVENT_COLUMNS, EVENT_FILTERS, type EventFilter, searchEvents } from "./events.ts";
+import { registerForget } from "./forget.ts";
 import { defaultFormat, OUTPUT_FORMATS, type OutputFormat, parseColumns, writeText } from "./output.ts";
 import { listRejections, REJECTION_COLUMNS } from "./rejections.ts";
 import { sendBatches } from "./send.ts";
@@ -409,6 +410,7 @@ Examples:
       await print(describeRedrive(summary, options.dryRun));
     });
 
+  registerForget(program, { deps, connection, sparkPostOptions, account, print });
   return program;
 }
 

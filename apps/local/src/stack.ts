@@ -122,6 +122,15 @@ async function start(
     logger,
     recipients,
   };
+  // Erasure requests run in this process, on the raw store (a rewrite is not a new batch to load); a load that
+  // dropped an erased recipient's records leaves its batch to rewrite, so it wakes the eraser.
+  const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
+  cleanups.push(() => eraser.stop());
+  const load = async (key: string, receivedAt: Date | undefined) => {
+    const result = await loadBatch(key, loaderDeps, { receivedAt });
+    if (result.recordsSuppressed > 0) eraser.kick();
+    return result;
+  };
 
   const queueDir = path.join(config.dataDir, "queue");
   const watermark = RecoveryWatermark.in(queueDir);
@@ -146,7 +155,7 @@ async function start(
   } else {
     const queue = new LocalQueue({
       dir: queueDir,
-      load: (key, receivedAt) => loadBatch(key, loaderDeps, { receivedAt }),
+      load,
       isPermanent: (error) => error instanceof BatchFailedError || error instanceof NotABatchKeyError,
       concurrency: config.MSGEVENTS_LOADER_CONCURRENCY,
       maxAttempts: config.MSGEVENTS_LOADER_MAX_ATTEMPTS,
@@ -199,10 +208,6 @@ async function start(
   cleanups.push(async () => {
     for (const timer of timers) clearInterval(timer);
   });
-
-  // Erasure requests run in this process, on the raw store (a rewrite is not a new batch to load).
-  const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
-  cleanups.push(() => eraser.stop());
 
   const site = await loadStaticSite(WEB_APP_DIR);
   if (!site)
