@@ -11,8 +11,9 @@ import { buildBundles, locateBundles, MIGRATIONS_DIRECTORY } from "./src/bundles
 import { Alarms } from "./src/components/alarms.ts";
 import { Api } from "./src/components/api.ts";
 import { AppSecrets } from "./src/components/app-secrets.ts";
-import { BatchArchive } from "./src/components/batch-archive.ts";
+import { BATCH_PREFIX, BatchArchive } from "./src/components/batch-archive.ts";
 import { Database } from "./src/components/database.ts";
+import { Erasure, RecipientSecret } from "./src/components/erasure.ts";
 import { Functions } from "./src/components/functions.ts";
 import { LoaderTrigger } from "./src/components/loader-trigger.ts";
 import { Network } from "./src/components/network.ts";
@@ -50,6 +51,7 @@ const archive = new BatchArchive("archive", {
   ...settings.archive,
 });
 const secrets = new AppSecrets("secrets", { credentials: settings.credentials });
+const recipientSecret = new RecipientSecret("recipient-hash", { value: settings.credentials.recipientHashSecret });
 const functions = new Functions("functions", {
   bundles,
   migrationsHash,
@@ -66,6 +68,7 @@ const functions = new Functions("functions", {
   },
   archive,
   secrets,
+  recipientSecretArn: recipientSecret.arn,
   maxBodyBytes: settings.maxBodyBytes,
   retentionDays: settings.retentionDays,
   loader: settings.loader,
@@ -97,6 +100,22 @@ const alarms = new Alarms("alarms", {
   databaseInstanceClass: settings.database.instanceClass,
   databaseAllocatedStorageGb: settings.database.allocatedStorageGb,
   email: settings.alarmEmail,
+});
+new Erasure("erasure", {
+  bundle: bundles.eraser,
+  databaseEnvironment: functions.eraserDatabase.environment,
+  databaseUserArn: functions.eraserDatabase.userArn,
+  bucketName: archive.bucketName,
+  bucketArn: archive.bucketArn,
+  batchPrefix: BATCH_PREFIX,
+  // The raw-batch bucket keeps no versions yet. Once it does (bucket versioning), pass that setting here: the eraser
+  // then deletes rewritten batches' noncurrent versions and gets s3:ListBucketVersions and s3:DeleteObjectVersion.
+  versioned: false,
+  recipientSecretArn: recipientSecret.arn,
+  vpc: { subnetIds: network.subnetIds, securityGroupId: network.functionSecurityGroupIds.eraser },
+  dependsOn: [...network.ready, functions.migration],
+  logRetentionDays: settings.logRetentionDays,
+  alarmTopicArn: alarms.topicArn,
 });
 
 export const webhookUrl = pulumi.interpolate`${api.baseUrl}/webhooks/sparkpost`;

@@ -76,6 +76,8 @@ export interface CredentialSettings {
   oauthClientSecret: pulumi.Output<string> | undefined;
   apiKey: pulumi.Output<string> | undefined;
   cursorSecret: pulumi.Output<string> | undefined;
+  /** The key of erased recipients' keyed hashes (packages/erasure); generated when unset. */
+  recipientHashSecret: pulumi.Output<string> | undefined;
 }
 
 export const ARCHIVE_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
@@ -158,6 +160,7 @@ export function readSettings(config = new pulumi.Config("msgevents")): Settings 
       oauthClientSecret: config.getSecret("oauthClientSecret"),
       apiKey: config.getSecret("apiKey"),
       cursorSecret: config.getSecret("cursorSecret"),
+      recipientHashSecret: config.getSecret("recipientHashSecret"),
     },
   };
 }

@@ -32,6 +32,8 @@ export interface EraserSummary {
   failed: number[];
   /** Work is left for the next run (the budget ran out). */
   more: boolean;
+  /** Age in seconds of the oldest request not completed, 0 when none: what the day-long alarm watches. */
+  oldestOpenSeconds: number;
 }
 
 /** One eraser at a time, across processes: a session-level advisory lock held for the run. */
@@ -64,7 +66,14 @@ export async function runEraser(deps: EraserDeps, options: EraserOptions = {}): 
     steps++;
     return false;
   };
-  const summary: EraserSummary = { busy: false, scrubbed: 0, requests: [], failed: [], more: false };
+  const summary: EraserSummary = {
+    busy: false,
+    scrubbed: 0,
+    requests: [],
+    failed: [],
+    more: false,
+    oldestOpenSeconds: 0,
+  };
   const lockHolder = await deps.pool.connect();
   let broken = false;
   try {
@@ -96,11 +105,14 @@ export async function runEraser(deps: EraserDeps, options: EraserOptions = {}): 
             .catch(() => {});
         }
       }
-      const left = await deps.pool.query<{ left: boolean }>(
+      const left = await deps.pool.query<{ left: boolean; oldest: number }>(
         `SELECT EXISTS (SELECT FROM erasure_requests WHERE status <> 'completed')
-             OR EXISTS (SELECT FROM pending_batch_scrubs) AS left`,
+             OR EXISTS (SELECT FROM pending_batch_scrubs) AS left,
+           coalesce(floor(extract(epoch FROM now() - min(received_at))), 0)::float8 AS oldest
+         FROM erasure_requests WHERE status <> 'completed'`,
       );
       summary.more = left.rows[0]?.left === true && summary.failed.length === 0;
+      summary.oldestOpenSeconds = left.rows[0]?.oldest ?? 0;
     } finally {
       await lockHolder.query("SELECT pg_advisory_unlock($1)", [ERASER_LOCK]).catch(() => {
         broken = true;
