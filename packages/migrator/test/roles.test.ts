@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe("migrateAndGrant, run by the schema owner", () => {
-  test("applies every migration and creates the three login roles", async () => {
+  test("applies every migration and creates the four login roles", async () => {
     const result = await migrateAndGrant(owner, { migrationsFolder });
     expect(result.applied[0]).toBe("0000_init");
     expect(result.applied.length).toBeGreaterThanOrEqual(7);
@@ -240,5 +240,32 @@ describe("the maintenance role's vacuum", () => {
     const second = await maintainPartitions(maintenance);
     expect(second.vacuumed).not.toContain(partition);
     expect(await outcome(maintenance, `SELECT count(*) FROM ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});
+
+describe("the erasure privileges", () => {
+  test("only the eraser deletes events; the query role only adds requests; the loader reads no event payload", async () => {
+    const eraser = poolAs(LOGIN_ROLES.eraser);
+    const query = poolAs(LOGIN_ROLES.query);
+    const loader = poolAs(LOGIN_ROLES.loader);
+    expect(await outcome(eraser, "DELETE FROM events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "UPDATE search_token_counts SET events = events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "DELETE FROM batches WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "SELECT msgevents_drop_partitions_before(now())")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM events WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "UPDATE erasure_requests SET status = status WHERE false")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    expect(
+      await outcome(
+        query,
+        "INSERT INTO suppressed_recipients (recipient_hash, scope, request_id) SELECT '\\x00', 0, 0 WHERE false",
+      ),
+    ).toBe("ok");
+    expect(await outcome(loader, "SELECT event_id, batch_id FROM events LIMIT 1")).toBe("ok");
+    expect(await outcome(loader, "SELECT payload FROM events LIMIT 1")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });
