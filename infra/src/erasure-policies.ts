@@ -69,3 +69,41 @@ export function eraserPolicy(a: {
   }
   return { Version: "2012-10-17", Statement: statements };
 }
+
+/**
+ * What the S3 gateway endpoint admits for the eraser (its policy is narrowed to named roles): the same actions as its
+ * own policy, for its role only.
+ */
+export function eraserS3EndpointStatements(a: {
+  bucketArn: string;
+  batchPrefix: string;
+  eraserRoleArn: string;
+  versioned: boolean;
+}): PolicyStatement[] {
+  const onlyEraser = { ArnEquals: { "aws:PrincipalArn": a.eraserRoleArn } };
+  const batches = `${a.bucketArn}/${a.batchPrefix}*`;
+  return [
+    {
+      Sid: "EraserRewritesBatches",
+      Effect: "Allow",
+      Principal: "*",
+      Action: a.versioned
+        ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"]
+        : ["s3:GetObject", "s3:PutObject"],
+      Resource: [batches],
+      Condition: onlyEraser,
+    },
+    ...(a.versioned
+      ? [
+          {
+            Sid: "EraserListsBatchVersions",
+            Effect: "Allow" as const,
+            Principal: "*",
+            Action: ["s3:ListBucketVersions"],
+            Resource: [a.bucketArn],
+            Condition: { ...onlyEraser, StringLike: { "s3:prefix": `${a.batchPrefix}*` } },
+          },
+        ]
+      : []),
+  ];
+}

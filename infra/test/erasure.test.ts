@@ -56,14 +56,15 @@ describe("erasure in the deployed stack", () => {
   it("runs the eraser in the VPC as the one database user that may delete events, from its own bundle", () => {
     const eraser = find("aws:lambda/function:Function", "erasure-eraser-function");
     expect(eraser.inputs.vpcConfig.subnetIds).toHaveLength(2);
-    expect(eraser.inputs.reservedConcurrentExecutions).toBe(1);
     expect(eraser.inputs.environment.variables).toMatchObject({
       MSGEVENTS_DB_USER: "msgevents_eraser",
       MSGEVENTS_DB_IAM_AUTH: "true",
-      MSGEVENTS_S3_VERSIONED: "false",
+      MSGEVENTS_S3_VERSIONED: "true",
       MSGEVENTS_RECIPIENT_SECRET_ARN: arnOf("recipient-hash-secret"),
     });
     const policy = policyOf(find("aws:iam/rolePolicy:RolePolicy", "erasure-eraser-policy"));
+    // The batch bucket keeps versions: the eraser may delete a rewritten batch's noncurrent ones.
+    expect(policy.Statement.map((statement) => statement.Sid)).toContain("DeleteNoncurrentBatchVersions");
     const connect = policy.Statement.find((statement) => (statement.Action as string[]).includes("rds-db:connect"));
     expect(connect?.Resource).toEqual([expect.stringMatching(/\/msgevents_eraser$/)]);
   });

@@ -69,8 +69,9 @@ export const ERASER_BUDGET_SECONDS = 600;
 export const ERASURE_ALARM_SECONDS = 86_400;
 
 /**
- * Right-to-be-forgotten erasure in AWS: the eraser function (VPC, its own role and database user, reserved concurrency
- * 1) run every 15 minutes through its `live` alias, and an alarm when a request stays unfinished past a day, or when
+ * Right-to-be-forgotten erasure in AWS: the eraser function (VPC, its own role and database user; no reserved
+ * concurrency: a run that finds another running returns at once, the eraser's lock being in the database) run every
+ * 15 minutes through its `live` alias, and an alarm when a request stays unfinished past a day, or when
  * the eraser stops reporting (missing data is breaching: each run reports the oldest open request's age, 0 if none).
  */
 export class Erasure extends pulumi.ComponentResource {
@@ -87,7 +88,6 @@ export class Erasure extends pulumi.ComponentResource {
         publish: true,
         memoryMb: 512,
         timeoutSeconds: ERASER_TIMEOUT_SECONDS,
-        reservedConcurrency: 1,
         vpc: args.vpc,
         dependsOn: args.dependsOn,
         logRetentionDays: args.logRetentionDays,
@@ -144,7 +144,7 @@ export class Erasure extends pulumi.ComponentResource {
       `${name}-unfinished`,
       {
         alarmDescription:
-          "An erasure request is still open after a day, or the eraser reported nothing for an hour: see msgevents forget-status and the eraser's log.",
+          "An erasure request is still open after a day, or the eraser reported nothing for an hour (runbook: erasure unfinished).",
         namespace: "msgevents",
         metricName: "OldestOpenErasureRequestSeconds",
         dimensions: { service: "msgevents-eraser" },

@@ -42,24 +42,33 @@ export async function claimBatch(
   return { status: row.status, receivedAt: row.received_at };
 }
 
+/**
+ * Marks the batch loaded with its counts. A batch loaded again (`eventsInBatch` given) adds the events this load
+ * stored to those stored before, the rest of the batch's events counting as duplicates.
+ */
 export async function markBatchLoaded(
   client: pg.ClientBase,
   batchId: string,
   counts: LoadCounts,
   rejections: readonly RejectedRecord[],
+  eventsInBatch?: number,
 ): Promise<void> {
+  const rejected = rejections.length > 0 ? JSON.stringify(rejections) : null;
+  if (eventsInBatch !== undefined) {
+    await client.query(
+      `UPDATE batches SET loaded_at = now(), events_loaded = least(events_loaded + $2, $3::int),
+         events_duplicate = greatest($3::int - least(events_loaded + $2, $3::int), 0), records_rejected = $4,
+         rejections = $5::jsonb, records_suppressed = $6, last_error = NULL
+       WHERE batch_id = $1`,
+      [batchId, counts.eventsLoaded, eventsInBatch, counts.recordsRejected, rejected, counts.recordsSuppressed],
+    );
+    return;
+  }
   await client.query(
     `UPDATE batches SET status = 'loaded', loaded_at = now(), events_loaded = $2, events_duplicate = $3,
        records_rejected = $4, rejections = $5::jsonb, records_suppressed = $6, last_error = NULL
      WHERE batch_id = $1`,
-    [
-      batchId,
-      counts.eventsLoaded,
-      counts.eventsDuplicate,
-      counts.recordsRejected,
-      rejections.length > 0 ? JSON.stringify(rejections) : null,
-      counts.recordsSuppressed,
-    ],
+    [batchId, counts.eventsLoaded, counts.eventsDuplicate, counts.recordsRejected, rejected, counts.recordsSuppressed],
   );
 }
 

@@ -41,13 +41,22 @@ export interface LoadOptions {
    * replay. Defaults to the start of the receipt day in the key. Only the first load of a batch records it.
    */
   receivedAt?: Date;
+  /**
+   * Load a batch again although an earlier load committed it (a replay after a fix, e.g. of the normalizer): its
+   * events are inserted again, those already stored skipped as always, so it is idempotent and only what is missing
+   * is added. The batch's row then counts every event stored from it so far and the records refused this time.
+   */
+  force?: boolean;
 }
 
 export interface LoadResult extends LoadCounts {
   batchId: string;
   objectKey: string;
-  /** `already-loaded`: an earlier load committed this batch; nothing was read or written. */
-  outcome: "loaded" | "already-loaded";
+  /**
+   * `already-loaded`: an earlier load committed this batch; nothing was read or written. `reloaded`: it was loaded
+   * again with `force`, the counts saying what this load added.
+   */
+  outcome: "loaded" | "already-loaded" | "reloaded";
   ms: number;
 }
 
@@ -74,14 +83,19 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       ...counts,
       ms: Math.round(performance.now() - started),
     };
-    deps.logger.info(outcome === "loaded" ? "batch loaded" : "batch already loaded", { ...result });
+    const message = {
+      loaded: "batch loaded",
+      reloaded: "batch loaded again",
+      "already-loaded": "batch already loaded",
+    };
+    deps.logger.info(message[outcome], { ...result });
     return result;
   };
   const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0, recordsSuppressed: 0 };
 
   // The first query of an invocation is the one most likely to meet a connection that died while Lambda was frozen.
   const status = await retryAtOnce(() => readBatchStatus(deps.pool, batch.batchId));
-  if (status === "loaded") return finish("already-loaded", nothing);
+  if (status === "loaded" && !options.force) return finish("already-loaded", nothing);
   const body = await readStoredBatch(batch, deps);
   const prepared = await prepare(batch, body, deps);
   // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
@@ -92,7 +106,9 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
   await ensurePartitions();
   const write = () =>
     retryAtOnce(() =>
-      withTransaction(deps.pool, (client) => writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, deps)),
+      withTransaction(deps.pool, (client) =>
+        writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, deps, options.force === true),
+      ),
     );
   try {
     const counts = await write().catch(async (error: unknown) => {
@@ -103,7 +119,9 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       await ensurePartitions();
       return write();
     });
-    return finish(counts ? "loaded" : "already-loaded", counts ?? nothing);
+    if (!counts) return finish("already-loaded", nothing);
+    const { reloaded, ...loadCounts } = counts;
+    return finish(status === "loaded" || reloaded ? "reloaded" : "loaded", loadCounts);
   } catch (error) {
     if (!isContentRejectedByDatabase(error)) throw error;
     const code = (error as { code?: string }).code;
@@ -119,15 +137,19 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
   }
 }
 
-/** The load transaction; returns undefined (and rolls back) when another load already committed the batch. */
+/**
+ * The load transaction; returns undefined (and rolls back) when another load already committed the batch, unless
+ * `force` asks to load it again.
+ */
 async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
   prepared: PreparedBatch,
   deps: LoaderDeps,
-): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
+  force: boolean,
+): Promise<{ commit: boolean; value: (LoadCounts & { reloaded: boolean }) | undefined }> {
   const claimed = await claimBatch(client, batch);
-  if (claimed.status === "loaded") return { commit: false, value: undefined };
+  if (claimed.status === "loaded" && !force) return { commit: false, value: undefined };
   const { kept, suppressed } = deps.recipients
     ? await splitSuppressed(client, deps.recipients, prepared.records)
     : { kept: prepared.records, suppressed: [] };
@@ -143,8 +165,9 @@ async function writeBatch(
     recordsRejected: prepared.rejected.length,
     recordsSuppressed: suppressed.length,
   };
-  await markBatchLoaded(client, batch.batchId, counts, prepared.rejected);
-  return { commit: true, value: counts };
+  const reloaded = claimed.status === "loaded";
+  await markBatchLoaded(client, batch.batchId, counts, prepared.rejected, reloaded ? events.length : undefined);
+  return { commit: true, value: { ...counts, reloaded } };
 }
 
 async function readStoredBatch(batch: BatchIdentity, deps: LoaderDeps): Promise<Uint8Array> {

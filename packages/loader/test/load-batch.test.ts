@@ -94,6 +94,36 @@ describe("loadBatch", () => {
     expect(await countEvents(fixture.pool)).toBe(200);
   });
 
+  test("loaded again with force (a replay after a fix), a batch adds only what is missing, idempotently", async () => {
+    const records = generateEvents(205, { seed: 13 }) as { msys: Record<string, Record<string, unknown>> }[];
+    const broken = records.map((record, index) =>
+      index < 5 ? { msys: { message_event: { ...Object.values(record.msys)[0], timestamp: "not a time" } } } : record,
+    );
+    const key = await storeBatch(fixture.store, broken);
+    const deps = fixture.loaderDeps();
+    const first = await loadBatch(key, deps);
+    expect(first).toMatchObject({ outcome: "loaded", eventsLoaded: 200, recordsRejected: 5 });
+    // The fix: the five records now load (here the stored batch is corrected; in life, the normalizer).
+    await fixture.store.put(key, new TextEncoder().encode(JSON.stringify(records)));
+    expect(await loadBatch(key, deps)).toMatchObject({ outcome: "already-loaded", eventsLoaded: 0 });
+
+    const forced = await loadBatch(key, deps, { force: true });
+    expect(forced).toMatchObject({ outcome: "reloaded", eventsLoaded: 5, eventsDuplicate: 200, recordsRejected: 0 });
+    expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(records));
+    expect(await batchRow(fixture.pool, batchIdOf(key))).toMatchObject({
+      status: "loaded",
+      events_loaded: 205,
+      events_duplicate: 0,
+      records_rejected: 0,
+      rejections: null,
+    });
+
+    const again = await loadBatch(key, deps, { force: true });
+    expect(again).toMatchObject({ outcome: "reloaded", eventsLoaded: 0, eventsDuplicate: 205 });
+    expect(await countEvents(fixture.pool)).toBe(205);
+    expect(await batchRow(fixture.pool, batchIdOf(key))).toMatchObject({ events_loaded: 205, events_duplicate: 0 });
+  });
+
   test("an event in two different batches is stored once and counted as a duplicate by the second", async () => {
     const all = generateEvents(300, { seed: 13 });
     const first = all.slice(0, 200);

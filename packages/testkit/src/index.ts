@@ -1,4 +1,4 @@
-export * from "./generate-events.ts";
+export * from "@msgevents/generator";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
 export * from "./s3.ts";
