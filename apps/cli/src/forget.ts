@@ -5,7 +5,7 @@ import { type Command, Option } from "commander";
 import { type Connection, requireApiKey } from "./connection.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, EXIT, usageError } from "./errors.ts";
-import { DEFAULT_RETRY, failure, fetchWithRetry, joinUrl, readJson } from "./http.ts";
+import { failure, fetchWithRetry, joinUrl, readJson } from "./http.ts";
 import type { SparkPostAccount } from "./sparkpost-webhooks.ts";
 
 const RTBF_REQUEST = "/api/v1/data-privacy/rtbf-request";
@@ -147,7 +147,7 @@ async function postRequest(
 ): Promise<string | undefined> {
   const headers: Record<string, string> = { authorization: apiKey, "content-type": "application/json" };
   if (request.subaccount !== undefined) headers["x-msys-subaccount"] = String(request.subaccount);
-  const response = await fetchWithRetry(deps, url, { method: "POST", headers, body: request.body }, DEFAULT_RETRY);
+  const response = await fetchWithRetry(deps, url, { method: "POST", headers, body: request.body });
   if (!response.ok) {
     const answer = await readJson(response.clone());
     const invalid = invalidRecipients(answer);
