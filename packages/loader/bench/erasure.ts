@@ -121,7 +121,8 @@ try {
     const run = await runEraser(eraser);
     if (!run.more) break;
   }
-  const seconds = (performance.now() - started) / 1000;
+  const finished = performance.now();
+  const seconds = (finished - started) / 1000;
   const request = await getRequest(pool, requestId);
   const left = (
     await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE lower(rcpt_to) = $1", [
@@ -138,7 +139,7 @@ try {
     `  erased to completion in ${seconds.toFixed(2)} s (${runs} eraser run(s)): ${request?.events_erased} events, ${request?.batches_rewritten} batches rewritten, ${request?.records_removed} records removed; ${left} events of the address left`,
   );
   console.log(
-    `  of which: events of ${partitions} day partitions ${((eventsDone - saved) / 1000).toFixed(2)} s, raw batches ${((performance.now() - eventsDone) / 1000).toFixed(2)} s`,
+    `  of which: events of ${partitions} day partitions ${((eventsDone - saved) / 1000).toFixed(2)} s, raw batches ${((finished - eventsDone) / 1000).toFixed(2)} s`,
   );
   console.log(
     `  batches: ${keys.length.toLocaleString("en")} stored, ${holding.size} hold the address; read ${reads.size}, rewritten ${rewrites.size}`,
