@@ -348,6 +348,8 @@ export const batches = pgTable(
     eventsLoaded: integer("events_loaded").notNull().default(0),
     eventsDuplicate: integer("events_duplicate").notNull().default(0),
     recordsRejected: integer("records_rejected").notNull().default(0),
+    /** Records dropped because their recipient was erased (the suppression list, migration 0015). */
+    recordsSuppressed: integer("records_suppressed").notNull().default(0),
     /** Why each rejected record was refused: `[{"index": 3, "reason": "..."}]`. */
     rejections: jsonb("rejections").$type<{ index: number; reason: string }[]>(),
     attempts: integer("attempts").notNull().default(0),
