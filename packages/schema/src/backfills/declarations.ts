@@ -1,3 +1,6 @@
+import type pg from "pg";
+import { EVENT_BODIES_BATCH_ROWS, eventBodiesStep } from "./event-bodies.ts";
+
 /**
  * A backfill: data derived from the stored events that a migration creates but must not compute itself (a migration's
  * time must not grow with the events stored). Declared here, beside the migration that registers it:
@@ -9,20 +12,53 @@
  * 2. One declaration in BACKFILLS below. runBackfills fills the registered days in the background; the migrator
  *    makes the fill function SECURITY DEFINER and lets the maintenance role execute it (roles.ts); queries read the
  *    derived table only for the days that are done (see the query package's coverage).
+ *
+ * A backfill whose work needs this package's TypeScript (re-encoding stored events with the body codec) is a
+ * StepBackfill instead: its `step` works through a day part by part, each part in a transaction of its own.
  */
-export interface Backfill {
+export type Backfill = SqlBackfill | StepBackfill;
+
+interface BackfillBase {
   /** The name the migration registered it under (backfills.name). */
   name: string;
   /** The migration that registers it. */
   migration: string;
   /** The tables it fills: a query may read them only for the days this backfill has done. */
   tables: readonly string[];
+}
+
+/** A backfill whose day is filled by one SQL function, in one transaction. */
+export interface SqlBackfill extends BackfillBase {
   /** The SQL function that fills one day (`(day date) RETURNS bigint`, the events read). */
   fill: string;
 }
 
+/** What one step of a StepBackfill did. */
+export interface BackfillStepResult {
+  /** Events the step handled. */
+  events: number;
+  /** Where the day's next step starts (opaque to the runner), or null: the day is done. */
+  next: string | null;
+}
+
+/**
+ * A backfill whose day is worked through in steps, each in its own short transaction that runBackfills commits with
+ * the day's progress (events so far, time so far, done when `next` is null). A step must be idempotent and leave
+ * nothing half done: a run stopped anywhere loses at most the step in progress, and the next run starts the day again
+ * from `null`, so a step must pass over (cheaply) what earlier steps did. It must take no lock that makes loads or
+ * searches of the day wait for more than the step.
+ */
+export interface StepBackfill extends BackfillBase {
+  /** One step of `day` (YYYY-MM-DD) from `from` (null at the day's start), in the caller's transaction. */
+  step: (client: pg.ClientBase, day: string, from: string | null) => Promise<BackfillStepResult>;
+}
+
+export function isStepBackfill(backfill: Backfill): backfill is StepBackfill {
+  return "step" in backfill;
+}
+
 /** The Metrics API rollups (created by 0008, kept by its trigger). */
-export const METRIC_ROLLUPS_BACKFILL: Backfill = {
+export const METRIC_ROLLUPS_BACKFILL: SqlBackfill = {
   name: "metric_rollups",
   migration: "0011_backfills",
   tables: ["metric_rollups", "bounce_rollups", "metric_first_seen"],
@@ -30,12 +66,31 @@ export const METRIC_ROLLUPS_BACKFILL: Backfill = {
 };
 
 /** The search counts (created by 0010, kept by its trigger). */
-export const SEARCH_TOKEN_COUNTS_BACKFILL: Backfill = {
+export const SEARCH_TOKEN_COUNTS_BACKFILL: SqlBackfill = {
   name: "search_token_counts",
   migration: "0011_backfills",
   tables: ["search_token_counts"],
   fill: "msgevents_fill_search_token_counts",
 };
 
+/**
+ * Events stored before event bodies (0013) and batch numbers (0014), rewritten as the loader stores events now
+ * (src/backfills/event-bodies.ts). Both formats are read alike, so no query waits for it: it fills no table.
+ */
+export function eventBodiesBackfill(batchRows = EVENT_BODIES_BATCH_ROWS): StepBackfill {
+  return {
+    name: "event_bodies_0018",
+    migration: "0018_event_bodies_backfill",
+    tables: [],
+    step: (client, day, from) => eventBodiesStep(client, day, from, batchRows),
+  };
+}
+
+export const EVENT_BODIES_BACKFILL = eventBodiesBackfill();
+
 /** Every backfill this version knows how to run. */
-export const BACKFILLS: readonly Backfill[] = [METRIC_ROLLUPS_BACKFILL, SEARCH_TOKEN_COUNTS_BACKFILL];
+export const BACKFILLS: readonly Backfill[] = [
+  METRIC_ROLLUPS_BACKFILL,
+  SEARCH_TOKEN_COUNTS_BACKFILL,
+  EVENT_BODIES_BACKFILL,
+];

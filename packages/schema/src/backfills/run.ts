@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { withClient } from "../db/checkout.ts";
-import { BACKFILLS, type Backfill } from "./declarations.ts";
+import { BACKFILLS, type Backfill, isStepBackfill, type StepBackfill } from "./declarations.ts";
 
 export interface RunBackfillsOptions {
   /**
@@ -104,7 +104,7 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
   const { budgetMs = 120_000, backfills = BACKFILLS, signal } = options;
   const byName = new Map(backfills.map((backfill) => [backfill.name, backfill]));
   for (const backfill of backfills) {
-    if (!IDENTIFIER.test(backfill.fill))
+    if (!isStepBackfill(backfill) && !IDENTIFIER.test(backfill.fill))
       throw new Error(`backfill ${backfill.name}: bad fill function ${backfill.fill}`);
   }
   const names = [...byName.keys()];
@@ -121,8 +121,13 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
   }
   const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
   while (Date.now() < deadline && stopBy - Date.now() >= LEAST_DAY_MS && !signal?.aborted) {
-    const outcome = await fillNextDay(pool, { ...options, byName, skipped });
+    const outcome = await fillNextDay(pool, { ...options, byName, skipped, deadline });
     if (!outcome) break;
+    if ("stopped" in outcome) {
+      // A stepped day left for later: the run's time is up, or another runner holds the day now.
+      skipped.push(`${outcome.backfill} ${outcome.day}`);
+      continue;
+    }
     if ("error" in outcome) {
       result.failed.push(outcome);
       skipped.push(`${outcome.backfill} ${outcome.day}`);
@@ -142,28 +147,49 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
   return result;
 }
 
-/** Fills the newest pending day not skipped and not taken by another runner; undefined when there is none. */
-async function fillNextDay(
-  pool: pg.Pool,
-  options: RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[] },
-): Promise<FilledDay | FailedDay | undefined> {
-  const { lockTimeoutMs = 5_000, byName, skipped } = options;
+/** A stepped day the run stopped working on before it was done (its steps so far are committed). */
+interface StoppedDay {
+  backfill: string;
+  day: string;
+  stopped: true;
+}
+
+type DayOptions = RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[]; deadline: number };
+
+/** Starts a transaction with the run's timeouts (for this transaction only). */
+async function begin(client: pg.ClientBase, options: RunBackfillsOptions): Promise<void> {
+  const { lockTimeoutMs = 5_000 } = options;
   const dayTimeoutMs = Math.min(
     options.dayTimeoutMs ?? 600_000,
     (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now(),
   );
+  await client.query("BEGIN");
+  // A vanished runner's session is ended by the server.
+  await client.query(
+    `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+            set_config('idle_in_transaction_session_timeout', '60s', true),
+            set_config('client_connection_check_interval', '10s', true)`,
+    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${Math.max(1, Math.round(dayTimeoutMs))}ms`],
+  );
+}
+
+/** Whether the run may start another day or step. */
+function timeLeft(options: DayOptions): boolean {
+  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
+  return Date.now() < options.deadline && stopBy - Date.now() >= LEAST_DAY_MS && !options.signal?.aborted;
+}
+
+/** Fills the newest pending day not skipped and not taken by another runner; undefined when there is none. */
+async function fillNextDay(
+  pool: pg.Pool,
+  options: DayOptions,
+): Promise<FilledDay | FailedDay | StoppedDay | undefined> {
+  const { byName, skipped } = options;
   let claimed: { backfill: string; day: string } | undefined;
   try {
     return await withClient(pool, async (client) => {
-      await client.query("BEGIN");
+      await begin(client, options);
       try {
-        // The timeouts hold for this transaction only; a vanished runner's session is ended by the server.
-        await client.query(
-          `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-                  set_config('idle_in_transaction_session_timeout', '60s', true),
-                  set_config('client_connection_check_interval', '10s', true)`,
-          [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${Math.max(1, Math.round(dayTimeoutMs))}ms`],
-        );
         const next = await client.query<{ backfill: string; day: string }>(
           `SELECT backfill, day::text AS day FROM backfill_days
            WHERE done_at IS NULL AND backfill = ANY($1::text[]) AND NOT (backfill || ' ' || day::text = ANY($2::text[]))
@@ -179,6 +205,7 @@ async function fillNextDay(
           return undefined;
         }
         claimed = row;
+        if (isStepBackfill(backfill)) return await fillDayInSteps(client, backfill, row, options);
         const started = performance.now();
         const filled = await client.query<{ events: string }>(`SELECT ${backfill.fill}($1::date) AS events`, [row.day]);
         const events = Number(filled.rows[0]?.events ?? 0);
@@ -201,6 +228,51 @@ async function fillNextDay(
     // A failure before a day was claimed (the database is unreachable) is the run's, not a day's.
     if (!claimed) throw error;
     return recordFailure(pool, claimed, error);
+  }
+}
+
+/**
+ * Works through a stepped day, starting in the transaction that claimed it: each step commits with the day's progress
+ * (events and time added, done when the step says so), and the next step claims the day again in a transaction of
+ * its own (SKIP LOCKED: a runner that finds it taken leaves it). Stops between steps when the run's time is up.
+ */
+async function fillDayInSteps(
+  client: pg.ClientBase,
+  backfill: StepBackfill,
+  day: { backfill: string; day: string },
+  options: DayOptions,
+): Promise<FilledDay | StoppedDay> {
+  let from: string | null = null;
+  let events = 0;
+  let ms = 0;
+  for (let first = true; ; first = false) {
+    if (!first) {
+      if (!timeLeft(options)) return { ...day, stopped: true };
+      await begin(client, options);
+      const claim = await client.query(
+        `SELECT FROM backfill_days WHERE backfill = $1 AND day = $2::date AND done_at IS NULL FOR UPDATE SKIP LOCKED`,
+        [day.backfill, day.day],
+      );
+      if (claim.rowCount === 0) {
+        await client.query("ROLLBACK");
+        return { ...day, stopped: true };
+      }
+    }
+    const started = performance.now();
+    const step = await backfill.step(client, day.day, from);
+    const stepMs = Math.round(performance.now() - started);
+    await client.query(
+      `UPDATE backfill_days
+       SET events = coalesce(events, 0) + $3, fill_ms = coalesce(fill_ms, 0) + $4, attempts = attempts + $5,
+           done_at = CASE WHEN $6 THEN now() END, failures = 0, last_error = NULL, last_attempt_at = now()
+       WHERE backfill = $1 AND day = $2::date`,
+      [day.backfill, day.day, step.events, stepMs, first ? 1 : 0, step.next === null],
+    );
+    await client.query("COMMIT");
+    events += step.events;
+    ms += stepMs;
+    if (step.next === null) return { ...day, events, ms };
+    from = step.next;
   }
 }
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { BACKFILLS } from "../backfills/declarations.ts";
+import { BACKFILLS, isStepBackfill } from "../backfills/declarations.ts";
 import { withClient } from "./checkout.ts";
 
 /** The login roles the deployables connect as, one per function, each with only what its code needs. */
@@ -19,7 +19,7 @@ const { loader, query, maintenance, eraser } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
-const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
+const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
 
 /**
  * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
@@ -31,7 +31,10 @@ const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
- *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill.
+ *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
+ *   event-bodies backfill (src/backfills/event-bodies.ts, which encodes in TypeScript), SELECT on events and UPDATE of
+ *   only the columns it rewrites (payload, body and the batch columns; never a key or a searched column), and the id
+ *   and number of batches.
  * Partition DDL needs ownership of `events`, and a day fill reads events and rewrites derived rows, so those
  * functions run as their owner (SECURITY DEFINER) with a pinned search_path, and EXECUTE on them is taken from
  * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
@@ -43,7 +46,7 @@ const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
  *   events (which of a batch's events another batch stored), and records the batches the eraser must find
  *   (recipient_batches, pending_batch_scrubs).
- * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on
+ * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE of any other column of events, or ownership; PUBLIC loses CREATE on
  * the schema (the default only before PostgreSQL 15).
  */
 function privilegeStatements(s: string): string[] {
@@ -76,6 +79,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
+    `GRANT SELECT, UPDATE (payload, body, batch_number, batch_id, received_at) ON ${s}.events TO ${maintenance}`,
+    `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT MAINTAIN ON TABLES TO ${maintenance}`,
