@@ -110,6 +110,7 @@ describe("migrate", () => {
       "SELECT b.name, count(d.day)::int AS days FROM backfills b LEFT JOIN backfill_days d ON d.backfill = b.name GROUP BY 1 ORDER BY 1",
     );
     expect(rows).toEqual([
+      { name: "event_bodies_0018", days: 0 },
       { name: "metric_rollups", days: 0 },
       { name: "search_token_counts", days: 0 },
     ]);
