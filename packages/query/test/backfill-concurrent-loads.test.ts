@@ -93,7 +93,8 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     });
   // Only 2024-06-02 is left to fill; a load after the upgrade made its whole-day rollup row.
   await fixture.pool.query("UPDATE backfill_days SET done_at = now() WHERE day = '2024-06-02'");
-  expect((await runBackfills(fixture.pool)).filled).toHaveLength(4);
+  // Both derived tables' and the event bodies' other days.
+  expect((await runBackfills(fixture.pool)).filled).toHaveLength(6);
   await fixture.pool.query("UPDATE backfill_days SET done_at = NULL WHERE day = '2024-06-02'");
   await load(day(1, "after-upgrade", 20, 41));
   const holder = fixture.database.client();
@@ -113,7 +114,9 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     const during = load(day(3, "loaded-during-fill", 25, 43));
     await holder.query("COMMIT");
     const [filled] = await Promise.all([fill, writing, during]);
+    // The event bodies' steps lock only the rows they rewrite: that day's conversion waited for neither load.
     expect(filled.filled.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
+      "event_bodies_0018 2024-06-02",
       "metric_rollups 2024-06-02",
       "search_token_counts 2024-06-02",
     ]);

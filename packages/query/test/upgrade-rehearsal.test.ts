@@ -201,7 +201,9 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
       expect.arrayContaining(["metric_rollups 2024-06-03", "search_token_counts 2024-06-03"]),
     );
     expect(result.failed).toMatchObject([{ backfill: "metric_rollups", day: "2024-06-02", sessionEnded: true }]);
-    expect(result.remaining).toBe(4);
+    // Both derived tables' 2024-06-02 and 2024-06-01, and the event bodies' 2024-06-01 (its steps took 2024-06-02
+    // beside the held lock: they lock only the rows they rewrite).
+    expect(result.remaining).toBe(5);
     await holder.query("ROLLBACK");
     await moreLoads;
   } finally {
@@ -215,8 +217,24 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
 
   // A new run finishes; every event is stored once and counted once.
   const finished = await runBackfills(fixture.pool);
-  expect(finished.filled).toHaveLength(4);
+  expect(finished.filled).toHaveLength(5);
   expect(finished.remaining).toBe(0);
+  // The previous version's loader stored its events as before 0013. Those of the queued days are rewritten now; a day
+  // it created after the migration registered the event-bodies backfill was not queued (as for the derived tables,
+  // whose triggers keep such a day), so its events keep the old format until the backfill is registered again, which
+  // queues the days created since (packages/schema/README.md, Backfills).
+  const legacyDays = async () => {
+    const { rows } = await fixture.pool.query<{ day: string; queued: boolean }>(
+      `SELECT DISTINCT event_time::date::text AS day,
+              EXISTS (SELECT FROM backfill_days d WHERE d.backfill = 'event_bodies_0018' AND d.day = event_time::date) AS queued
+       FROM events WHERE body IS NULL`,
+    );
+    return rows;
+  };
+  expect((await legacyDays()).filter((day) => day.queued)).toEqual([]);
+  await fixture.pool.query("SELECT msgevents_register_backfill('event_bodies_0018', true)");
+  expect((await runBackfills(fixture.pool)).remaining).toBe(0);
+  expect(await legacyDays()).toEqual([]);
   const total = await fixture.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
   expect(total.rows[0]?.n).toBe(1_300);
   await expectSearchesExact();
