@@ -3,7 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { loadBatch } from "@msgevents/loader";
-import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager, runBackfills } from "@msgevents/schema";
+import {
+  LOGIN_ROLES,
+  maintainPartitions,
+  migrationsFolder,
+  normalizeBatch,
+  PartitionManager,
+  runBackfills,
+} from "@msgevents/schema";
+import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -197,7 +205,8 @@ describe("the maintenance role", () => {
     expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${today}`)).toBe("ok");
     expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
-    expect(await outcome(maintenance, "SELECT count(*) FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    // It reads events (the event-bodies backfill rewrites old ones) but writes none but through that backfill's columns.
+    expect(await outcome(maintenance, "UPDATE events SET type = 'x'")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, `DROP TABLE ${today}`)).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });
@@ -244,7 +253,33 @@ describe("the maintenance role's vacuum", () => {
 });
 
 describe("the maintenance role's backfills", () => {
-  test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
+  test("fills queued days through the fill functions alone, rewrites old events' payload and body, and can change no other column", async () => {
+    // Events stored as before event bodies (0013), to be rewritten by the event-bodies backfill.
+    const legacy = normalizeBatch([
+      {
+        msys: {
+          message_event: {
+            type: "delivery",
+            event_id: "legacy-1",
+            timestamp: "1717200000",
+            rcpt_to: "a@b.example",
+            campaign_id: "old",
+          },
+        },
+      },
+      {
+        msys: {
+          track_event: {
+            type: "open",
+            event_id: "legacy-2",
+            timestamp: "1717200060",
+            rcpt_to: "a@b.example",
+            user_agent: "x",
+          },
+        },
+      },
+    ]).events;
+    expect(await storeEventsAsBefore0013(owner, legacy, { batchId: "legacy", receivedAt: new Date() })).toBe(2);
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
     await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
     await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
@@ -262,6 +297,12 @@ describe("the maintenance role's backfills", () => {
     );
     expect(counted.rows[0]?.n).toBe(stored.rows[0]?.n);
 
+    const old = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
+    expect(old.rows[0]?.n).toBe(0);
+
+    expect(await outcome(maintenance, "UPDATE events SET rcpt_to = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "SELECT object_key FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "SELECT count(*) FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM search_token_counts")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM backfill_days")).toBe(INSUFFICIENT_PRIVILEGE);
