@@ -96,7 +96,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  *   the day's derived rows with a recount of its events), mark the day done, commit.
  *
  * A day is filled whole or not at all, so a run stopped anywhere (timeout, crash, a killed connection) loses only the
- * day in progress, and running again is always safe. A day that fails records its error and is skipped for the rest
+ * day in progress, and running again is always safe. A StepBackfill's day is worked through in steps instead, each
+ * committed with the day's progress (fillDayInSteps): a stop loses only the step in progress. A day that fails records its error and is skipped for the rest
  * of the run (a run whose session was ended stops there); the run then throws BackfillError if any failure is
  * alarming (isAlarming), after filling what it could.
  */
