@@ -97,12 +97,12 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  *
  * A day is filled whole or not at all, so a run stopped anywhere (timeout, crash, a killed connection) loses only the
  * day in progress, and running again is always safe. A StepBackfill's day is worked through in steps instead, each
- * committed with the day's progress (fillDayInSteps): a stop loses only the step in progress. A day that fails records its error and is skipped for the rest
- * of the run (a run whose session was ended stops there); the run then throws BackfillError if any failure is
- * alarming (isAlarming), after filling what it could.
+ * committed with the day's progress (fillDayInSteps): a stop loses only the step in progress. A day that fails records
+ * its error and is skipped for the rest of the run (a run whose session was ended stops there); the run then throws
+ * BackfillError if any failure is alarming (isAlarming), after filling what it could.
  */
 export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions = {}): Promise<BackfillRunResult> {
-  const { budgetMs = 120_000, backfills = BACKFILLS, signal } = options;
+  const { budgetMs = 120_000, backfills = BACKFILLS } = options;
   const byName = new Map(backfills.map((backfill) => [backfill.name, backfill]));
   for (const backfill of backfills) {
     if (!isStepBackfill(backfill) && !IDENTIFIER.test(backfill.fill))
@@ -120,9 +120,9 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
       [names],
     );
   }
-  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
-  while (Date.now() < deadline && stopBy - Date.now() >= LEAST_DAY_MS && !signal?.aborted) {
-    const outcome = await fillNextDay(pool, { ...options, byName, skipped, deadline });
+  const dayOptions: DayOptions = { ...options, byName, skipped, deadline };
+  while (timeLeft(dayOptions)) {
+    const outcome = await fillNextDay(pool, dayOptions);
     if (!outcome) break;
     if ("stopped" in outcome) {
       // A stepped day left for later: the run's time is up, or another runner holds the day now.
