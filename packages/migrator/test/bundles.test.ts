@@ -193,14 +193,14 @@ describe("the five bundles under Node 24", () => {
     ]);
     expect(resultOf(first)).toEqual({
       applied: journal.entries.map((entry) => entry.tag),
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts"],
     });
     expect(resultOf(second)).toEqual({
       applied: [],
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts"],
     });
     // Test-only: RDS roles log in with IAM tokens; here each gets a password.
-    for (const role of ["msgevents_loader", "msgevents_query", "msgevents_maintenance"]) {
+    for (const role of ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts"]) {
       await admin.query(`ALTER ROLE ${role} PASSWORD '${ROLE_PASSWORD}'`);
     }
   });

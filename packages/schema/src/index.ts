@@ -1,3 +1,4 @@
+export * from "./db/alert-tables.ts";
 export * from "./db/checkout.ts";
 export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";

@@ -6,6 +6,7 @@ export const LOGIN_ROLES = {
   loader: "msgevents_loader",
   query: "msgevents_query",
   maintenance: "msgevents_maintenance",
+  alerts: "msgevents_alerts",
 } as const;
 
 export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
@@ -13,7 +14,7 @@ export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
 /** Serializes role setup between migrators (CREATE ROLE is not idempotent under a race). */
 const ROLES_LOCK = 727_110_003;
 
-const { loader, query, maintenance } = LOGIN_ROLES;
+const { loader, query, maintenance, alerts } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 
@@ -27,6 +28,10 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner).
+ * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
+ *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
+ * - alerts (the evaluator): reads the events and the rollups it evaluates, the rules, incidents and deliveries; opens,
+ *   updates and closes incidents, writes and updates deliveries, and stamps a rule's last_triggered.
  * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
  * pinned search_path, and EXECUTE on them is taken from PUBLIC. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
@@ -36,7 +41,7 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 function privilegeStatements(s: string): string[] {
   return [
     `REVOKE CREATE ON SCHEMA ${s} FROM PUBLIC`,
-    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}`,
+    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}, ${alerts}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${query}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${query}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
@@ -44,6 +49,11 @@ function privilegeStatements(s: string): string[] {
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.search_token_counts TO ${loader}`,
     `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
+    `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
+    `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
+    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups TO ${alerts}`,
+    `GRANT SELECT, UPDATE ON ${s}.alerts TO ${alerts}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.alert_incidents, ${s}.alert_deliveries TO ${alerts}`,
     ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
