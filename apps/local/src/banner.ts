@@ -19,6 +19,9 @@ export function startBanner(stack: LocalStack): string {
     `    Search            ${stack.url}/api/v1/events/message   (header  Authorization: <MSGEVENTS_API_KEY>)`,
     `    Rejections        ${stack.url}/api/v1/rejections   (records that are not events, with reasons)`,
     `    Health            ${stack.url}/health   (figures with the API key)`,
+    "  Alerts",
+    `    Alerts API        ${stack.url}/api/v1/alerts   (evaluated every ${stack.alerts.intervalSeconds} s; webhooks signed with MSGEVENTS_ALERT_SIGNING_KEY)`,
+    `    E-mail channel    ${stack.alerts.emails ? "through your SparkPost account" : "off: set MSGEVENTS_ALERT_SPARKPOST_API_KEY and MSGEVENTS_ALERT_EMAIL_FROM"}`,
     "",
     `  Secrets            ${file}  (mode 0600; environment variables of the same names override it)`,
   ];
