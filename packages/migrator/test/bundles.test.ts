@@ -14,7 +14,9 @@ import { migrationsFolder } from "@msgevents/schema";
 import {
   enableServerTls,
   generateEvents,
+  invokeBundle,
   readSampleText,
+  resultOf,
   type S3EventNotification,
   startS3Server,
   startSecretsManager,
@@ -30,7 +32,6 @@ import {
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { httpApiEvent, scheduledEvent, sqsEvent } from "./support/events.ts";
-import { invokeBundle, resultOf } from "./support/invoke-bundle.ts";
 
 const run = promisify(execFile);
 const packagesDir = fileURLToPath(new URL("../..", import.meta.url));

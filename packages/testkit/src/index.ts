@@ -1,4 +1,5 @@
 export * from "./generate-events.ts";
+export * from "./invoke-bundle.ts";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
 export * from "./s3.ts";
