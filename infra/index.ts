@@ -2,13 +2,15 @@
 // endpoint), RDS PostgreSQL (private, encrypted, TLS only, IAM authentication), the raw-batch bucket with its SQS
 // queue and dead-letter queue, two app secrets, five Lambdas from the esbuild bundles (ingest, loader, query,
 // migrator, maintenance), the schema migration that runs before traffic moves, an HTTP API with the six routes, the
-// loader's SQS trigger, the hourly maintenance schedule, and CloudWatch alarms into an SNS topic.
+// loader's SQS trigger, the hourly maintenance schedule, CloudWatch alarms into an SNS topic, and the alerts: an
+// evaluator in the VPC every 5 minutes and a sender outside it, joined by an outbox bucket.
 // See infra/README.md for configuration, costs and limits.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assertBodyLimitDeliverable } from "./src/body-limit.ts";
 import { buildBundles, locateBundles, MIGRATIONS_DIRECTORY } from "./src/bundles.ts";
 import { Alarms } from "./src/components/alarms.ts";
+import { Alerts } from "./src/components/alerts.ts";
 import { Api } from "./src/components/api.ts";
 import { AppSecrets } from "./src/components/app-secrets.ts";
 import { BatchArchive } from "./src/components/batch-archive.ts";
@@ -87,6 +89,28 @@ const api = new Api("api", {
   customDomain: settings.api.customDomain,
 });
 new Schedules("schedules", { maintenance: functions.live.maintenance });
+const alerts = new Alerts("alerts", {
+  bundles: { evaluator: bundles["alert-evaluator"], sender: bundles["alert-sender"] },
+  region,
+  accountId,
+  network: {
+    vpcId: network.vpcId,
+    subnetIds: network.subnetIds,
+    databaseSecurityGroupId: network.databaseSecurityGroupId,
+    s3PrefixListId: network.s3PrefixListId,
+    ready: network.ready,
+  },
+  database: {
+    address: database.address,
+    port: database.port,
+    name: database.name,
+    resourceId: database.resourceId,
+  },
+  migration: functions.migration,
+  publicUrl: api.baseUrl,
+  settings: settings.alerts,
+  logRetentionDays: settings.logRetentionDays,
+});
 const alarms = new Alarms("alarms", {
   deadLetterQueueName: archive.deadLetterQueueName,
   queueName: archive.queueName,
@@ -103,6 +127,8 @@ export const webhookUrl = pulumi.interpolate`${api.baseUrl}/webhooks/sparkpost`;
 export const tokenUrl = pulumi.interpolate`${api.baseUrl}/oauth/token`;
 export const eventsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/events/message`;
 export const webAppUrl = pulumi.interpolate`${api.baseUrl}/`;
+export const alertsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/alerts`;
+export const alertOutboxBucketName = alerts.bucketName;
 export const customDomainTarget = api.customDomainTarget;
 export const bucketName = archive.bucketName;
 export const queueName = archive.queueName;
@@ -116,3 +142,4 @@ export const webhookPassword = secrets.webhookPassword;
 export const oauthClientId = secrets.oauthClientId;
 export const oauthClientSecret = secrets.oauthClientSecret;
 export const apiKey = secrets.apiKey;
+export const alertSigningKey = alerts.signingKey;

@@ -15,6 +15,8 @@ export const OPERATOR_HEADROOM = 5;
 export const MAINTENANCE_CONNECTIONS = 2;
 /** The migrator is invoked once per deploy; its pool is at most this size. */
 export const MIGRATOR_CONNECTIONS = 2;
+/** The alert evaluator runs one instance at a time (reserved concurrency 1) with a pool of this size. */
+export const ALERT_EVALUATOR_CONNECTIONS = 2;
 
 /** Nominal memory in GiB of the instance classes this program knows how to budget for. */
 export const INSTANCE_CLASS_MEMORY_GIB: Readonly<Record<string, number>> = {
@@ -49,7 +51,7 @@ export interface ConnectionBudget {
   /** What our login roles may use: maxConnections − reserved − operator headroom. */
   available: number;
   /** Worst case: every function at its concurrency cap, every pool full. */
-  demand: { loader: number; query: number; maintenance: number; migrator: number; total: number };
+  demand: { loader: number; query: number; maintenance: number; migrator: number; alerts: number; total: number };
 }
 
 /** max_connections RDS sets by default for the class, counting only USABLE_MEMORY_SHARE of its nominal memory. */
@@ -67,11 +69,18 @@ export function connectionBudget(demand: ConnectionDemand): ConnectionBudget {
   const maxConnections = assumedMaxConnections(demand.instanceClass);
   const loader = demand.loaderMaxConcurrency * demand.loaderPoolMax;
   const query = demand.queryReservedConcurrency * demand.queryPoolMax;
-  const total = loader + query + MAINTENANCE_CONNECTIONS + MIGRATOR_CONNECTIONS;
+  const total = loader + query + MAINTENANCE_CONNECTIONS + MIGRATOR_CONNECTIONS + ALERT_EVALUATOR_CONNECTIONS;
   return {
     maxConnections,
     available: maxConnections - RESERVED_CONNECTIONS - OPERATOR_HEADROOM,
-    demand: { loader, query, maintenance: MAINTENANCE_CONNECTIONS, migrator: MIGRATOR_CONNECTIONS, total },
+    demand: {
+      loader,
+      query,
+      maintenance: MAINTENANCE_CONNECTIONS,
+      migrator: MIGRATOR_CONNECTIONS,
+      alerts: ALERT_EVALUATOR_CONNECTIONS,
+      total,
+    },
   };
 }
 
@@ -82,7 +91,8 @@ export function assertConnectionBudget(demand: ConnectionDemand): ConnectionBudg
     const d = budget.demand;
     throw new Error(
       `the functions could open ${d.total} database connections (loader ${demand.loaderMaxConcurrency}×${demand.loaderPoolMax}, ` +
-        `query ${demand.queryReservedConcurrency}×${demand.queryPoolMax}, maintenance ${d.maintenance}, migrator ${d.migrator}) ` +
+        `query ${demand.queryReservedConcurrency}×${demand.queryPoolMax}, maintenance ${d.maintenance}, migrator ${d.migrator}, ` +
+        `alert evaluator ${d.alerts}) ` +
         `but ${demand.instanceClass} leaves ${budget.available} for them: lower msgevents:loaderMaxConcurrency, ` +
         "msgevents:queryReservedConcurrency or the pool sizes, or choose a larger msgevents:dbInstanceClass.",
     );

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { type AlertSettings, readAlertSettings } from "./alert-settings.ts";
 
 /** Every value the program reads from the stack configuration (namespace `msgevents`), with its default filled in. */
 export interface Settings {
@@ -25,6 +26,7 @@ export interface Settings {
   /** Availability zones holding an ENI of the Secrets Manager interface endpoint (each costs $0.01/h). */
   secretsEndpointAzCount: 1 | 2;
   credentials: CredentialSettings;
+  alerts: AlertSettings;
 }
 
 export interface DatabaseSettings {
@@ -159,5 +161,6 @@ export function readSettings(config = new pulumi.Config("msgevents")): Settings 
       apiKey: config.getSecret("apiKey"),
       cursorSecret: config.getSecret("cursorSecret"),
     },
+    alerts: readAlertSettings(config),
   };
 }

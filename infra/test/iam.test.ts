@@ -47,8 +47,8 @@ describe.each([
         expect(findBroadGrants(policyOf(resource, key), kind, isVpcAttachment), `${type} ${resource.name}`).toEqual([]);
       }
     }
-    // Five roles with one inline policy each, one bucket policy, one queue policy.
-    expect(walked).toBe(5 + 5 + 1 + 1);
+    // Seven roles with one inline policy each, two bucket policies (batches, alert outbox), one queue policy.
+    expect(walked).toBe(7 + 7 + 2 + 1);
     for (const type of POLICY_BEARING_TYPES) expect(run.ofType(type), type).toEqual([]);
   });
 

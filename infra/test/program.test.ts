@@ -10,8 +10,9 @@ beforeAll(async () => {
   run = await runProgram({ sourceRoot: fixtureSourceRoot() });
 });
 
+/** The one resource of a type outside the alerts component (test/alerts.test.ts checks that one's own). */
 const one = (type: string) => {
-  const found = run.ofType(type);
+  const found = run.ofType(type).filter((resource) => !resource.name.startsWith("alerts-"));
   expect(found, type).toHaveLength(1);
   return found[0] as NonNullable<(typeof found)[number]>;
 };
@@ -220,9 +221,9 @@ describe("the default stack", () => {
 
   it("runs each function from its bundle on Node.js 24 arm64, with its own role and log group", () => {
     const functions = run.ofType("aws:lambda/function:Function");
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(7);
     const roles = new Set(functions.map((f) => f.inputs.role));
-    expect(roles.size).toBe(5);
+    expect(roles.size).toBe(7);
     for (const f of functions) {
       expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler" });
       expect(f.inputs.loggingConfig.logGroup).toMatch(/-logs-dev-/);
@@ -283,7 +284,7 @@ describe("the default stack", () => {
 
   it("can never open more database connections than db.t4g.micro leaves them (infra/README.md)", () => {
     const budget = deployedConnectionBudget(run);
-    expect(budget.demand.total).toBe(34);
+    expect(budget.demand.total).toBe(36);
     expect(budget.demand.total).toBeLessThanOrEqual(budget.available);
   });
 
@@ -296,7 +297,7 @@ describe("the default stack", () => {
       expect(isSecretValue(secretString), secretName).toBe(true);
       return JSON.parse(String(plain(secretString)));
     };
-    expect(versions).toHaveLength(2);
+    expect(versions).toHaveLength(3);
     const webhook = contentOf("secrets-webhook");
     expect(Object.keys(webhook).sort()).toEqual(["oauthClientId", "oauthClientSecret", "password", "username"]);
     expect(webhook).toMatchObject({
@@ -308,7 +309,7 @@ describe("the default stack", () => {
     const api = contentOf("secrets-api");
     expect(Object.keys(api).sort()).toEqual(["apiKey", "cursorSecret"]);
     expect(api.apiKey).toBe(run.outputs.apiKey);
-    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(4);
+    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(5);
     for (const password of run.ofType("random:index/randomPassword:RandomPassword")) {
       expect(password.inputs).toMatchObject({ length: 32, special: false });
     }
@@ -372,7 +373,7 @@ describe("the default stack", () => {
       deadLetterQueueName: run.named("archive-dead-letters").state.name,
     });
     expect(run.secretOutputs.sort()).toEqual(
-      ["apiKey", "oauthClientId", "oauthClientSecret", "webhookPassword", "webhookUsername"].sort(),
+      ["alertSigningKey", "apiKey", "oauthClientId", "oauthClientSecret", "webhookPassword", "webhookUsername"].sort(),
     );
     const secrets = ["apiKey", "oauthClientSecret", "webhookPassword"].map((key) => String(run.outputs[key]));
     const plainOutputs = Object.entries(run.outputs).filter(([key]) => !run.secretOutputs.includes(key));

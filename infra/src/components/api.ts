@@ -12,6 +12,12 @@ export const ROUTES = [
   // The Metrics API: the summary, and its time series, group-bys and bounce routes below it.
   { method: "GET", path: "/api/v1/metrics/deliverability", target: "query" },
   { method: "GET", path: "/api/v1/metrics/deliverability/{proxy+}", target: "query" },
+  // The Alerts API (packages/alerts): list and create, then one alert (get, update, delete) and its incidents.
+  { method: "GET", path: "/api/v1/alerts", target: "query" },
+  { method: "POST", path: "/api/v1/alerts", target: "query" },
+  { method: "GET", path: "/api/v1/alerts/{proxy+}", target: "query" },
+  { method: "PUT", path: "/api/v1/alerts/{proxy+}", target: "query" },
+  { method: "DELETE", path: "/api/v1/alerts/{proxy+}", target: "query" },
   // The web app (apps/web): its page and its hashed files, served by the query function from the files beside it.
   { method: "GET", path: "/", target: "query" },
   { method: "GET", path: "/assets/{proxy+}", target: "query" },

@@ -26,6 +26,8 @@ export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetIds: pulumi.Output<string>[];
   readonly databaseSecurityGroupId: pulumi.Output<string>;
+  /** The S3 gateway endpoint's prefix list: what a function's security group allows HTTPS to, to reach S3. */
+  readonly s3PrefixListId: pulumi.Output<string>;
   readonly functionSecurityGroupIds: Record<VpcFunction, pulumi.Output<string>>;
   /** Everything a function in the VPC needs before it can reach the database and Secrets Manager. */
   readonly ready: pulumi.Resource[];
@@ -170,6 +172,7 @@ export class Network extends pulumi.ComponentResource {
     this.vpcId = vpc.id;
     this.subnetIds = subnets.map((subnet) => subnet.id);
     this.databaseSecurityGroupId = database.id;
+    this.s3PrefixListId = s3Endpoint.prefixListId;
     this.functionSecurityGroupIds = {
       loader: functions.loader.id,
       query: functions.query.id,
