@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { registerAlertCommands } from "./alerts.ts";
 import { type ConnectionFlags, dataDirOf, resolveConnection } from "./connection.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, configError, EXIT } from "./errors.ts";
@@ -409,6 +410,7 @@ Examples:
       await print(describeRedrive(summary, options.dryRun));
     });
 
+  registerAlertCommands(program, deps, connection);
   return program;
 }
 
