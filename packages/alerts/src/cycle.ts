@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DeliveryTransport } from "./delivery/transport.ts";
-import { evaluateAlerts } from "./evaluate/evaluate.ts";
+import { judgeAlerts, measureAlerts } from "./evaluate/evaluate.ts";
 import type { AlertMetricsSource } from "./evaluate/source.ts";
 import type { AlertsDatabase } from "./store/database.ts";
 import { claimDueDeliveries, lostAttempts, recordReceipts } from "./store/deliveries.ts";
@@ -34,8 +34,9 @@ export interface AlertCycleResult {
 
 /**
  * One evaluation cycle at `now` (the schedule's time: every 5 minutes in AWS, MSGEVENTS_ALERT_INTERVAL_SECONDS
- * locally): record the sender's receipts, evaluate every unmuted alert and write what changed in one transaction,
- * then attempt every due delivery once.
+ * locally): record the sender's receipts, measure every unmuted alert, judge it against its open incidents and write
+ * what changed in one transaction (which holds one connection only briefly: the pool may have just two), then attempt
+ * every due delivery once.
  */
 export async function runAlertCycle(deps: AlertCycleDeps, now: Date): Promise<AlertCycleResult> {
   let receipts = await deps.transport.collect((collected) => recordReceipts(deps.db, collected));
@@ -43,21 +44,32 @@ export async function runAlertCycle(deps: AlertCycleDeps, now: Date): Promise<Al
   await recordReceipts(deps.db, lost);
   receipts += lost.length;
 
+  // Measured first, without a lock or a transaction: the source's queries run side by side on the pool. Then, under
+  // the lock, the incidents are read and the decisions written for the rules that did not change in between.
+  const rules = await unmutedAlerts(deps.db);
+  const measured = await measureAlerts(rules, deps.source, now);
   const evaluation = await deps.db.transaction(async (tx) => {
     const locked = await tx.execute<{ locked: boolean }>(
       sql`SELECT pg_try_advisory_xact_lock(${EVALUATION_LOCK}) AS locked`,
     );
     if (!locked.rows[0]?.locked) return undefined;
-    const alerts = await unmutedAlerts(tx);
+    const unchanged = new Set(
+      (await unmutedAlerts(tx))
+        .filter((rule) =>
+          rules.some((measuredRule) => measuredRule.id === rule.id && +measuredRule.updatedAt === +rule.updatedAt),
+        )
+        .map((rule) => rule.id),
+    );
+    const current = measured.filter((alert) => unchanged.has(alert.id));
     const open = await openIncidentsOf(
       tx,
-      alerts.map((alert) => alert.id),
+      current.map((alert) => alert.id),
     );
-    const evaluated = await evaluateAlerts(alerts, open, deps.source, now);
+    const evaluated = judgeAlerts(current, open, now);
     const counts = await applyEvaluation(tx, evaluated, now, deps.publicUrl);
     return {
       ...counts,
-      alerts: alerts.length,
+      alerts: current.length,
       observations: evaluated.reduce((n, alert) => n + alert.observations, 0),
     };
   });

@@ -1,5 +1,7 @@
-import type { MeasureQuery } from "@msgevents/alerts";
+import { directTransport, type MeasureQuery, runAlertCycle } from "@msgevents/alerts";
 import { generateEvents } from "@msgevents/testkit";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { withMailboxProvider } from "../bench/samples.ts";
 import { handleQuery } from "../src/handler.ts";
@@ -77,6 +79,38 @@ describe("the alerts' metrics source", () => {
       expect(row.metrics, `${subaccount} ${provider}`).toEqual(summary);
     }
   });
+});
+
+test("a cycle on a pool of one connection evaluates with the Metrics API's source (its transaction never waits on it)", async () => {
+  const pool = fixture.database.pool({ max: 1 });
+  const db = drizzle({ client: pool });
+  await db.execute(
+    sql`INSERT INTO alerts (name, metric, definition, created_at, updated_at) VALUES ('one', 'hard_bounce_rate', ${JSON.stringify(
+      {
+        subaccounts: [-1],
+        any_subaccount: false,
+        filters: [],
+        threshold_evaluator: { operator: "gt", source: "raw", value: 0 },
+        channels: { webhook: { target: "http://127.0.0.1:9/" } },
+        window_minutes: 60,
+        min_volume: 1,
+        recovery_minutes: 60,
+        reminder_minutes: 0,
+      },
+    )}::jsonb, now(), now())`,
+  );
+  const result = await runAlertCycle(
+    {
+      db,
+      source: createAlertMetricsSource(db),
+      transport: directTransport({ signingKey: "signing-key-0123456789", fetch, now: () => TO }),
+      publicUrl: "http://127.0.0.1",
+    },
+    TO,
+  );
+  expect(result).toMatchObject({ evaluated: true, alerts: 1, observations: 1 });
+  await db.execute(sql`DELETE FROM alerts`);
+  await pool.end();
 });
 
 describe("the Alerts API through the query router", () => {

@@ -1,12 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { ALERT_DEFAULTS, type AlertDefinition } from "../model/alert.ts";
-import { evaluateAlerts } from "./evaluate.ts";
+import { judgeAlerts, measureAlerts } from "./evaluate.ts";
 import { decide, type OpenIncident } from "./incidents.ts";
 import type { Observation } from "./observe.ts";
 import { planQueries, scopeOf, windowsOf } from "./plan.ts";
 import type { AlertMetricsSource, MeasureQuery, MeasureRow } from "./source.ts";
 
 const NOW = new Date("2030-01-10T12:00:30Z");
+
+const evaluateAlerts = async (
+  alerts: { id: number; definition: AlertDefinition }[],
+  open: OpenIncident[],
+  source: AlertMetricsSource,
+  now: Date,
+) => judgeAlerts(await measureAlerts(alerts, source, now), open, now);
 
 function alert(fields: Partial<AlertDefinition> = {}): AlertDefinition {
   return {

@@ -9,9 +9,12 @@ import { definitionOf } from "./alerts.ts";
 import type { AlertsDatabase } from "./database.ts";
 import { queueDeliveries } from "./deliveries.ts";
 
-export async function unmutedAlerts(db: AlertsDatabase): Promise<{ id: number; definition: AlertDefinition }[]> {
+/** The rules to evaluate, each with when it last changed (a rule edited while it was measured is left to the next cycle). */
+export async function unmutedAlerts(
+  db: AlertsDatabase,
+): Promise<{ id: number; definition: AlertDefinition; updatedAt: Date }[]> {
   const rows = await db.select().from(alerts).where(eq(alerts.muted, false)).orderBy(alerts.id);
-  return rows.map((row) => ({ id: row.id, definition: definitionOf(row) }));
+  return rows.map((row) => ({ id: row.id, definition: definitionOf(row), updatedAt: row.updatedAt }));
 }
 
 export async function openIncidentsOf(db: AlertsDatabase, alertIds: readonly number[]): Promise<OpenIncident[]> {
