@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** The alerts' stack configuration (namespace `msgevents`), read by readSettings. */
 export interface AlertSettings {
@@ -14,19 +14,46 @@ export interface AlertSettings {
   signingKey: pulumi.Output<string> | undefined;
 }
 
+/** The sender refuses a shorter signing key (packages/alerter, senderSecrets). */
+const SIGNING_KEY_MIN_LENGTH = 16;
+const SCHEDULE = /^(rate|cron)\(.+\)$/;
+const API_URL = /^https:\/\/[^/\s]+\/?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 export function readAlertSettings(config: pulumi.Config): AlertSettings {
+  const key = (name: string) => `${config.name}:${name}`;
+  const matching = (name: string, pattern: RegExp, what: string): string | undefined => {
+    const value = config.get(name);
+    if (value !== undefined && !pattern.test(value)) {
+      throw new Error(`${key(name)} must be ${what}; got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  };
+  // The raw value, read only to measure it: it never reaches a message or a log.
+  const signingKeyText = pulumi.runtime.getConfig(key("alertSigningKey"));
+  if (signingKeyText !== undefined && signingKeyText.length < SIGNING_KEY_MIN_LENGTH) {
+    throw new Error(
+      `${key("alertSigningKey")} must be at least ${SIGNING_KEY_MIN_LENGTH} characters (the alert sender refuses shorter ones); set it with \`pulumi config set --secret\`.`,
+    );
+  }
   const sparkPostApiKey = config.getSecret("alertSparkPostApiKey");
-  const emailFrom = config.get("alertEmailFrom", { pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ });
+  const emailFrom = matching(
+    "alertEmailFrom",
+    EMAIL,
+    "an e-mail address on a sending domain of your SparkPost account",
+  );
   if ((sparkPostApiKey === undefined) !== (emailFrom === undefined)) {
     throw new Error(
-      "msgevents:alertSparkPostApiKey and msgevents:alertEmailFrom go together: alert e-mails are sent through your SparkPost account, from an address on one of its sending domains. Set both (the key with --secret) or neither.",
+      `${key("alertSparkPostApiKey")} and ${key("alertEmailFrom")} go together: alert e-mails are sent through your SparkPost account, from an address on one of its sending domains. Set both (the key with --secret) or neither.`,
     );
   }
   return {
-    scheduleExpression: config.get("alertSchedule", { pattern: /^(rate|cron)\(.+\)$/ }) ?? "rate(5 minutes)",
+    scheduleExpression:
+      matching("alertSchedule", SCHEDULE, "an EventBridge schedule such as rate(5 minutes)") ?? "rate(5 minutes)",
     sparkPostApiKey,
     sparkPostApiUrl:
-      config.get("alertSparkPostApiUrl", { pattern: /^https:\/\/[^/\s]+\/?$/ }) ?? "https://api.sparkpost.com",
+      matching("alertSparkPostApiUrl", API_URL, "https://api.sparkpost.com or https://api.eu.sparkpost.com") ??
+      "https://api.sparkpost.com",
     emailFrom,
     signingKey: config.getSecret("alertSigningKey"),
   };

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type Connection, requireApiKey } from "./connection.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, EXIT, usageError } from "./errors.ts";
-import { DEFAULT_RETRY, failure, fetchWithRetry, joinUrl, readJson } from "./http.ts";
+import { failure, fetchWithRetry, INTERACTIVE_RETRY, joinUrl, readJson } from "./http.ts";
 import { createSink, defaultFormat, OUTPUT_FORMATS, type OutputFormat, type Row, writeText } from "./output.ts";
 
 const ALERTS_PATH = "/api/v1/alerts";
@@ -45,7 +45,7 @@ async function callAlertsApi(
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: deps.signal,
     },
-    request.method === "POST" ? { ...DEFAULT_RETRY, retries: 0 } : DEFAULT_RETRY,
+    request.method === "POST" ? { ...INTERACTIVE_RETRY, retries: 0 } : INTERACTIVE_RETRY,
   );
   if (!response.ok) throw await refusal(response, request.what);
   return ((await readJson(response)) as { results?: unknown } | undefined)?.results;

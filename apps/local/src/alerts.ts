@@ -5,11 +5,10 @@ import {
   runAlertCycle,
   type TransmissionsAccount,
 } from "@msgevents/alerts";
-import { createAlertMetricsSource } from "@msgevents/query";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { createAlertMetricsSource, type SearchDatabase } from "@msgevents/query";
 
 export interface LocalAlertOptions {
-  db: NodePgDatabase & AlertsDatabase;
+  db: SearchDatabase & AlertsDatabase;
   signingKey: string;
   transmissions: TransmissionsAccount | undefined;
   publicUrl: string;

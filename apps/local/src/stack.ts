@@ -5,6 +5,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { AlertCycleResult } from "@msgevents/alerts";
+import { RecipientHasher } from "@msgevents/erasure";
 import { loadStaticSite, serveStaticSite } from "@msgevents/http";
 import {
   type IngestDeps,
@@ -16,18 +17,19 @@ import {
 import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
-import { maintainPartitions, PartitionManager } from "@msgevents/schema";
-import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
+import { type ErasableObjectStore, FileObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { localAlertCycle, scheduleAlertCycles } from "./alerts.ts";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
 import { closeServer, createHttpServer, listen } from "./http-server.ts";
+import { startLocalEraser } from "./local-eraser.ts";
 import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
-import { removeStackState, writeStackState } from "./stack-state.ts";
+import { acquireStackLock } from "./stack-state.ts";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -93,6 +95,9 @@ async function start(
   cleanUp: () => Promise<void>,
 ): Promise<LocalStack> {
   await ensureWritableDir(config.dataDir);
+  // First of all: a second stack on this data directory would share (and its database start would stop) this one's.
+  const lock = await acquireStackLock(config.dataDir);
+  cleanups.push(() => lock.release());
   const credentials = await ensureCredentials(config.dataDir, process.env);
   const { [EMBEDDED_POSTGRES_PASSWORD]: embeddedPassword, ...serviceCredentials } = credentials.env;
   const env = { ...process.env, ...serviceCredentials };
@@ -120,7 +125,7 @@ async function start(
   await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";
-  const store: ObjectStore = config.MSGEVENTS_S3_ENDPOINT
+  const store: ErasableObjectStore = config.MSGEVENTS_S3_ENDPOINT
     ? new S3ObjectStore({
         client: new S3Client({
           endpoint: config.MSGEVENTS_S3_ENDPOINT,
@@ -128,13 +133,25 @@ async function start(
           forcePathStyle: true,
         }),
         bucket,
+        versioned: config.MSGEVENTS_S3_VERSIONED === "true",
       })
     : new FileObjectStore(path.join(config.dataDir, "objects"));
+  const recipients = new RecipientHasher(serviceCredentials.MSGEVENTS_RECIPIENT_HASH_SECRET ?? "");
   const loaderDeps: LoaderDeps = {
     pool: database.pool,
     store,
     partitions: new PartitionManager(database.pool),
     logger,
+    recipients,
+  };
+  // Erasure requests run in this process, on the raw store (a rewrite is not a new batch to load); a load that
+  // dropped an erased recipient's records leaves its batch to rewrite, so it wakes the eraser.
+  const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
+  cleanups.push(() => eraser.stop());
+  const load = async (key: string, receivedAt: Date | undefined) => {
+    const result = await loadBatch(key, loaderDeps, { receivedAt });
+    if (result.recordsSuppressed > 0) eraser.kick();
+    return result;
   };
 
   const queueDir = path.join(config.dataDir, "queue");
@@ -160,7 +177,7 @@ async function start(
   } else {
     const queue = new LocalQueue({
       dir: queueDir,
-      load: (key, receivedAt) => loadBatch(key, loaderDeps, { receivedAt }),
+      load,
       isPermanent: (error) => error instanceof BatchFailedError || error instanceof NotABatchKeyError,
       concurrency: config.MSGEVENTS_LOADER_CONCURRENCY,
       maxAttempts: config.MSGEVENTS_LOADER_MAX_ATTEMPTS,
@@ -194,6 +211,32 @@ async function start(
   });
   if (recovered > 0) logger.info("queued stored batches that were not loaded", { batches: recovered });
 
+  // Backfills (data a migration derived from stored events) run beside everything else until done: at start, then
+  // at every hourly maintenance for days that failed. Answers are exact meanwhile, counted from the events.
+  const stopBackfills = new AbortController();
+  let backfilling: Promise<void> | undefined;
+  const backfill = () => {
+    backfilling ??= runBackfills(database.pool, {
+      budgetMs: Number.POSITIVE_INFINITY,
+      signal: stopBackfills.signal,
+      onDay: (day) => logger.info("backfill day filled", { ...day }),
+    })
+      .then((result) => {
+        if (result.filled.length > 0)
+          logger.info("backfills done", { days: result.filled.length, left: result.remaining });
+        for (const failed of result.failed) logger.warn("backfill day failed; retried within the hour", { ...failed });
+      })
+      .catch((error: Error) => logger.error("backfill failed", { error: error.message }))
+      .finally(() => {
+        backfilling = undefined;
+      });
+    return backfilling;
+  };
+  cleanups.push(async () => {
+    stopBackfills.abort();
+    await backfilling;
+  });
+
   let sweeping = false;
   const sweepQuietly = async () => {
     if (sweeping) return;
@@ -204,7 +247,7 @@ async function start(
         sweeping = false;
       });
   };
-  const timers = [setInterval(() => void maintenance(), HOUR_MS)];
+  const timers = [setInterval(() => void maintenance().then(backfill), HOUR_MS)];
   if (localQueue) {
     const queue = localQueue;
     timers.push(setInterval(() => void sweepQuietly(), SWEEP_INTERVAL_MS));
@@ -241,6 +284,8 @@ async function start(
         now: options.clock,
         logger,
         processFigures: { queue: () => localQueue?.stats(), oversizedBatches: () => oversizedBatches },
+        recipients,
+        onErasureRequested: () => eraser.kick(),
       }),
     ],
     {
@@ -254,8 +299,8 @@ async function start(
   cleanups.push(() => closeServer(server));
   const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
   const url = `http://${host}:${port}`;
-  await writeStackState(config.dataDir, { url, pid: process.pid, databasePort: database.embeddedPort });
-  cleanups.push(() => removeStackState(config.dataDir));
+  await lock.running({ url, ...(database.embeddedPort ? { databasePort: database.embeddedPort } : {}) });
+  void backfill();
 
   const alertCycle = localAlertCycle({
     db: query.db,

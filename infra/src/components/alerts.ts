@@ -20,6 +20,8 @@ const OUTBOX_EXPIRATION_DAYS = 7;
 
 export interface AlertsArgs {
   bundles: { evaluator: Bundle; sender: Bundle };
+  /** aws, aws-cn, …: ARNs are written for the partition the account is in. */
+  partition: string;
   region: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
   network: {
@@ -39,6 +41,8 @@ export interface AlertsArgs {
   migration: pulumi.Resource;
   /** The API's base URL, where the web app is: notifications link into it. */
   publicUrl: pulumi.Input<string>;
+  /** The evaluator's reserved concurrency (1), or none while msgevents:lambdaReservedConcurrency is off. */
+  reservedConcurrency: number | undefined;
   settings: AlertSettings;
   logRetentionDays: number;
 }
@@ -53,6 +57,8 @@ export interface AlertsArgs {
  */
 export class Alerts extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
+  /** For the S3 gateway endpoint's policy, which admits the evaluator to this bucket alone (EndpointPolicies). */
+  readonly bucketArn: pulumi.Output<string>;
   readonly secretArn: pulumi.Output<string>;
   readonly signingKey: pulumi.Output<string>;
   readonly evaluator: BundledFunction;
@@ -88,7 +94,7 @@ export class Alerts extends pulumi.ComponentResource {
     const databaseUser = pulumi
       .all([args.region, args.accountId, args.database.resourceId])
       .apply(([region, accountId, dbiResourceId]) =>
-        databaseUserArn({ region, accountId, dbiResourceId, user: ALERTS_DATABASE_USER }),
+        databaseUserArn({ partition: args.partition, region, accountId, dbiResourceId, user: ALERTS_DATABASE_USER }),
       );
     this.evaluator = new BundledFunction(
       `${name}-evaluator`,
@@ -98,8 +104,8 @@ export class Alerts extends pulumi.ComponentResource {
         memoryMb: 512,
         timeoutSeconds: 120,
         // One cycle at a time: its connections are budgeted (ALERT_EVALUATOR_CONNECTIONS), and the database's
-        // advisory lock makes an overlapping cycle skip anyway.
-        reservedConcurrency: 1,
+        // advisory lock makes an overlapping cycle skip anyway (also when nothing is reserved).
+        reservedConcurrency: args.reservedConcurrency,
         logRetentionDays: args.logRetentionDays,
         vpc: { subnetIds: args.network.subnetIds, securityGroupId: securityGroup.group.id },
         dependsOn: [...args.network.ready, ...securityGroup.rules],
@@ -210,6 +216,7 @@ export class Alerts extends pulumi.ComponentResource {
     );
 
     this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
     this.secretArn = secret.arn;
     this.registerOutputs({ bucketName: this.bucketName });
   }

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Bundle, FunctionName } from "../bundles.ts";
+import { readRecipientSecret, withStatements } from "../erasure-policies.ts";
+import type { Reservations } from "../lambda-quota.ts";
 import {
   databaseUserArn,
   ingestPolicy,
@@ -9,6 +11,7 @@ import {
   migratorPolicy,
   queryPolicy,
 } from "../policies.ts";
+import { QUERY_FUNCTION_TIMEOUT_SECONDS } from "../settings.ts";
 import { BATCH_PREFIX } from "./batch-archive.ts";
 import { BundledFunction } from "./bundled-function.ts";
 import type { VpcFunction } from "./network.ts";
@@ -18,19 +21,27 @@ export const DATABASE_USERS = {
   loader: "msgevents_loader",
   query: "msgevents_query",
   maintenance: "msgevents_maintenance",
+  eraser: "msgevents_eraser",
 } as const;
 
 /** The alias API routes, the event source mapping and the schedule invoke; it moves only after a migration succeeded. */
 export const LIVE_ALIAS = "live";
 /** The RDS CA bundle shipped in the Lambda Node.js runtime. */
 export const RDS_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+/**
+ * The migrator's timeout: Lambda's maximum, so the migrator's own lock_timeout and statement_timeout (set in
+ * packages/migrator) end a stuck migration first, with a message, and the parameter group's
+ * client_connection_check_interval makes PostgreSQL roll back within seconds if the function is killed anyway.
+ */
+export const MIGRATOR_TIMEOUT_SECONDS = 900;
 
 export interface FunctionsArgs {
   bundles: Record<FunctionName, Bundle>;
   /** hashDirectory of the schema's migrations: a change re-runs the migrator. */
   migrationsHash: string;
-  region: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
+  partition: string;
+  region: string;
+  accountId: string;
   network: {
     subnetIds: pulumi.Input<string>[];
     securityGroupIds: Record<VpcFunction, pulumi.Input<string>>;
@@ -46,11 +57,15 @@ export interface FunctionsArgs {
   };
   archive: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; queueArn: pulumi.Input<string> };
   secrets: { webhookSecretArn: pulumi.Input<string>; apiSecretArn: pulumi.Input<string> };
+  /** The recipient-hash key (erasure), read by the loader (suppression) and query (requests). */
+  recipientSecretArn: pulumi.Input<string>;
   /** Unset leaves ingest's default: whatever the platform delivers. */
   maxBodyBytes: number | undefined;
   retentionDays: number;
   loader: { poolMax: number; timeoutSeconds: number };
-  query: { poolMax: number; reservedConcurrency: number; statementTimeoutMs: number };
+  query: { poolMax: number; statementTimeoutMs: number };
+  /** Reserved concurrency per function, or none (msgevents:lambdaReservedConcurrency false). */
+  reservations: Reservations | undefined;
   logRetentionDays: number;
 }
 
@@ -68,6 +83,8 @@ export class Functions extends pulumi.ComponentResource {
   readonly migrator: BundledFunction;
   readonly migration: aws.lambda.Invocation;
   readonly live: Record<"ingest" | "loader" | "query" | "maintenance", aws.lambda.Alias>;
+  /** How the eraser (components/erasure.ts) logs in: its connection variables and its IAM database user. */
+  readonly eraserDatabase: { environment: Record<string, pulumi.Input<string>>; userArn: pulumi.Output<string> };
 
   constructor(name: string, args: FunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("msgevents:aws:Functions", name, {}, opts);
@@ -87,9 +104,15 @@ export class Functions extends pulumi.ComponentResource {
     };
     const iamLogin = (user: string) => ({ ...connection, MSGEVENTS_DB_USER: user, MSGEVENTS_DB_IAM_AUTH: "true" });
     const userArn = (user: string) =>
-      pulumi
-        .all([args.region, args.accountId, db.resourceId])
-        .apply(([region, accountId, dbiResourceId]) => databaseUserArn({ region, accountId, dbiResourceId, user }));
+      pulumi.output(db.resourceId).apply((dbiResourceId) =>
+        databaseUserArn({
+          partition: args.partition,
+          region: args.region,
+          accountId: args.accountId,
+          dbiResourceId,
+          user,
+        }),
+      );
 
     this.ingest = new BundledFunction(
       `${name}-ingest`,
@@ -127,12 +150,21 @@ export class Functions extends pulumi.ComponentResource {
           ...iamLogin(DATABASE_USERS.loader),
           MSGEVENTS_S3_BUCKET: args.archive.bucketName,
           MSGEVENTS_LOADER_POOL_MAX: String(args.loader.poolMax),
+          MSGEVENTS_RECIPIENT_SECRET_ARN: args.recipientSecretArn,
         },
         policy: (logGroupArn) =>
           pulumi
-            .all([args.archive.bucketArn, args.archive.queueArn, userArn(DATABASE_USERS.loader)])
-            .apply(([bucketArn, queueArn, databaseUser]) =>
-              loaderPolicy({ logGroupArn, bucketArn, batchPrefix: BATCH_PREFIX, queueArn, databaseUser }),
+            .all([
+              args.archive.bucketArn,
+              args.archive.queueArn,
+              userArn(DATABASE_USERS.loader),
+              args.recipientSecretArn,
+            ])
+            .apply(([bucketArn, queueArn, databaseUser, recipientSecretArn]) =>
+              withStatements(
+                loaderPolicy({ logGroupArn, bucketArn, batchPrefix: BATCH_PREFIX, queueArn, databaseUser }),
+                readRecipientSecret(recipientSecretArn),
+              ),
             ),
       },
       parent,
@@ -147,18 +179,24 @@ export class Functions extends pulumi.ComponentResource {
         publish: true,
         memoryMb: 1024,
         // API Gateway gives up after 30 s; the statement timeout ends the search well before.
-        timeoutSeconds: 29,
-        reservedConcurrency: args.query.reservedConcurrency,
+        timeoutSeconds: QUERY_FUNCTION_TIMEOUT_SECONDS,
+        reservedConcurrency: args.reservations?.query,
         environment: {
           ...iamLogin(DATABASE_USERS.query),
           MSGEVENTS_API_SECRET_ARN: args.secrets.apiSecretArn,
           MSGEVENTS_DB_POOL_MAX: String(args.query.poolMax),
           MSGEVENTS_QUERY_TIMEOUT_MS: String(args.query.statementTimeoutMs),
+          MSGEVENTS_RECIPIENT_SECRET_ARN: args.recipientSecretArn,
         },
         policy: (logGroupArn) =>
           pulumi
-            .all([args.secrets.apiSecretArn, userArn(DATABASE_USERS.query)])
-            .apply(([apiSecretArn, databaseUser]) => queryPolicy({ logGroupArn, apiSecretArn, databaseUser })),
+            .all([args.secrets.apiSecretArn, userArn(DATABASE_USERS.query), args.recipientSecretArn])
+            .apply(([apiSecretArn, databaseUser, recipientSecretArn]) =>
+              withStatements(
+                queryPolicy({ logGroupArn, apiSecretArn, databaseUser }),
+                readRecipientSecret(recipientSecretArn),
+              ),
+            ),
       },
       parent,
     );
@@ -172,7 +210,7 @@ export class Functions extends pulumi.ComponentResource {
         publish: true,
         memoryMb: 256,
         timeoutSeconds: 300,
-        reservedConcurrency: 1,
+        reservedConcurrency: args.reservations?.maintenance,
         environment: {
           ...iamLogin(DATABASE_USERS.maintenance),
           ...(args.retentionDays > 0 ? { MSGEVENTS_RETENTION_DAYS: String(args.retentionDays) } : {}),
@@ -190,7 +228,7 @@ export class Functions extends pulumi.ComponentResource {
         ...inVpc("migrator"),
         bundle: args.bundles.migrator,
         publish: true,
-        timeoutSeconds: 900,
+        timeoutSeconds: MIGRATOR_TIMEOUT_SECONDS,
         environment: { ...connection, MSGEVENTS_DB_MASTER_SECRET_ARN: db.masterSecretArn },
         policy: (logGroupArn) =>
           pulumi
@@ -224,6 +262,7 @@ export class Functions extends pulumi.ComponentResource {
       query: moveAfterMigration("query", this.query),
       maintenance: moveAfterMigration("maintenance", this.maintenance),
     };
+    this.eraserDatabase = { environment: iamLogin(DATABASE_USERS.eraser), userArn: userArn(DATABASE_USERS.eraser) };
     this.registerOutputs({ migration: this.migration.result });
   }
 }

@@ -1,21 +1,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Zone } from "../zones.ts";
 
 export interface NetworkArgs {
+  /** The two zones of the subnets (src/zones.ts): used when a subnet is created, never to move one. */
+  zones: readonly [Zone, Zone];
+  region: string;
+  /** com.amazonaws, or cn.com.amazonaws in China: the prefix of endpoint service names (aws.getPartition). */
+  endpointServicePrefix: string;
   /** Availability zones holding an ENI of the Secrets Manager endpoint. Defaults to 1 ($7.30 a month each). */
   secretsEndpointAzCount?: 1 | 2;
 }
 
 /** Functions inside the VPC, each with its own security group so every path below is explicit. */
-export type VpcFunction = "loader" | "query" | "maintenance" | "migrator";
+export type VpcFunction = "loader" | "query" | "maintenance" | "migrator" | "eraser";
 
 const POSTGRES_PORT = 5432;
 const HTTPS_PORT = 443;
 const VPC_CIDR = "10.20.0.0/16";
 const SUBNET_CIDRS = ["10.20.0.0/20", "10.20.16.0/20"] as const;
 
-/** Which VPC functions call Secrets Manager (the migrator for the master secret, query for its API key). */
-const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query"];
+/**
+ * Which VPC functions call Secrets Manager: the migrator for the master secret, query for its API key, and query,
+ * the loader and the eraser for the recipient-hash key (erasure).
+ */
+const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query", "loader", "eraser"];
+/** Which VPC functions reach S3 through the gateway endpoint: the loader reads batches, the eraser rewrites them. */
+const S3_CLIENTS: readonly VpcFunction[] = ["loader", "eraser"];
 
 /**
  * A VPC with two isolated subnets (two AZs: RDS requires a subnet group spanning two) and no route to the internet: no
@@ -25,6 +36,11 @@ const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query"];
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetIds: pulumi.Output<string>[];
+  /** Each subnet with the zone it was created in. */
+  readonly subnets: { id: pulumi.Output<string>; zone: Zone }[];
+  /** For the endpoint policies, written once the roles they admit exist (EndpointPolicies). */
+  readonly s3EndpointId: pulumi.Output<string>;
+  readonly secretsEndpointId: pulumi.Output<string>;
   readonly databaseSecurityGroupId: pulumi.Output<string>;
   /** The S3 gateway endpoint's prefix list: what a function's security group allows HTTPS to, to reach S3. */
   readonly s3PrefixListId: pulumi.Output<string>;
@@ -41,13 +57,13 @@ export class Network extends pulumi.ComponentResource {
       { cidrBlock: VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true },
       parent,
     );
-    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
     const subnets = SUBNET_CIDRS.map(
       (cidrBlock, index) =>
         new aws.ec2.Subnet(
           `${name}-isolated-${index}`,
-          { vpcId: vpc.id, cidrBlock, availabilityZone: zones.names.apply((names) => azAt(names, index)) },
-          parent,
+          { vpcId: vpc.id, cidrBlock, availabilityZone: args.zones[index]?.name },
+          // A subnet never moves: the database lives in it. A later zone choice applies only to new stacks.
+          { parent: this, ignoreChanges: ["availabilityZone", "availabilityZoneId"] },
         ),
     );
     const routeTable = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id }, parent);
@@ -58,12 +74,12 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
     }
-    const region = aws.getRegionOutput({}, parent);
+    const serviceName = (service: string) => `${args.endpointServicePrefix}.${args.region}.${service}`;
     const s3Endpoint = new aws.ec2.VpcEndpoint(
       `${name}-s3`,
       {
         vpcId: vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
+        serviceName: serviceName("s3"),
         vpcEndpointType: "Gateway",
         routeTableIds: [routeTable.id],
       },
@@ -82,6 +98,7 @@ export class Network extends pulumi.ComponentResource {
       query: group("query", "msgevents query function"),
       maintenance: group("maintenance", "msgevents maintenance function"),
       migrator: group("migrator", "msgevents migrator function"),
+      eraser: group("eraser", "msgevents eraser function"),
     };
 
     const rules: pulumi.Resource[] = [];
@@ -141,26 +158,28 @@ export class Network extends pulumi.ComponentResource {
         ),
       );
     }
-    rules.push(
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-loader-to-s3`,
-        {
-          securityGroupId: functions.loader.id,
-          prefixListId: s3Endpoint.prefixListId,
-          ipProtocol: "tcp",
-          fromPort: HTTPS_PORT,
-          toPort: HTTPS_PORT,
-          description: "HTTPS to S3 through the gateway endpoint",
-        },
-        parent,
-      ),
-    );
+    for (const fn of S3_CLIENTS) {
+      rules.push(
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-${fn}-to-s3`,
+          {
+            securityGroupId: functions[fn].id,
+            prefixListId: s3Endpoint.prefixListId,
+            ipProtocol: "tcp",
+            fromPort: HTTPS_PORT,
+            toPort: HTTPS_PORT,
+            description: "HTTPS to S3 through the gateway endpoint",
+          },
+          parent,
+        ),
+      );
+    }
 
     const secretsEndpoint = new aws.ec2.VpcEndpoint(
       `${name}-secretsmanager`,
       {
         vpcId: vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region.region}.secretsmanager`,
+        serviceName: serviceName("secretsmanager"),
         vpcEndpointType: "Interface",
         privateDnsEnabled: true,
         subnetIds: subnets.slice(0, args.secretsEndpointAzCount ?? 1).map((subnet) => subnet.id),
@@ -171,6 +190,9 @@ export class Network extends pulumi.ComponentResource {
 
     this.vpcId = vpc.id;
     this.subnetIds = subnets.map((subnet) => subnet.id);
+    this.subnets = subnets.map((subnet, index) => ({ id: subnet.id, zone: args.zones[index] as Zone }));
+    this.s3EndpointId = s3Endpoint.id;
+    this.secretsEndpointId = secretsEndpoint.id;
     this.databaseSecurityGroupId = database.id;
     this.s3PrefixListId = s3Endpoint.prefixListId;
     this.functionSecurityGroupIds = {
@@ -178,16 +200,9 @@ export class Network extends pulumi.ComponentResource {
       query: functions.query.id,
       maintenance: functions.maintenance.id,
       migrator: functions.migrator.id,
+      eraser: functions.eraser.id,
     };
     this.ready = [...rules, s3Endpoint, secretsEndpoint, ...subnets];
     this.registerOutputs({ vpcId: this.vpcId, subnetIds: this.subnetIds });
   }
-}
-
-function azAt(names: string[], index: number): string {
-  const zone = names[index];
-  if (zone === undefined) {
-    throw new Error("the region offers fewer than two available zones; RDS needs a subnet in each of two.");
-  }
-  return zone;
 }

@@ -131,7 +131,6 @@ try {
     generator: { take: (count) => generator.take(count).map(withMailboxProvider) },
     total: TOTAL,
     batchSize: BATCH,
-    receivedAt: now,
     onRecords: () => {},
   });
   console.log(`loaded: ${timings} (rollups kept by the events trigger)`);

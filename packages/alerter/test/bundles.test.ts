@@ -12,7 +12,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { handleAlertsRequest, verifySignature } from "@msgevents/alerts";
-import { ensureLoginRoles, events, LOGIN_ROLES, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
+import {
+  ensureLoginRoles,
+  events,
+  LOGIN_ROLES,
+  migrate,
+  normalizeBatch,
+  PartitionManager,
+  toEventRows,
+} from "@msgevents/schema";
 import {
   generateEvents,
   invokeBundle,
@@ -159,7 +167,7 @@ test("the evaluator opens an incident and hands its delivery over; the sender po
     generateEvents(2000, { seed: 5, from: new Date(now - 50 * 60_000), to: new Date(now - 60_000) }),
   );
   await new PartitionManager(owner).ensureFor(rows.map((row) => row.eventTime));
-  await db.insert(events).values(rows.map((row) => ({ ...row, batchId: "bundle-test", receivedAt: new Date() })));
+  await db.insert(events).values(await toEventRows(rows, { batchId: "bundle-test", receivedAt: new Date() }));
 
   const [first] = await invokeBundle(path.join(bundles, "alert-evaluator", "index.mjs"), evaluatorEnv(), [
     scheduledEvent(),

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { loadBatch } from "@msgevents/loader";
-import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager } from "@msgevents/schema";
+import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager, runBackfills } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -62,11 +62,17 @@ afterAll(async () => {
 });
 
 describe("migrateAndGrant, run by the schema owner", () => {
-  test("applies every migration and creates the four login roles", async () => {
+  test("applies every migration and creates the five login roles", async () => {
     const result = await migrateAndGrant(owner, { migrationsFolder });
     expect(result.applied[0]).toBe("0000_init");
     expect(result.applied.length).toBeGreaterThanOrEqual(7);
-    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts"]);
+    expect(result.roles).toEqual([
+      "msgevents_loader",
+      "msgevents_query",
+      "msgevents_maintenance",
+      "msgevents_alerts",
+      "msgevents_eraser",
+    ]);
     // Passwords are the operator's business (on RDS the roles log in with IAM tokens); the tests set their own.
     for (const role of result.roles) await admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`);
   });
@@ -105,7 +111,7 @@ describe("the loader role", () => {
     expect(result.outcome).toBe("loaded");
     expect(result.eventsLoaded).toBeGreaterThan(20);
     const stored = await owner.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+      "SELECT count(*)::int AS n FROM events JOIN batches USING (batch_number) WHERE batches.batch_id = 'roles-batch-1'",
     );
     expect(stored.rows[0]?.n).toBe(result.eventsLoaded);
     expect((await loadBatch(key, deps, { receivedAt })).outcome).toBe("already-loaded");
@@ -214,6 +220,7 @@ describe("the alert roles", () => {
       "SELECT count(*) FROM events",
       "SELECT count(*) FROM metric_rollups",
       "SELECT count(*) FROM bounce_rollups",
+      "SELECT count(*) FROM backfill_days",
       "SELECT count(*) FROM alerts",
       `UPDATE alerts SET last_triggered = now() WHERE id = ${alertId}`,
       delivery(incidentId),
@@ -245,7 +252,7 @@ describe("the maintenance role", () => {
     expect(result.dropped.length).toBeGreaterThan(0);
     expect(result.dropped.every((name) => name.startsWith("events_2016"))).toBe(true);
     const left = await owner.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+      "SELECT count(*)::int AS n FROM events JOIN batches USING (batch_number) WHERE batches.batch_id = 'roles-batch-1'",
     );
     expect(left.rows[0]?.n).toBe(0);
     // Retention deleted the dropped days' rollup rows too, as the function's owner.
@@ -304,5 +311,60 @@ describe("the maintenance role's vacuum", () => {
     const second = await maintainPartitions(maintenance);
     expect(second.vacuumed).not.toContain(partition);
     expect(await outcome(maintenance, `SELECT count(*) FROM ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});
+
+describe("the maintenance role's backfills", () => {
+  test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
+    // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
+    await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
+    await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
+    const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
+    expect(stored.rows[0]?.n).toBeGreaterThan(0);
+
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    const result = await runBackfills(maintenance, { budgetMs: 600_000 });
+    expect(result.failed).toEqual([]);
+    expect(result.remaining).toBe(0);
+    const filled = result.filled.filter((day) => day.backfill === "search_token_counts");
+    expect(filled.reduce((sum, day) => sum + day.events, 0)).toBe(stored.rows[0]?.n);
+    const counted = await owner.query<{ n: number }>(
+      "SELECT coalesce(sum(events), 0)::int AS n FROM search_token_counts WHERE token = '*'",
+    );
+    expect(counted.rows[0]?.n).toBe(stored.rows[0]?.n);
+
+    expect(await outcome(maintenance, "SELECT count(*) FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM search_token_counts")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM backfill_days")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(poolAs(LOGIN_ROLES.query), "SELECT msgevents_fill_search_token_counts(current_date)")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+  });
+});
+
+describe("the erasure privileges", () => {
+  test("only the eraser deletes events; the query role only adds requests; the loader reads no event payload", async () => {
+    const eraser = poolAs(LOGIN_ROLES.eraser);
+    const query = poolAs(LOGIN_ROLES.query);
+    const loader = poolAs(LOGIN_ROLES.loader);
+    expect(await outcome(eraser, "DELETE FROM events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "UPDATE search_token_counts SET events = events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "DELETE FROM batches WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "SELECT msgevents_drop_partitions_before(now())")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM events WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "UPDATE erasure_requests SET status = status WHERE false")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    expect(
+      await outcome(
+        query,
+        "INSERT INTO suppressed_recipients (recipient_hash, scope, request_id) SELECT '\\x00', 0, 0 WHERE false",
+      ),
+    ).toBe("ok");
+    expect(await outcome(loader, "SELECT event_id, batch_id FROM events LIMIT 1")).toBe("ok");
+    expect(await outcome(loader, "SELECT payload FROM events LIMIT 1")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });

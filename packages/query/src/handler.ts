@@ -1,4 +1,5 @@
 import { isAlertsPath } from "@msgevents/alerts";
+import { handleDataPrivacy, isDataPrivacyPath, type RecipientHasher } from "@msgevents/erasure";
 import {
   errorResponse,
   HttpError,
@@ -9,6 +10,8 @@ import {
 } from "@msgevents/http";
 import { serveAlertsApi } from "./alerts-api.ts";
 import { isAuthorized, unauthorizedResponse } from "./auth.ts";
+import { BATCHES_PATH, batchStatuses } from "./batches.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "./database-unavailable.ts";
 import { EVENTS_SEARCH_PATH, eventsSearch } from "./events-search.ts";
 import { HEALTH_PATH, health, type ProcessFigures } from "./health.ts";
 import { LEGACY_SEARCH_PATH, legacySearch } from "./legacy-search.ts";
@@ -32,12 +35,17 @@ export interface QueryDeps {
   logger?: QueryLogger;
   /** What `/health` adds for the local stack (queue, oversized batches); absent in the Lambda. */
   processFigures?: ProcessFigures;
+  /** The deployment's recipient hasher, for the Data Privacy API; without it those routes answer 503. */
+  recipients?: RecipientHasher;
+  /** Called once an erasure request is saved (the local stack runs its eraser at once). */
+  onErasureRequested?: (requestId: number) => void;
 }
 
 const ROUTES: Record<string, typeof eventsSearch | typeof legacySearch> = {
   [EVENTS_SEARCH_PATH]: eventsSearch,
   [LEGACY_SEARCH_PATH]: legacySearch,
   [REJECTIONS_PATH]: listRejections,
+  [BATCHES_PATH]: batchStatuses,
 };
 
 /** PostgreSQL's query_canceled: the statement timeout fired. */
@@ -53,14 +61,16 @@ function databaseErrorCode(error: unknown): string | undefined {
 
 /**
  * Serves the Events API (`GET /api/v1/events/message`), the legacy Message Events API
- * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`), the Metrics API
- * (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts), the Alerts API (`/api/v1/alerts…`, see
- * alerts-api.ts) and `GET /health`: route, authenticate, validate, search. Bad input is always a 4xx.
+ * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`) and batch outcomes
+ * (`GET /api/v1/batches`), the Metrics API (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts), the Alerts
+ * API (`/api/v1/alerts…`, see alerts-api.ts) and `GET /health`: route, authenticate, validate, search. Bad input is
+ * always a 4xx.
  */
 export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
   if (path === HEALTH_PATH) return request.method === "GET" ? health(request, deps) : methodNotAllowed(["GET"]);
   if (isAlertsPath(path)) return serveAlertsApi(request, path, deps);
+  if (isDataPrivacyPath(path)) return dataPrivacy(request, path, deps);
   const route = ROUTES[path] ?? metricsRouteFor(path);
   if (!route) return notFound();
   if (request.method !== "GET") return methodNotAllowed(["GET"]);
@@ -83,8 +93,47 @@ export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promis
         description: "narrow the time range or add filters, then retry",
       });
     }
+    if (isDatabaseUnavailable(error)) {
+      deps.logger?.error("database unavailable", {
+        path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return errorResponse(
+        503,
+        { message: "database unavailable", description: "the database does not answer at the moment; retry shortly" },
+        { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) },
+      );
+    }
     deps.logger?.error("search failed", { path, error: error instanceof Error ? error.message : String(error) });
     return errorResponse(500, { message: "internal error", description: "the search failed; retry later" });
+  }
+}
+
+/** `…/data-privacy/…` (packages/erasure): authenticated like every route; never logs a parameter's value. */
+async function dataPrivacy(request: HttpRequest, path: string, deps: QueryDeps): Promise<HttpResponse> {
+  if (!isAuthorized(request.headers.authorization, deps.apiKey)) return unauthorizedResponse();
+  if (!deps.recipients) {
+    return errorResponse(503, {
+      message: "erasure is not configured",
+      description: "this deployment has no recipient-hash secret (MSGEVENTS_RECIPIENT_HASH_SECRET)",
+    });
+  }
+  const started = Date.now();
+  try {
+    const response = await handleDataPrivacy(request, path, {
+      pool: deps.db.$client,
+      hasher: deps.recipients,
+      apiKey: deps.apiKey,
+      onRequestSaved: deps.onErasureRequested,
+    });
+    deps.logger?.info("data privacy request served", { path, status: response.status, ms: Date.now() - started });
+    return response;
+  } catch (error) {
+    deps.logger?.error("data privacy request failed", {
+      path,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return errorResponse(500, { message: "internal error", description: "the request was not saved; retry later" });
   }
 }
 

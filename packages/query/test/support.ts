@@ -1,17 +1,19 @@
 import type { HttpResponse } from "@msgevents/http";
-import { events, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
+import { events, migrate, normalizeBatch, PartitionManager, toEventRows } from "@msgevents/schema";
+import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
+import type { SearchDatabase } from "../src/search/snapshot.ts";
 
 export const API_KEY = "test-api-key-0123456789";
 
 export interface QueryFixture {
   database: TestDatabase;
   pool: pg.Pool;
-  db: NodePgDatabase;
+  db: SearchDatabase;
   deps: QueryDeps;
   partitions: PartitionManager;
   close(): Promise<void>;
@@ -77,8 +79,15 @@ export async function insertRecords(fixture: QueryFixture, records: unknown[]): 
   const receivedAt = new Date();
   await fixture.db
     .insert(events)
-    .values(rows.map((row) => ({ ...row, batchId: "test-batch", receivedAt })))
+    .values(await toEventRows(rows, { batchId: "test-batch", receivedAt }))
     .onConflictDoNothing();
+}
+
+/** Stores webhook records in a database of an earlier schema as that version's loader did (before event bodies). */
+export async function insertLegacyRecords(fixture: { pool: pg.Pool }, records: unknown[]): Promise<void> {
+  const { events: rows, rejected } = normalizeBatch(records);
+  if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
+  await storeEventsAsBefore0013(fixture.pool, rows, { batchId: "test-batch", receivedAt: new Date() });
 }
 
 export interface JsonResponse {

@@ -1,8 +1,19 @@
 import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { getTableName } from "drizzle-orm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
+  erasureBatches,
+  erasureRecipients,
+  erasureRequests,
+  pendingBatchScrubs,
+  recipientBatches,
+  suppressedRecipients,
+} from "../src/db/erasure-tables.ts";
+import {
+  backfillDays,
+  backfills,
   batches,
   bounceRollups,
   events,
@@ -90,6 +101,28 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
     expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
+    expect(await describeLiveTable(pool, "backfills")).toEqual(describeDrizzleTable(backfills));
+    expect(await describeLiveTable(pool, "backfill_days")).toEqual(describeDrizzleTable(backfillDays));
+  });
+
+  test("an empty database registers every backfill with nothing to fill: its derived tables start complete", async () => {
+    const { rows } = await pool.query(
+      "SELECT b.name, count(d.day)::int AS days FROM backfills b LEFT JOIN backfill_days d ON d.backfill = b.name GROUP BY 1 ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { name: "metric_rollups", days: 0 },
+      { name: "search_token_counts", days: 0 },
+    ]);
+    for (const table of [
+      erasureRequests,
+      erasureRecipients,
+      suppressedRecipients,
+      erasureBatches,
+      recipientBatches,
+      pendingBatchScrubs,
+    ]) {
+      expect(await describeLiveTable(pool, getTableName(table))).toEqual(describeDrizzleTable(table));
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import { events, migrate, type NormalizedEvent, PartitionManager } from "../src/index.ts";
+import { events, migrate, type NormalizedEvent, PartitionManager, toEventRows } from "../src/index.ts";
+import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
 
 export interface MigratedDatabase {
   database: TestDatabase;
@@ -32,10 +33,15 @@ export async function storeEvents(pool: pg.Pool, rows: NormalizedEvent[], batchI
   await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
   const inserted = await drizzle({ client: pool })
     .insert(events)
-    .values(rows.map((row) => ({ ...row, batchId, receivedAt: RECEIVED_AT })))
+    .values(await toEventRows(rows, { batchId, receivedAt: RECEIVED_AT }))
     .onConflictDoNothing()
     .returning({ eventId: events.eventId });
   return inserted.length;
+}
+
+/** Stores events in a database of an earlier schema as that version's loader did (see storeEventsAsBefore0013). */
+export function storeLegacyEvents(pool: pg.Pool, rows: NormalizedEvent[], batchId = "batch-1"): Promise<number> {
+  return storeEventsAsBefore0013(pool, rows, { batchId, receivedAt: RECEIVED_AT });
 }
 
 export async function countEvents(pool: pg.Pool): Promise<number> {

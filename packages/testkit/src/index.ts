@@ -1,4 +1,5 @@
-export * from "./generate-events.ts";
+export * from "@msgevents/generator";
+export * from "./earlier-migrations.ts";
 export * from "./invoke-bundle.ts";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
@@ -6,4 +7,6 @@ export * from "./s3.ts";
 export * from "./samples.ts";
 export * from "./secrets-manager.ts";
 export * from "./sqs.ts";
+export * from "./storage-report.ts";
 export * from "./tls.ts";
+export * from "./versioned-s3.ts";

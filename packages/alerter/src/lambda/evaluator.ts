@@ -13,28 +13,33 @@ import { outboxTransport } from "../outbox-bucket.ts";
 
 const logger = new Logger({ serviceName: "msgevents-alert-evaluator" });
 const config = readEvaluatorEnv(process.env);
-// The source's queries run side by side on the pool; it closes while the instance idles between cycles.
-const pool = new pg.Pool({
-  ...pgConnectionOptions(config.database),
-  max: config.poolMax,
-  idleTimeoutMillis: 10_000,
-  connectionTimeoutMillis: 10_000,
-  statement_timeout: config.statementTimeoutMs,
-  application_name: "msgevents-alerts",
-  options: QUERY_SESSION_OPTIONS,
-});
-pool.on("error", (error) => logger.warn("idle database connection failed", { error: error.message }));
-const db = drizzle({ client: pool });
-const deps = {
-  db,
-  source: createAlertMetricsSource(db),
-  transport: outboxTransport(new S3Client({}), config.bucket),
-  publicUrl: config.publicUrl,
-};
+const transport = outboxTransport(new S3Client({}), config.bucket);
 
-/** One cycle at the invocation's time; a failure fails the invocation (the schedule retries, then the next runs). */
+/**
+ * One cycle at the invocation's time; a failure fails the invocation (the schedule retries, then the next runs).
+ * The source's queries run side by side on a pool opened for the cycle and closed before it returns: cycles are
+ * minutes apart, and an environment frozen between them (or left behind by a deploy) holds no connection (infra's
+ * connection budget counts the evaluator once, not once per version).
+ */
 export async function handler(event: ScheduledEvent): Promise<AlertCycleResult> {
-  const result = await runAlertCycle(deps, new Date());
-  logger.info("alert cycle", { scheduledTime: event.time, ...result });
-  return result;
+  const pool = new pg.Pool({
+    ...pgConnectionOptions(config.database),
+    max: config.poolMax,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: config.statementTimeoutMs,
+    application_name: "msgevents-alerts",
+    options: QUERY_SESSION_OPTIONS,
+  });
+  pool.on("error", (error) => logger.warn("idle database connection failed", { error: error.message }));
+  try {
+    const db = drizzle({ client: pool });
+    const result = await runAlertCycle(
+      { db, source: createAlertMetricsSource(db), transport, publicUrl: config.publicUrl },
+      new Date(),
+    );
+    logger.info("alert cycle", { scheduledTime: event.time, ...result });
+    return result;
+  } finally {
+    await pool.end();
+  }
 }

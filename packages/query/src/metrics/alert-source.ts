@@ -1,7 +1,8 @@
 import type { AlertMetricsSource, MeasureQuery, MeasureRow } from "@msgevents/alerts";
 import { sql } from "drizzle-orm";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { SearchDatabase } from "../search/snapshot.ts";
 import { resolveMetric, type ServedMetric } from "./catalog.ts";
+import { rowsOf } from "./routes.ts";
 import { planSegments } from "./segments.ts";
 import { countersOf, DIMENSION_COLUMNS, type GroupKey, metricSql, type SourceQuery, unionSql } from "./sources.ts";
 
@@ -16,9 +17,10 @@ function servedMetric(name: string): ServedMetric {
  * The alerts' metrics source: the Metrics API's own sums, from the same segments (days, quarter hours, minutes at
  * the edges) and the same SQL as its group-by routes, so an alert's value is what the Metrics API answers for the
  * window. A query over one dimension (or none) reads that dimension's rollups; a combination of two or more (say
- * subaccount and mailbox provider) is counted from the window's events, as the Metrics API does for two filters.
+ * subaccount and mailbox provider) is counted from the window's events, as the Metrics API does for two filters. Days
+ * the rollups' backfill has not filled yet are counted from the events in the same snapshot, as the Metrics API does.
  */
-export function createAlertMetricsSource(db: NodePgDatabase): AlertMetricsSource {
+export function createAlertMetricsSource(db: SearchDatabase): AlertMetricsSource {
   return {
     async measure(query: MeasureQuery): Promise<MeasureRow[]> {
       const metrics = query.metrics.map((name) => ({ name, metric: servedMetric(name) }));
@@ -40,11 +42,15 @@ export function createAlertMetricsSource(db: NodePgDatabase): AlertMetricsSource
       };
       const keyColumns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
       const columns = [...keyColumns, ...metrics.map(({ name, metric }) => metricSql(name, metric))];
-      const result = await db.execute(
-        sql`SELECT ${sql.join(columns, sql`, `)} FROM (${unionSql(source, planSegments(query.from, query.to))}) AS s
-          ${keys.length > 0 ? sql`GROUP BY ${sql.join(keyColumns, sql`, `)}` : sql``}`,
+      const rows = await rowsOf(
+        { db, source: "rollups" },
+        query,
+        planSegments(query.from, query.to),
+        (segments) =>
+          sql`SELECT ${sql.join(columns, sql`, `)} FROM (${unionSql(source, segments)}) AS s
+            ${keys.length > 0 ? sql`GROUP BY ${sql.join(keyColumns, sql`, `)}` : sql``}`,
       );
-      return result.rows
+      return rows
         .map((row) => ({
           values: keys.map((key) => String(row[key.alias])),
           metrics: Object.fromEntries(metrics.map(({ name }) => [name, Number(row[name])])),

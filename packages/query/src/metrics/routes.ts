@@ -1,10 +1,12 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
+import { METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { pendingDays } from "../backfill-coverage.ts";
+import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
 import { describeBounceClass } from "./bounce-classes.ts";
 import { BOUNCE_METRICS } from "./catalog.ts";
 import { type MetricsRequest, type Precision, parseMetricsRequest } from "./params.ts";
-import { isAlignedTo, planSegments, type Segment } from "./segments.ts";
+import { coverSegments, isAlignedTo, planSegments, type Segment } from "./segments.ts";
 import {
   countersOf,
   DIMENSION_COLUMNS,
@@ -20,7 +22,8 @@ import { bucketOf, type ResolvedWindow, resolveWindow, stepOf } from "./window.t
 export const METRICS_PATH = "/api/v1/metrics/deliverability";
 
 export interface MetricsContext {
-  db: NodePgDatabase;
+  /** drizzle over the query pool: an answer checks out a connection to read one snapshot. */
+  db: SearchDatabase;
   now: Date;
   /** `events` recounts every answer from the stored events instead of the rollups (benchmarks and tests). */
   source?: "rollups" | "events";
@@ -84,8 +87,23 @@ function sourceQuery(
   };
 }
 
-async function rowsOf(db: NodePgDatabase, query: SQL): Promise<Record<string, unknown>[]> {
-  return (await db.execute(query)).rows;
+/**
+ * The rows of the answer's statement, built by `statement` over the window's segments: from the rollups, except in
+ * the days their backfill has not filled yet, which are counted from the events (coverSegments). The pending days and
+ * the rows are read in one snapshot, in which a day's rollups and its done mark were committed together. The alerts'
+ * source (alert-source.ts) reads through it too, so an alert's value is the Metrics API's during a backfill as well.
+ */
+export async function rowsOf(
+  context: Pick<MetricsContext, "db" | "source">,
+  window: Pick<ResolvedWindow, "from" | "to">,
+  segments: readonly Segment[],
+  statement: (segments: readonly Segment[]) => SQL,
+): Promise<Record<string, unknown>[]> {
+  if (context.source === "events") return (await context.db.execute(statement(segments))).rows;
+  return withSnapshot(context.db.$client, async ({ db }) => {
+    const pending = await pendingDays(db, METRIC_ROLLUPS_BACKFILL.name, window.from, window.to);
+    return (await db.execute(statement(coverSegments(segments, pending)))).rows;
+  });
 }
 
 /** `GET /api/v1/metrics/deliverability`: the requested metrics over the window, as one result. */
@@ -94,8 +112,10 @@ async function summary(params: Map<string, string>, context: MetricsContext): Pr
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const query = sourceQuery(request, context, "metric_rollups", []);
   const [row = {}] = await rowsOf(
-    context.db,
-    sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s`,
+    context,
+    window,
+    planSegments(window.from, window.to),
+    (segments) => sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, segments)}) AS s`,
   );
   return jsonResponse(200, {
     results: [metricValues(request, row)],
@@ -120,9 +140,11 @@ async function groupedQuery(
 ): Promise<Record<string, unknown>[]> {
   const keys = query.keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
   return rowsOf(
-    context.db,
-    sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
-      FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s
+    context,
+    window,
+    planSegments(window.from, window.to),
+    (segments) => sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
+      FROM (${unionSql(query, segments)}) AS s
       GROUP BY ${sql.join(keys, sql`, `)}
       ORDER BY ${orderBy(request, query.keys)}
       LIMIT ${request.limit}`,
@@ -221,10 +243,12 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
     ({ name }) => sql`coalesce(t.${sql.identifier(name)}, 0) AS ${sql.identifier(name)}`,
   );
   const rows = await rowsOf(
-    context.db,
-    sql`WITH totals AS (
+    context,
+    window,
+    [seriesSegment(precision, window)],
+    (segments) => sql`WITH totals AS (
         SELECT s.ts, ${sql.join(metricColumns(request), sql`, `)}
-        FROM (${unionSql(query, [seriesSegment(precision, window)])}) AS s GROUP BY s.ts
+        FROM (${unionSql(query, segments)}) AS s GROUP BY s.ts
       )
       SELECT to_char(g, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_time,
              extract(epoch FROM g - ((g AT TIME ZONE ${zone}) AT TIME ZONE 'UTC'))::integer AS offset_seconds,

@@ -1,3 +1,5 @@
+import { splitAtPendingDays } from "../backfill-coverage.ts";
+
 /** The increments a rollup row covers (minutes); 1 = a minute counted from raw events. */
 export type Increment = 1 | 15 | 1440;
 
@@ -6,6 +8,8 @@ export interface Segment {
   increment: Increment;
   from: Date;
   to: Date;
+  /** Counted from the events at this increment: the rollups' backfill has not filled these days yet. */
+  fromEvents?: boolean;
 }
 
 const QUARTER_HOUR = 15 * 60_000;
@@ -43,4 +47,24 @@ export function planSegments(from: Date, to: Date): Segment[] {
 export function isAlignedTo(from: Date, to: Date, increment: Increment): boolean {
   const unit = increment * 60_000;
   return from.getTime() % unit === 0 && to.getTime() % unit === 0;
+}
+
+/**
+ * The segments with every part that lies in a day the rollups' backfill has not filled (`pending`, UTC days) counted
+ * from the events at the same increment instead: both increments lie within UTC days, so a cut at midnight splits no
+ * increment, and each part counts its uniques exactly as the rollups would. A half-filled table never changes an
+ * answer, only how fast it comes.
+ */
+export function coverSegments(segments: readonly Segment[], pending: ReadonlySet<string>): Segment[] {
+  if (pending.size === 0) return [...segments];
+  return segments.flatMap((segment) =>
+    segment.increment === 1
+      ? [segment]
+      : splitAtPendingDays(segment.from, segment.to, pending).map((part) => ({
+          increment: segment.increment,
+          from: part.from,
+          to: part.to,
+          ...(part.pending ? { fromEvents: true } : {}),
+        })),
+  );
 }

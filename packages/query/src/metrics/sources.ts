@@ -122,7 +122,8 @@ const typeList = (types: readonly string[]) =>
 /** One segment of the window as rows of (keys, summed counters), from a rollup or from the events. */
 export function segmentSql(query: SourceQuery, segment: Segment): SQL {
   const { counters, keys } = query;
-  const useRollups = query.source === "rollups" && segment.increment !== 1 && query.dimension !== undefined;
+  const useRollups =
+    query.source === "rollups" && segment.increment !== 1 && !segment.fromEvents && query.dimension !== undefined;
   const groupBy =
     keys.length > 0
       ? sql` GROUP BY ${sql.join(

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { BACKFILLS } from "../backfills/declarations.ts";
 import { withClient } from "./checkout.ts";
 
 /** The login roles the deployables connect as, one per function, each with only what its code needs. */
@@ -7,6 +8,7 @@ export const LOGIN_ROLES = {
   query: "msgevents_query",
   maintenance: "msgevents_maintenance",
   alerts: "msgevents_alerts",
+  eraser: "msgevents_eraser",
 } as const;
 
 export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
@@ -14,9 +16,11 @@ export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
 /** Serializes role setup between migrators (CREATE ROLE is not idempotent under a race). */
 const ROLES_LOCK = 727_110_003;
 
-const { loader, query, maintenance, alerts } = LOGIN_ROLES;
+const { loader, query, maintenance, alerts, eraser } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
+/** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
+const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
 
 /**
  * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
@@ -27,21 +31,31 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
- *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner).
+ *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
+ *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill.
  * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
  *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
- * - alerts (the evaluator): reads the events and the rollups it evaluates, the rules, incidents and deliveries; opens,
+ * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
+ *   the days the rollups' backfill has not filled from the events), the rules, incidents and deliveries; opens,
  *   updates and closes incidents, writes and updates deliveries, and stamps a rule's last_triggered.
- * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
- * pinned search_path, and EXECUTE on them is taken from PUBLIC. They are set here, after every migration, because
+ * Partition DDL needs ownership of `events`, and a day fill reads events and rewrites derived rows, so those
+ * functions run as their owner (SECURITY DEFINER) with a pinned search_path, and EXECUTE on them is taken from
+ * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
- * Nobody gets DELETE, TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on the schema (the default only
- * before PostgreSQL 15).
+ * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
+ *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_first_seen rows, works the
+ *   erasure tables, and reads batches and the loader's recipient_batches.
+ * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
+ *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
+ *   events (which of a batch's events another batch stored), and records the batches the eraser must find
+ *   (recipient_batches, pending_batch_scrubs).
+ * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on
+ * the schema (the default only before PostgreSQL 15).
  */
 function privilegeStatements(s: string): string[] {
   return [
     `REVOKE CREATE ON SCHEMA ${s} FROM PUBLIC`,
-    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}, ${alerts}`,
+    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}, ${alerts}, ${eraser}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${query}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${query}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
@@ -51,15 +65,28 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
     `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
     `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
-    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups TO ${alerts}`,
+    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.backfill_days TO ${alerts}`,
     `GRANT SELECT, UPDATE ON ${s}.alerts TO ${alerts}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.alert_incidents, ${s}.alert_deliveries TO ${alerts}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
+    `GRANT SELECT ON ${s}.suppressed_recipients TO ${loader}`,
+    // Which of a batch's events were stored from another batch: the key and batch columns only, never a payload.
+    `GRANT SELECT (event_id, type, event_time, batch_id, batch_number) ON ${s}.events TO ${loader}`,
+    `GRANT INSERT ON ${s}.recipient_batches, ${s}.pending_batch_scrubs TO ${loader}`,
+    `GRANT INSERT ON ${s}.erasure_requests, ${s}.erasure_recipients, ${s}.suppressed_recipients TO ${query}`,
+    `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_first_seen TO ${eraser}`,
+    `GRANT SELECT, UPDATE, DELETE ON ${s}.search_token_counts TO ${eraser}`,
+    `GRANT SELECT ON ${s}.batches, ${s}.recipient_batches, ${s}.suppressed_recipients TO ${eraser}`,
+    `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.erasure_batches TO ${eraser}`,
+    `GRANT SELECT, DELETE ON ${s}.pending_batch_scrubs TO ${eraser}`,
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
+    ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT MAINTAIN ON TABLES TO ${maintenance}`,

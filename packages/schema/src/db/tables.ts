@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  customType,
+  date,
   index,
   integer,
   jsonb,
@@ -12,6 +14,9 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/** bytea as a Buffer (drizzle has no built-in bytea column). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /**
  * Hashed search tokens of every filterable value of an event (keywords, exact values, rcpt_meta key=value pairs,
@@ -25,8 +30,10 @@ export const eventSearchHashes = sql`msgevents_search_hashes(rcpt_to, recipient_
  * migration), so the primary key includes it. `(event_id, type, event_time)` makes re-loading an event a no-op while
  * keeping SparkPost's sample events apart: the samples share one event_id and timestamp across all types.
  *
- * Columns hold what the Events API filters on; `payload` holds every other field of the event. Text fields stored in
- * a column are left out of `payload` (see model/columns.ts), which keeps a row near the size of its raw JSON.
+ * Columns hold what the Events API filters on. `payload` (jsonb) holds the few other fields SQL reads (rcpt_meta,
+ * rcpt_tags, a value too long for its column, the rollups' fields of deliveries and delays; NULL when there are
+ * none), and `body` every other field, encoded (encoding/body-codec.ts: zstd with a dictionary of SparkPost events).
+ * Events stored before migration 0013 have every field beyond the columns in `payload` and no body.
  */
 export const events = pgTable(
   "events",
@@ -34,8 +41,10 @@ export const events = pgTable(
     eventTime: timestamp("event_time", { withTimezone: true, precision: 3 }).notNull(),
     type: text("type").notNull(),
     eventId: text("event_id").notNull(),
-    batchId: text("batch_id").notNull(),
-    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull(),
+    /** The batch, for events stored before migration 0014; later events name it by batchNumber. */
+    batchId: text("batch_id"),
+    /** When the batch was received, for events stored before migration 0014 (the batch's row has it). */
+    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }),
     messageId: text("message_id"),
     transmissionId: text("transmission_id"),
     recipient: text("rcpt_to"),
@@ -55,7 +64,10 @@ export const events = pgTable(
     mailboxProviderRegion: text("mailbox_provider_region"),
     abTestId: text("ab_test_id"),
     abTestVersion: integer("ab_test_version"),
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>(),
+    body: bytea("body"),
+    /** The batch's `batches.batch_number` (4 bytes, where its id and receipt time took about 40). */
+    batchNumber: integer("batch_number"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [
@@ -278,6 +290,46 @@ export const searchTokenCounts = pgTable(
   ],
 );
 
+/**
+ * Backfills (migration 0011): data derived from the stored events (today the Metrics API rollups and the search
+ * counts) that a migration cannot compute without its time growing with the events stored, so it is filled in the
+ * background instead, one day partition per transaction (src/backfills/). A migration registers a backfill by name
+ * (msgevents_register_backfill), in its own transaction, with one backfill_days row per day partition that exists;
+ * days created later are kept by the triggers from their first event. Queries read a derived table only for the days
+ * whose row is done (or absent), and count the others from the events.
+ */
+export const backfills = pgTable("backfills", {
+  name: text("name").primaryKey(),
+  registeredAt: timestamp("registered_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  /** When a runner first started a day of it; null until then. */
+  startedAt: timestamp("started_at", { withTimezone: true, precision: 3 }),
+});
+
+/**
+ * One day of one backfill: pending while `done_at` is null. A runner claims the row (FOR UPDATE SKIP LOCKED), fills
+ * the day and sets `done_at` in one transaction, so a day is filled whole or not at all; a day is never made pending
+ * again (a later change that must recompute registers a backfill of its own).
+ */
+export const backfillDays = pgTable(
+  "backfill_days",
+  {
+    /** A backfills.name (no foreign key: a constraint would name the schema, which the migrations leave open). */
+    backfill: text("backfill").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    doneAt: timestamp("done_at", { withTimezone: true, precision: 3 }),
+    /** Events the fill read (the day partition's rows when it was filled). */
+    events: bigint("events", { mode: "number" }),
+    /** How long the day's fill took, lock wait included. */
+    fillMs: integer("fill_ms"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Failed attempts since the last success: a day that keeps failing raises the maintenance alarm. */
+    failures: integer("failures").notNull().default(0),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true, precision: 3 }),
+    lastError: text("last_error"),
+  },
+  (table) => [primaryKey({ name: "backfill_days_pkey", columns: [table.backfill, table.day] })],
+);
+
 export const BATCH_STATUSES = ["pending", "loaded", "failed"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
@@ -286,6 +338,8 @@ export const batches = pgTable(
   "batches",
   {
     batchId: text("batch_id").primaryKey(),
+    /** A short number for the batch, which its events carry instead of its id (migration 0014). */
+    batchNumber: integer("batch_number").generatedAlwaysAsIdentity(),
     objectKey: text("object_key").notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull(),
     loadedAt: timestamp("loaded_at", { withTimezone: true, precision: 3 }),
@@ -294,6 +348,8 @@ export const batches = pgTable(
     eventsLoaded: integer("events_loaded").notNull().default(0),
     eventsDuplicate: integer("events_duplicate").notNull().default(0),
     recordsRejected: integer("records_rejected").notNull().default(0),
+    /** Records dropped because their recipient was erased (the suppression list, migration 0015). */
+    recordsSuppressed: integer("records_suppressed").notNull().default(0),
     /** Why each rejected record was refused: `[{"index": 3, "reason": "..."}]`. */
     rejections: jsonb("rejections").$type<{ index: number; reason: string }[]>(),
     attempts: integer("attempts").notNull().default(0),
@@ -302,6 +358,7 @@ export const batches = pgTable(
   (table) => [
     check("batches_status_check", sql`${table.status} in ('pending', 'loaded', 'failed')`),
     uniqueIndex("batches_object_key_idx").on(table.objectKey),
+    uniqueIndex("batches_batch_number_idx").on(table.batchNumber),
     index("batches_received_at_idx").on(table.receivedAt),
     index("batches_status_idx").on(table.status).where(sql`${table.status} <> 'loaded'`),
     // Batches with refused records are rare: /health counts them and the rejections list pages them by this.
