@@ -51,7 +51,7 @@ describe("the connection budget", () => {
   it("counts the account's quota as the query function's cap when nothing is reserved, and says how to cap it", () => {
     const unreserved = { ...defaults, queryReservedConcurrency: 1000, queryCappedBy: "account quota" as const };
     expect(() => assertConnectionBudget(unreserved)).toThrow(
-      /could open 2014 database connections .* set msgevents:lambdaReservedConcurrency true/,
+      /could open 2016 database connections .* set msgevents:lambdaReservedConcurrency true/,
     );
     expect(() => assertConnectionBudget({ ...unreserved, queryReservedConcurrency: 10 })).not.toThrow();
   });

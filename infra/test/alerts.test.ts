@@ -215,6 +215,7 @@ describe("the alerts of a stack that sends e-mail through SparkPost", () => {
 
   it("refuses a SparkPost key without a From address, saying what to set", () => {
     const config = {
+      name: "msgevents",
       get: () => undefined,
       getSecret: (key: string) => (key === "alertSparkPostApiKey" ? pulumi.output("key") : undefined),
     } as unknown as pulumi.Config;
