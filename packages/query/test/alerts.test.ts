@@ -85,7 +85,7 @@ describe("the alerts' metrics source", () => {
   });
 
   test("while the rollups' backfill has not filled a day, is still the Metrics API's answer, counted from the events", async () => {
-    const sorted = (rows: Awaited<ReturnType<typeof measure>>) =>
+    const sorted = <T extends { values: readonly unknown[] }>(rows: T[]) =>
       [...rows].sort((a, b) => String(a.values).localeCompare(String(b.values)));
     const before = sorted(await measure({ dimensions: ["mailbox_provider"] }));
     // As after an upgrade whose backfill has not reached 2024-06-01: the day queued, its rollups not there yet.
