@@ -129,7 +129,7 @@ describe("the loader role", () => {
       "SELECT count(*)::int AS n FROM metric_rollups WHERE bucket_start < '2017-01-01' AND dimension = ''",
     );
     expect(rollups.rows[0]?.n).toBe(2);
-    for (const table of ["metric_rollups", "bounce_rollups", "metric_first_seen"]) {
+    for (const table of ["metric_rollups", "bounce_rollups", "reason_rollups", "metric_first_seen"]) {
       expect(await outcome(loader, `DELETE FROM ${table}`), table).toBe(INSUFFICIENT_PRIVILEGE);
     }
   });

@@ -270,4 +270,40 @@ describe("the group-bys", () => {
       },
     ]);
   });
+
+  test("delay-reason gives each delay reason with its delays and first-attempt delays, and takes no metrics", async () => {
+    expect((await groupBy("delay-reason", DAY)).body.results).toEqual([
+      { reason: "421 try later", count_delayed: 2, count_delayed_first: 1 },
+    ]);
+    const byDomain = await groupBy("delay-reason/domain", `${DAY}&metrics=count_injected&campaigns=spring`);
+    expect(byDomain.body.results).toEqual([]);
+    expect((await groupBy("delay-reason/domain", `${DAY}&limit=1`)).body.results).toEqual([
+      { reason: "421 try later", domain: "yahoo.com", count_delayed: 2, count_delayed_first: 1 },
+    ]);
+  });
+
+  test("rejection-reason gives each reason and kind of rejection, most first", async () => {
+    expect((await groupBy("rejection-reason", DAY)).body.results).toEqual([
+      { reason: "", count_rejected: 1, rejection_category_id: 2, rejection_type: "Generation Rejection" },
+      { reason: "", count_rejected: 1, rejection_category_id: 3, rejection_type: "Generation Failure" },
+      { reason: "policy", count_rejected: 1, rejection_category_id: 1, rejection_type: "Policy Rejection" },
+    ]);
+    const byDomain = await groupBy("rejection-reason/domain", `${DAY}&limit=2&domains=yahoo.com`);
+    expect(byDomain.body.results).toEqual([
+      {
+        reason: "",
+        domain: "yahoo.com",
+        count_rejected: 1,
+        rejection_category_id: 2,
+        rejection_type: "Generation Rejection",
+      },
+      {
+        reason: "",
+        domain: "yahoo.com",
+        count_rejected: 1,
+        rejection_category_id: 3,
+        rejection_type: "Generation Failure",
+      },
+    ]);
+  });
 });

@@ -206,7 +206,7 @@ describe("the Metrics API refuses bad parameters with SparkPost's error shape", 
       fixture.deps,
     );
     expect(post.status).toBe(405);
-    for (const route of ["/watched-domain", "/link-name", "/rejection-reason", "/nope"]) {
+    for (const route of ["/watched-domain", "/link-name", "/attempt", "/nope"]) {
       const response = await get(fixture, `${BASE}${route}?${OK}`);
       expect(response.status).toBe(404);
     }

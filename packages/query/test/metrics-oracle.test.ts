@@ -59,6 +59,10 @@ const AGGREGATE_ROUTES: readonly Route[] = [
   "bounce-reason",
   "bounce-reason/domain",
   "bounce-classification",
+  "delay-reason",
+  "delay-reason/domain",
+  "rejection-reason",
+  "rejection-reason/domain",
 ];
 
 const wallIn = (zone: string, instant: string) =>
@@ -70,14 +74,19 @@ function queries(): OracleQuery[] {
     for (const zone of ZONES) {
       for (const name of WINDOWS_OF[precision]) {
         const [from, to] = WINDOWS[name] ?? ["", ""];
-        const bounce = route.startsWith("bounce-");
         all.push({
           route,
           zone,
           from: wallIn(zone, from),
           to: wallIn(zone, to),
           precision: precision === "none" ? undefined : precision,
-          metrics: bounce ? BOUNCE_ROUTE_METRICS : ORACLE_METRICS,
+          metrics: route.startsWith("bounce-")
+            ? BOUNCE_ROUTE_METRICS
+            : route.startsWith("delay-")
+              ? ["count_delayed", "count_delayed_first"]
+              : route.startsWith("rejection-")
+                ? ["count_rejected"]
+                : ORACLE_METRICS,
           ...extra,
         });
       }
@@ -126,9 +135,16 @@ function apiPath(query: OracleQuery): string {
 
 /** A row's identity: its bucket, its group's value or its bounce reason, class and domain. */
 function rowKey(row: Record<string, unknown>): string {
-  const { reason, classification_id, domain, ts } = row;
+  const { reason, classification_id, rejection_category_id, domain, ts } = row;
   const group = Object.values(GROUP_ROUTES).find(({ key }) => key in row)?.key;
-  return JSON.stringify([ts, reason, classification_id, domain, group === undefined ? undefined : row[group]]);
+  return JSON.stringify([
+    ts,
+    reason,
+    classification_id,
+    rejection_category_id,
+    domain,
+    group === undefined ? undefined : row[group],
+  ]);
 }
 
 interface Check {

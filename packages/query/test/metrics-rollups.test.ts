@@ -84,6 +84,10 @@ const SHAPES: Array<[string, string]> = [
   ["/bounce-reason", `${RAGGED}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-reason/domain", `${WHOLE}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-classification", `${RAGGED}&metrics=${BOUNCE_METRICS}`],
+  ["/delay-reason", `${RAGGED}&limit=10000`],
+  ["/delay-reason/domain", `${WHOLE}&limit=10000&campaigns=campaign-1,campaign-2`],
+  ["/rejection-reason", `${RAGGED}&limit=10000`],
+  ["/rejection-reason/domain", `${RAGGED}&limit=10000`],
 ];
 
 async function answer(route: string, query: string, source: "rollups" | "events"): Promise<unknown> {
@@ -173,6 +177,7 @@ describe("rollups kept by the loader", () => {
     const left = await fixture.pool.query(
       `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM reason_rollups WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM search_token_counts WHERE bucket_start < '2024-06-02') AS n`,
     );

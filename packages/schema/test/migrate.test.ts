@@ -8,6 +8,7 @@ import {
   events,
   metricFirstSeen,
   metricRollups,
+  reasonRollups,
   searchTokenCounts,
   searchValues,
 } from "../src/db/tables.ts";
@@ -88,6 +89,7 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "search_values")).toEqual(describeDrizzleTable(searchValues));
     expect(await describeLiveTable(pool, "metric_rollups")).toEqual(describeDrizzleTable(metricRollups));
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
+    expect(await describeLiveTable(pool, "reason_rollups")).toEqual(describeDrizzleTable(reasonRollups));
     expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
   });

@@ -29,10 +29,10 @@ const UNSUPPORTED_PARAMS: Readonly<Record<string, string>> = {
   subject_campaigns: "subject campaigns belong to SparkPost's Deliverability Add-On and are not served",
 };
 
-export type RouteKind = "summary" | "group-by" | "time-series" | "bounce";
+export type RouteKind = "summary" | "group-by" | "time-series" | "bounce" | "reason";
 
 /** The routes that take `limit` and `order_by`; elsewhere both are ignored like any parameter a route does not take. */
-const TAKES_LIMIT: readonly RouteKind[] = ["group-by", "bounce"];
+const TAKES_LIMIT: readonly RouteKind[] = ["group-by", "bounce", "reason"];
 const TAKES_ORDER_BY: readonly RouteKind[] = ["group-by"];
 
 export interface RequestedMetric {
@@ -57,15 +57,18 @@ const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
 
-/** Validates a Metrics API query for one kind of route; every problem is a 400 naming the parameter. */
+/**
+ * Validates a Metrics API query for one kind of route; every problem is a 400 naming the parameter. The reason routes
+ * (delay-reason, rejection-reason) take no `metrics`: they answer `allowedMetrics`, as SparkPost's do.
+ */
 export function parseMetricsRequest(
   params: Map<string, string>,
   kind: RouteKind,
   allowedMetrics?: readonly string[],
 ): MetricsRequest {
   for (const [name, why] of Object.entries(UNSUPPORTED_PARAMS)) {
-    // SparkPost's bounce routes take no subject_campaigns: there it is just another parameter to ignore.
-    if (kind === "bounce" && name === "subject_campaigns") continue;
+    // SparkPost's bounce and reason routes take no subject_campaigns: there it is just another parameter to ignore.
+    if ((kind === "bounce" || kind === "reason") && name === "subject_campaigns") continue;
     if (params.has(name)) throw invalidParameter(name, "unsupported parameter", why);
   }
   const delimiter = parseDelimiter(params.get("delimiter"));
@@ -73,7 +76,10 @@ export function parseMetricsRequest(
   if (from === undefined || from === "") {
     throw invalidParameter("from", "required parameter", "'from' is required, as YYYY-MM-DDTHH:MM in 'timezone'");
   }
-  const metrics = parseMetrics(params.get("metrics"), delimiter, allowedMetrics);
+  const metrics =
+    kind === "reason"
+      ? (allowedMetrics ?? []).map((name) => ({ name, metric: name as ServedMetric }))
+      : parseMetrics(params.get("metrics"), delimiter, allowedMetrics);
   const orderBy = TAKES_ORDER_BY.includes(kind) ? params.get("order_by") : undefined;
   if (orderBy !== undefined && !metrics.some((metric) => metric.name === orderBy)) {
     throw invalidParameter("order_by", "invalid parameter", "'order_by' must be one of the requested metrics");

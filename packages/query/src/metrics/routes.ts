@@ -2,7 +2,7 @@ import { type HttpResponse, jsonResponse } from "@msgevents/http";
 import { type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { describeBounceClass } from "./bounce-classes.ts";
-import { BOUNCE_METRICS } from "./catalog.ts";
+import { BOUNCE_METRICS, DELAY_METRICS, REJECTION_TYPES } from "./catalog.ts";
 import { type MetricsRequest, type Precision, parseMetricsRequest } from "./params.ts";
 import { isAlignedTo, planSegments, type Segment } from "./segments.ts";
 import {
@@ -50,6 +50,10 @@ export function metricsRouteFor(path: string): MetricsRoute | undefined {
   if (rest === "bounce-reason") return (params, context) => bounceReasons(params, context, false);
   if (rest === "bounce-reason/domain") return (params, context) => bounceReasons(params, context, true);
   if (rest === "bounce-classification") return bounceClassifications;
+  if (rest === "delay-reason") return (params, context) => delayReasons(params, context, false);
+  if (rest === "delay-reason/domain") return (params, context) => delayReasons(params, context, true);
+  if (rest === "rejection-reason") return (params, context) => rejectionReasons(params, context, false);
+  if (rest === "rejection-reason/domain") return (params, context) => rejectionReasons(params, context, true);
   const groupBy = GROUP_BY_ROUTES[rest];
   return groupBy ? (params, context) => groupedBy(params, context, groupBy) : undefined;
 }
@@ -188,6 +192,95 @@ async function bounceClassifications(params: Map<string, string>, context: Metri
       const { bounce_category_id: _category, ...described } = describeBounceClass(toNumber(row.bounce_class));
       return { ...described, ...metricValues(request, row) };
     }),
+  });
+}
+
+/** The reason (and recipient domain) columns of a reason route's rows, as SQL over the grouped rows `g`. */
+function reasonKeys(byDomain: boolean): GroupKey[] {
+  return byDomain ? [REASON, BOUNCE_DOMAIN] : [REASON];
+}
+
+/** The window's delays or rejections per reason (and domain), summed from reason_rollups: rows `g` of `grouped`. */
+async function reasonQuery(
+  request: MetricsRequest,
+  context: MetricsContext,
+  byDomain: boolean,
+  select: (keys: SQL[]) => SQL,
+): Promise<Record<string, unknown>[]> {
+  const window = await resolveWindow(context.db, request, request.precision, context.now);
+  const keys = reasonKeys(byDomain);
+  const query = sourceQuery(request, context, "reason_rollups", keys, byDomain ? "domain" : undefined);
+  const columns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
+  return rowsOf(
+    context.db,
+    sql`WITH grouped AS (
+        SELECT ${sql.join([...columns, ...metricColumns(request)], sql`, `)}
+        FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s
+        GROUP BY ${sql.join(columns, sql`, `)}
+      )
+      ${select(keys.map((key) => sql`g.${sql.identifier(key.alias)}`))}`,
+  );
+}
+
+/** `GET …/delay-reason` and `…/delay-reason/domain`: delays per reason (and recipient domain), most first. */
+async function delayReasons(
+  params: Map<string, string>,
+  context: MetricsContext,
+  byDomain: boolean,
+): Promise<HttpResponse> {
+  const request = parseMetricsRequest(params, "reason", DELAY_METRICS);
+  const rows = await reasonQuery(
+    request,
+    context,
+    byDomain,
+    (keys) => sql`SELECT ${sql.join(keys, sql`, `)}, g.count_delayed, g.count_delayed_first FROM grouped AS g
+      WHERE g.count_delayed > 0 ORDER BY g.count_delayed DESC, ${sql.join(keys, sql`, `)} LIMIT ${request.limit}`,
+  );
+  return jsonResponse(200, {
+    results: rows.map((row) => ({
+      reason: row.reason,
+      ...(byDomain ? { domain: row.domain } : {}),
+      count_delayed: toNumber(row.count_delayed),
+      count_delayed_first: toNumber(row.count_delayed_first),
+    })),
+  });
+}
+
+/**
+ * `GET …/rejection-reason` and `…/rejection-reason/domain`: rejections per reason (and recipient domain) and kind of
+ * rejection, most first. Category ids 1 (Policy Rejection) and 2 (Generation Rejection) are SparkPost's; 3
+ * (Generation Failure) is msgevents' own, as SparkPost documents no other.
+ */
+async function rejectionReasons(
+  params: Map<string, string>,
+  context: MetricsContext,
+  byDomain: boolean,
+): Promise<HttpResponse> {
+  const request = parseMetricsRequest(
+    params,
+    "reason",
+    REJECTION_TYPES.map((type) => type.metric),
+  );
+  const kinds = sql.join(
+    REJECTION_TYPES.map((type) => sql`(${type.id}, ${type.name}, g.${sql.identifier(type.metric)})`),
+    sql`, `,
+  );
+  const rows = await reasonQuery(
+    request,
+    context,
+    byDomain,
+    (keys) => sql`SELECT ${sql.join(keys, sql`, `)}, t.id, t.name, t.count FROM grouped AS g
+      CROSS JOIN LATERAL (VALUES ${kinds}) AS t(id, name, count)
+      WHERE t.count > 0 ORDER BY t.count DESC, ${sql.join(keys, sql`, `)}, t.id LIMIT ${request.limit}`,
+  );
+  return jsonResponse(200, {
+    results: rows.map((row) => ({
+      reason: row.reason,
+      ...(byDomain ? { domain: row.domain } : {}),
+      count_rejected: toNumber(row.count),
+      rejection_category_id: toNumber(row.id),
+      rejection_type: row.name,
+    })),
   });
 }
 

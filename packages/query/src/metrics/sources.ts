@@ -8,8 +8,9 @@ import type { Increment, Segment } from "./segments.ts";
 export type FilterDimension = Exclude<MetricDimension, "">;
 export type Filters = ReadonlyMap<FilterDimension, readonly string[]>;
 
-/** Which rollup table answers: the metric counters, or the bounce counters by reason and class. */
-export type RollupTable = "metric_rollups" | "bounce_rollups";
+/** Which rollup table answers: the metric counters, the bounce counters by reason and class, or delays and
+ * rejections by reason. */
+export type RollupTable = "metric_rollups" | "bounce_rollups" | "reason_rollups";
 
 const BOUNCE_COUNTERS: readonly RollupCounter[] = [
   "count_inband_bounce",
@@ -17,9 +18,18 @@ const BOUNCE_COUNTERS: readonly RollupCounter[] = [
   "count_admin_bounce",
 ];
 
+const REASON_COUNTERS: readonly RollupCounter[] = [
+  "count_delayed",
+  "count_delayed_first",
+  "count_policy_rejection",
+  "count_generation_rejection",
+  "count_generation_failed",
+];
+
 const COUNTERS: Readonly<Record<RollupTable, readonly RollupCounter[]>> = {
   metric_rollups: ROLLUP_COUNTERS,
   bounce_rollups: BOUNCE_COUNTERS,
+  reason_rollups: REASON_COUNTERS,
 };
 
 /** The counters the requested metrics are made of: a segment sums only those. */
@@ -32,7 +42,7 @@ export function countersOf(table: RollupTable, metrics: readonly ServedMetric[])
   return COUNTERS[table].filter((counter) => needed.has(counter));
 }
 
-/** The event types that count in each table (see msgevents_event_metrics, migration 0008). */
+/** The event types that count in each table (see msgevents_event_metrics, migrations 0008 and 0012). */
 const COUNTED_TYPES: Readonly<Record<RollupTable, readonly string[]>> = {
   metric_rollups: [
     "injection",
@@ -54,6 +64,7 @@ const COUNTED_TYPES: Readonly<Record<RollupTable, readonly string[]>> = {
     "link_unsubscribe",
   ],
   bounce_rollups: ["bounce", "out_of_band"],
+  reason_rollups: ["delay", "policy_rejection", "generation_rejection", "generation_failure"],
 };
 
 /** The event types of each unique counter: a message counts once per increment among events of these types. */

@@ -196,7 +196,11 @@ export type Route =
   | GroupRoute
   | "bounce-reason"
   | "bounce-reason/domain"
-  | "bounce-classification";
+  | "bounce-classification"
+  | "delay-reason"
+  | "delay-reason/domain"
+  | "rejection-reason"
+  | "rejection-reason/domain";
 
 export interface OracleQuery {
   route: Route;
@@ -316,6 +320,38 @@ export function expectedRows(events: readonly OracleEvent[], query: OracleQuery)
         ...(byDomain ? { domain: first.dimensions.domain ?? "" } : {}),
         classification_id: first.bounceClass,
         ...measure(group, query.metrics, increment),
+      };
+    });
+  }
+
+  if (route === "delay-reason" || route === "delay-reason/domain") {
+    const byDomain = route === "delay-reason/domain";
+    const delays = inWindow.filter((event) => event.type === "delay" && (!byDomain || event.dimensions.domain));
+    return [...groupBy(delays, (event) => JSON.stringify([event.reason, byDomain ? event.dimensions.domain : ""]))].map(
+      ([, group]) => ({
+        reason: (group[0] as OracleEvent).reason,
+        ...(byDomain ? { domain: (group[0] as OracleEvent).dimensions.domain ?? "" } : {}),
+        ...measure(group, ["count_delayed", "count_delayed_first"], increment),
+      }),
+    );
+  }
+
+  if (route === "rejection-reason" || route === "rejection-reason/domain") {
+    // Category ids: 1 Policy Rejection, 2 Generation Rejection (SparkPost's), 3 Generation Failure (msgevents').
+    const categories: Record<string, number> = { policy_rejection: 1, generation_rejection: 2, generation_failure: 3 };
+    const byDomain = route === "rejection-reason/domain";
+    const rejections = inWindow.filter(
+      (event) => event.type in categories && (!byDomain || event.dimensions.domain !== undefined),
+    );
+    const key = (event: OracleEvent) =>
+      JSON.stringify([event.reason, categories[event.type], byDomain ? event.dimensions.domain : ""]);
+    return [...groupBy(rejections, key)].map(([, group]) => {
+      const first = group[0] as OracleEvent;
+      return {
+        reason: first.reason,
+        ...(byDomain ? { domain: first.dimensions.domain ?? "" } : {}),
+        rejection_category_id: categories[first.type] ?? 0,
+        count_rejected: group.length,
       };
     });
   }

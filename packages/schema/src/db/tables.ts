@@ -236,6 +236,32 @@ export const bounceRollups = pgTable(
 );
 
 /**
+ * Delay and rejection counters by reason, per increment and dimension value like metric_rollups (migration 0012),
+ * for the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
+ */
+export const reasonRollups = pgTable(
+  "reason_rollups",
+  {
+    bucketMinutes: smallint("bucket_minutes").notNull(),
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    countDelayed: counter("count_delayed"),
+    countDelayedFirst: counter("count_delayed_first"),
+    countPolicyRejection: counter("count_policy_rejection"),
+    countGenerationRejection: counter("count_generation_rejection"),
+    countGenerationFailed: counter("count_generation_failed"),
+  },
+  (table) => [
+    primaryKey({
+      name: "reason_rollups_pkey",
+      columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason],
+    }),
+  ],
+);
+
+/**
  * The messages already counted by a unique metric (`kind`: 1 rendered, 2 initial_rendered, 3 clicked,
  * 4 confirmed_opened) in one increment. The rollup trigger counts a message only when its row here is new
  * (INSERT … ON CONFLICT DO NOTHING RETURNING), so uniques stay exact under any replay or load order.
