@@ -150,7 +150,7 @@ async function printStorage(pool: pg.Pool, count: number, rawBytes: number): Pro
   const kept = await pool.query<{ name: string; rows: string; bytes: string }>(`
     SELECT t.name, (SELECT reltuples::bigint FROM pg_class WHERE oid = t.name::regclass) AS rows,
            pg_total_relation_size(t.name::regclass) AS bytes
-    FROM unnest(ARRAY['search_token_counts', 'metric_rollups', 'bounce_rollups', 'metric_first_seen']) AS t(name)`);
+    FROM unnest(ARRAY['search_token_counts', 'metric_rollups', 'bounce_rollups', 'metric_unique_rollups', 'metric_engagement', 'reason_rollups']) AS t(name)`);
   let beside = 0;
   for (const { name, rows, bytes } of kept.rows) {
     beside += Number(bytes);

@@ -258,8 +258,7 @@ describe("the Metrics API against an oracle of SparkPost's documented rules", ()
     expect(differing(false).slice(0, 40)).toEqual([]);
   });
 
-  // Phase 1: msgevents still counts uniques per 15 minutes and per day; the uniques rework turns this on.
-  test.fails("every unique metric counts each message once per roll-up increment of its precision", () => {
+  test("every unique metric counts each message once per roll-up increment of its precision", () => {
     const wrong = differing(true);
     expect(wrong.length === 0 ? [] : [`${wrong.length} differ`, ...wrong.slice(0, 40)]).toEqual([]);
   });

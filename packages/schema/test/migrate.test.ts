@@ -6,8 +6,9 @@ import {
   batches,
   bounceRollups,
   events,
-  metricFirstSeen,
+  metricEngagement,
   metricRollups,
+  metricUniqueRollups,
   reasonRollups,
   searchTokenCounts,
   searchValues,
@@ -90,7 +91,8 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "metric_rollups")).toEqual(describeDrizzleTable(metricRollups));
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
     expect(await describeLiveTable(pool, "reason_rollups")).toEqual(describeDrizzleTable(reasonRollups));
-    expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
+    expect(await describeLiveTable(pool, "metric_unique_rollups")).toEqual(describeDrizzleTable(metricUniqueRollups));
+    expect(await describeLiveTable(pool, "metric_engagement")).toEqual(describeDrizzleTable(metricEngagement));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
   });
 });

@@ -13,7 +13,9 @@ import {
   metricSql,
   rollupDimension,
   type SourceQuery,
+  type UniqueIncrement,
   unionSql,
+  uniqueSegments,
 } from "./sources.ts";
 import { bucketOf, type ResolvedWindow, resolveWindow, stepOf } from "./window.ts";
 
@@ -68,11 +70,23 @@ function metricValues(request: MetricsRequest, row: Record<string, unknown>): Re
   return Object.fromEntries(request.metrics.map(({ name }) => [name, toNumber(row[name])]));
 }
 
+/**
+ * SparkPost's roll-up increment for the unique metrics at a precision: per minute at 1min, 5min, 15min and without a
+ * precision (the aggregate routes' default is 1min), per hour of the zone at hour and 12hr, per UTC day at day, week
+ * and month.
+ */
+function uniquesAt(precision: Precision | undefined, window: ResolvedWindow): UniqueIncrement {
+  if (precision === "hour" || precision === "12hr") return { unit: "hour", zone: window.zone, phase: window.phase };
+  if (precision === "day" || precision === "week" || precision === "month") return { unit: "day" };
+  return { unit: "minute" };
+}
+
 function sourceQuery(
   request: MetricsRequest,
   context: MetricsContext,
   table: SourceQuery["table"],
   keys: GroupKey[],
+  uniques: UniqueIncrement,
   grouped?: FilterDimension,
 ): SourceQuery {
   return {
@@ -84,9 +98,14 @@ function sourceQuery(
       table,
       request.metrics.map(({ metric }) => metric),
     ),
+    uniques,
     source: context.source ?? "rollups",
   };
 }
+
+/** The rows of the window's counters to sum: its segments, and its unique counters' own (see uniqueSegments). */
+const windowUnion = (query: SourceQuery, window: ResolvedWindow) =>
+  unionSql(query, planSegments(window.from, window.to), uniqueSegments(query, window.from, window.to, false));
 
 async function rowsOf(db: NodePgDatabase, query: SQL): Promise<Record<string, unknown>[]> {
   return (await db.execute(query)).rows;
@@ -96,10 +115,10 @@ async function rowsOf(db: NodePgDatabase, query: SQL): Promise<Record<string, un
 async function summary(params: Map<string, string>, context: MetricsContext): Promise<HttpResponse> {
   const request = parseMetricsRequest(params, "summary");
   const window = await resolveWindow(context.db, request, request.precision, context.now);
-  const query = sourceQuery(request, context, "metric_rollups", []);
+  const query = sourceQuery(request, context, "metric_rollups", [], uniquesAt(request.precision, window));
   const [row = {}] = await rowsOf(
     context.db,
-    sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s`,
+    sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${windowUnion(query, window)}) AS s`,
   );
   return jsonResponse(200, {
     results: [metricValues(request, row)],
@@ -126,7 +145,7 @@ async function groupedQuery(
   return rowsOf(
     context.db,
     sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
-      FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s
+      FROM (${windowUnion(query, window)}) AS s
       GROUP BY ${sql.join(keys, sql`, `)}
       ORDER BY ${orderBy(request, query.keys)}
       LIMIT ${request.limit}`,
@@ -142,7 +161,14 @@ async function groupedBy(
   const request = parseMetricsRequest(params, "group-by");
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const key: GroupKey = { alias: "key", rollup: sql`r.value`, raw: DIMENSION_COLUMNS[route.dimension] };
-  const query = sourceQuery(request, context, "metric_rollups", [key], route.dimension);
+  const query = sourceQuery(
+    request,
+    context,
+    "metric_rollups",
+    [key],
+    uniquesAt(request.precision, window),
+    route.dimension,
+  );
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => ({
@@ -151,6 +177,9 @@ async function groupedBy(
     })),
   });
 }
+
+/** The bounce and reason routes count no unique metric. */
+const PER_MINUTE: UniqueIncrement = { unit: "minute" };
 
 const REASON: GroupKey = { alias: "reason", rollup: sql`r.reason`, raw: sql`coalesce(e.reason, '')` };
 const BOUNCE_CLASS: GroupKey = {
@@ -169,7 +198,7 @@ async function bounceReasons(
   const request = parseMetricsRequest(params, "bounce", BOUNCE_METRICS);
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const keys = byDomain ? [REASON, BOUNCE_CLASS, BOUNCE_DOMAIN] : [REASON, BOUNCE_CLASS];
-  const query = sourceQuery(request, context, "bounce_rollups", keys, byDomain ? "domain" : undefined);
+  const query = sourceQuery(request, context, "bounce_rollups", keys, PER_MINUTE, byDomain ? "domain" : undefined);
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => ({
@@ -185,7 +214,7 @@ async function bounceReasons(
 async function bounceClassifications(params: Map<string, string>, context: MetricsContext): Promise<HttpResponse> {
   const request = parseMetricsRequest(params, "bounce", BOUNCE_METRICS);
   const window = await resolveWindow(context.db, request, request.precision, context.now);
-  const query = sourceQuery(request, context, "bounce_rollups", [BOUNCE_CLASS]);
+  const query = sourceQuery(request, context, "bounce_rollups", [BOUNCE_CLASS], PER_MINUTE);
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => {
@@ -209,13 +238,13 @@ async function reasonQuery(
 ): Promise<Record<string, unknown>[]> {
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const keys = reasonKeys(byDomain);
-  const query = sourceQuery(request, context, "reason_rollups", keys, byDomain ? "domain" : undefined);
+  const query = sourceQuery(request, context, "reason_rollups", keys, PER_MINUTE, byDomain ? "domain" : undefined);
   const columns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
   return rowsOf(
     context.db,
     sql`WITH grouped AS (
         SELECT ${sql.join([...columns, ...metricColumns(request)], sql`, `)}
-        FROM (${unionSql(query, planSegments(window.from, window.to))}) AS s
+        FROM (${windowUnion(query, window)}) AS s
         GROUP BY ${sql.join(columns, sql`, `)}
       )
       ${select(keys.map((key) => sql`g.${sql.identifier(key.alias)}`))}`,
@@ -307,8 +336,10 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
     alias: "ts",
     rollup: bucketOf(precision, sql`(r.bucket_start AT TIME ZONE ${zone})`),
     raw: bucketOf(precision, sql`(e.event_time AT TIME ZONE ${zone})`),
+    shifted: (phase) =>
+      bucketOf(precision, sql`((r.bucket_start + make_interval(mins => ${phase})) AT TIME ZONE ${zone})`),
   };
-  const query = sourceQuery(request, context, "metric_rollups", [bucket]);
+  const query = sourceQuery(request, context, "metric_rollups", [bucket], uniquesAt(precision, window));
   const step = stepOf(precision);
   const names = request.metrics.map(
     ({ name }) => sql`coalesce(t.${sql.identifier(name)}, 0) AS ${sql.identifier(name)}`,
@@ -317,7 +348,7 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
     context.db,
     sql`WITH totals AS (
         SELECT s.ts, ${sql.join(metricColumns(request), sql`, `)}
-        FROM (${unionSql(query, [seriesSegment(precision, window)])}) AS s GROUP BY s.ts
+        FROM (${unionSql(query, [seriesSegment(precision, window)], uniqueSegments(query, window.from, window.to, true))}) AS s GROUP BY s.ts
       )
       SELECT to_char(g, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_time,
              extract(epoch FROM g - ((g AT TIME ZONE ${zone}) AT TIME ZONE 'UTC'))::integer AS offset_seconds,
