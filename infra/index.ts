@@ -1,114 +1,200 @@
 // msgevents on AWS. Deploys: a VPC with isolated subnets (S3 gateway endpoint, one Secrets Manager interface
-// endpoint), RDS PostgreSQL (private, encrypted, TLS only, IAM authentication), the raw-batch bucket with its SQS
-// queue and dead-letter queue, two app secrets, five Lambdas from the esbuild bundles (ingest, loader, query,
-// migrator, maintenance), the schema migration that runs before traffic moves, an HTTP API with the six routes, the
-// loader's SQS trigger, the hourly maintenance schedule, and CloudWatch alarms into an SNS topic.
+// endpoint, both with policies scoped to the stack), RDS PostgreSQL (private, encrypted, TLS only, IAM
+// authentication, storage autoscaling, protected), the raw-batch bucket (versioned, protected) with its SQS queue and
+// dead-letter queue, two app secrets, five Lambdas from the esbuild bundles (ingest, loader, query, migrator,
+// maintenance), the schema migration that runs before traffic moves, an HTTP API with the routes, the loader's SQS
+// trigger, the hourly maintenance schedule, CloudWatch alarms into an SNS topic, and optionally an SSM-only bastion.
+// Before declaring anything it checks what the account and region must offer (src/preflight.ts).
 // See infra/README.md for configuration, costs and limits.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assertBodyLimitDeliverable } from "./src/body-limit.ts";
 import { buildBundles, locateBundles, MIGRATIONS_DIRECTORY } from "./src/bundles.ts";
 import { Alarms } from "./src/components/alarms.ts";
 import { Api } from "./src/components/api.ts";
 import { AppSecrets } from "./src/components/app-secrets.ts";
-import { BatchArchive } from "./src/components/batch-archive.ts";
+import { Bastion } from "./src/components/bastion.ts";
+import { BATCH_PREFIX, BatchArchive } from "./src/components/batch-archive.ts";
 import { Database } from "./src/components/database.ts";
+import { EndpointPolicies } from "./src/components/endpoint-policies.ts";
 import { Functions } from "./src/components/functions.ts";
 import { LoaderTrigger } from "./src/components/loader-trigger.ts";
 import { Network } from "./src/components/network.ts";
 import { Schedules } from "./src/components/schedules.ts";
 import { assertConnectionBudget } from "./src/connections.ts";
+import { reservationsOf } from "./src/lambda-quota.ts";
+import { preflight } from "./src/preflight.ts";
+import { stackProvider } from "./src/provider.ts";
 import { readSettings } from "./src/settings.ts";
 import { hashDirectory } from "./src/source-hash.ts";
 
 const settings = readSettings();
+const provider = stackProvider();
+const account = await preflight(settings, provider);
+const reservations = reservationsOf(settings);
 assertConnectionBudget({
   instanceClass: settings.database.instanceClass,
   loaderMaxConcurrency: settings.loader.maxConcurrency,
   loaderPoolMax: settings.loader.poolMax,
-  queryReservedConcurrency: settings.query.reservedConcurrency,
+  // Unreserved, nothing but the account's quota caps the query function.
+  queryReservedConcurrency: reservations?.query ?? account.lambdaConcurrencyQuota,
   queryPoolMax: settings.query.poolMax,
+  queryCappedBy: reservations ? "reservation" : "account quota",
 });
-if (settings.maxBodyBytes !== undefined) assertBodyLimitDeliverable(settings.maxBodyBytes);
 if (settings.build) buildBundles(settings.sourceRoot);
 const bundles = locateBundles(settings.sourceRoot);
 const migrationsHash = hashDirectory(`${settings.sourceRoot}/${MIGRATIONS_DIRECTORY}`);
 
-const accountId = aws.getCallerIdentityOutput().accountId;
-const region = aws.getRegionOutput().region;
+const inStack: pulumi.ComponentResourceOptions = { providers: [provider] };
 
-const network = new Network("network", { secretsEndpointAzCount: settings.secretsEndpointAzCount });
-const database = new Database("database", {
-  subnetIds: network.subnetIds,
-  securityGroupId: network.databaseSecurityGroupId,
-  ...settings.database,
-});
-const archive = new BatchArchive("archive", {
-  accountId,
-  loaderTimeoutSeconds: settings.loader.timeoutSeconds,
-  maxReceiveCount: settings.loader.maxReceiveCount,
-  ...settings.archive,
-});
-const secrets = new AppSecrets("secrets", { credentials: settings.credentials });
-const functions = new Functions("functions", {
-  bundles,
-  migrationsHash,
-  region,
-  accountId,
-  network: { subnetIds: network.subnetIds, securityGroupIds: network.functionSecurityGroupIds, ready: network.ready },
-  database: {
-    address: database.address,
-    port: database.port,
-    name: database.name,
-    resourceId: database.resourceId,
-    masterSecretArn: database.masterSecretArn,
-    instance: database.instance,
+const network = new Network(
+  "network",
+  {
+    zones: account.zones,
+    region: account.region,
+    endpointServicePrefix: account.endpointServicePrefix,
+    secretsEndpointAzCount: settings.secretsEndpointAzCount,
   },
-  archive,
-  secrets,
-  maxBodyBytes: settings.maxBodyBytes,
-  retentionDays: settings.retentionDays,
-  loader: settings.loader,
-  query: settings.query,
-  logRetentionDays: settings.logRetentionDays,
-});
-new LoaderTrigger("loader-trigger", {
-  queueArn: archive.queueArn,
-  loader: functions.live.loader,
-  batchSize: settings.loader.batchSize,
-  maxConcurrency: settings.loader.maxConcurrency,
-  dependsOn: [archive.notification, functions.migration],
-});
-const api = new Api("api", {
-  targets: { ingest: functions.live.ingest, query: functions.live.query },
-  throttleRatePerSecond: settings.api.throttleRatePerSecond,
-  throttleBurst: settings.api.throttleBurst,
-  logRetentionDays: settings.logRetentionDays,
-  customDomain: settings.api.customDomain,
-});
-new Schedules("schedules", { maintenance: functions.live.maintenance });
-const alarms = new Alarms("alarms", {
-  deadLetterQueueName: archive.deadLetterQueueName,
-  queueName: archive.queueName,
-  loaderFunctionName: functions.loader.function.name,
-  accessLogGroupName: api.accessLogGroupName,
-  apiId: api.apiId,
-  databaseInstanceId: database.instanceId,
-  databaseInstanceClass: settings.database.instanceClass,
-  databaseAllocatedStorageGb: settings.database.allocatedStorageGb,
-  email: settings.alarmEmail,
-});
+  inStack,
+);
+const database = new Database(
+  "database",
+  { subnetIds: network.subnetIds, securityGroupId: network.databaseSecurityGroupId, ...settings.database },
+  inStack,
+);
+const archive = new BatchArchive(
+  "archive",
+  {
+    accountId: account.accountId,
+    loaderTimeoutSeconds: settings.loader.timeoutSeconds,
+    maxReceiveCount: settings.loader.maxReceiveCount,
+    ...settings.archive,
+  },
+  inStack,
+);
+const secrets = new AppSecrets("secrets", { credentials: settings.credentials }, inStack);
+const functions = new Functions(
+  "functions",
+  {
+    bundles,
+    migrationsHash,
+    partition: account.partition,
+    region: account.region,
+    accountId: account.accountId,
+    network: { subnetIds: network.subnetIds, securityGroupIds: network.functionSecurityGroupIds, ready: network.ready },
+    database: {
+      address: database.address,
+      port: database.port,
+      name: database.name,
+      resourceId: database.resourceId,
+      masterSecretArn: database.masterSecretArn,
+      instance: database.instance,
+    },
+    archive,
+    secrets,
+    maxBodyBytes: settings.maxBodyBytes,
+    retentionDays: settings.retentionDays,
+    loader: settings.loader,
+    query: settings.query,
+    reservations,
+    logRetentionDays: settings.logRetentionDays,
+  },
+  inStack,
+);
+new EndpointPolicies(
+  "endpoint-policies",
+  {
+    s3EndpointId: network.s3EndpointId,
+    secretsEndpointId: network.secretsEndpointId,
+    bucketArn: archive.bucketArn,
+    batchPrefix: BATCH_PREFIX,
+    loaderRoleArn: functions.loader.roleArn,
+    secretReaders: [
+      { secretArn: database.masterSecretArn, readerRoleArn: functions.migrator.roleArn },
+      { secretArn: secrets.apiSecretArn, readerRoleArn: functions.query.roleArn },
+    ],
+  },
+  inStack,
+);
+new LoaderTrigger(
+  "loader-trigger",
+  {
+    queueArn: archive.queueArn,
+    loader: functions.live.loader,
+    batchSize: settings.loader.batchSize,
+    maxConcurrency: settings.loader.maxConcurrency,
+    dependsOn: [archive.notification, functions.migration],
+  },
+  inStack,
+);
+const api = new Api(
+  "api",
+  {
+    targets: { ingest: functions.live.ingest, query: functions.live.query },
+    throttleRatePerSecond: settings.api.throttleRatePerSecond,
+    throttleBurst: settings.api.throttleBurst,
+    logRetentionDays: settings.logRetentionDays,
+    customDomain: settings.api.customDomain,
+  },
+  inStack,
+);
+new Schedules("schedules", { maintenance: functions.live.maintenance }, inStack);
+const alarms = new Alarms(
+  "alarms",
+  {
+    deadLetterQueueName: archive.deadLetterQueueName,
+    queueName: archive.queueName,
+    functionNames: {
+      ingest: functions.ingest.function.name,
+      loader: functions.loader.function.name,
+      query: functions.query.function.name,
+      maintenance: functions.maintenance.function.name,
+    },
+    maintenanceLogGroupName: functions.maintenance.logGroup.name,
+    accessLogGroupName: api.accessLogGroupName,
+    apiId: api.apiId,
+    stageName: api.stageName,
+    database: {
+      instanceId: database.instanceId,
+      instanceClass: settings.database.instanceClass,
+      allocatedStorageGb: database.allocatedStorageGb,
+      maxAllocatedStorageGb: settings.database.maxAllocatedStorageGb,
+    },
+    emails: settings.alarms.emails,
+    httpsEndpoint: settings.alarms.httpsEndpoint,
+    noWebhookTrafficHours: settings.alarms.noWebhookTrafficHours,
+    storageDaysLeft: settings.alarms.storageDaysLeft,
+    apiLatencyP99Ms: settings.alarms.apiLatencyP99Ms,
+  },
+  inStack,
+);
+const bastionSubnet = network.subnets.find((subnet) => subnet.zone.id === account.bastionZone?.id);
+const bastion = bastionSubnet
+  ? new Bastion(
+      "bastion",
+      {
+        vpcId: network.vpcId,
+        subnetId: bastionSubnet.id,
+        databaseSecurityGroupId: network.databaseSecurityGroupId,
+        region: account.region,
+        endpointServicePrefix: account.endpointServicePrefix,
+      },
+      inStack,
+    )
+  : undefined;
 
 export const webhookUrl = pulumi.interpolate`${api.baseUrl}/webhooks/sparkpost`;
 export const tokenUrl = pulumi.interpolate`${api.baseUrl}/oauth/token`;
 export const eventsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/events/message`;
 export const webAppUrl = pulumi.interpolate`${api.baseUrl}/`;
+/** Where the custom domain's CNAME points; null without a custom domain. */
 export const customDomainTarget = api.customDomainTarget;
 export const bucketName = archive.bucketName;
 export const queueName = archive.queueName;
 export const deadLetterQueueName = archive.deadLetterQueueName;
 export const alarmTopicArn = alarms.topicArn;
 export const databaseEndpoint = database.address;
+export const databaseMasterSecretArn = database.masterSecretArn;
+/** The bastion's instance id for `aws ssm start-session`; null while msgevents:bastion is off. */
+export const bastionInstanceId = bastion?.instanceId ?? null;
 export const migrationResult = functions.migration.result;
 // Secret outputs: shown only with `pulumi stack output --show-secrets`.
 export const webhookUsername = secrets.webhookUsername;

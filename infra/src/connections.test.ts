@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { assertConnectionBudget, assumedMaxConnections, connectionBudget } from "./connections.ts";
+import { DATABASE_PARAMETERS } from "./components/database.ts";
+import {
+  assertConnectionBudget,
+  assumedMaxConnections,
+  connectionBudget,
+  IDLE_SESSION_TIMEOUT_MS,
+  LONGEST_POOL_IDLE_MS,
+} from "./connections.ts";
 
 const defaults = {
   instanceClass: "db.t4g.micro",
@@ -20,7 +27,32 @@ describe("the connection budget", () => {
       maxConnections: 78,
       available: 68,
       demand: { loader: 10, query: 20, maintenance: 2, migrator: 2, total: 34 },
+      duringDeploy: 66,
     });
+  });
+
+  it("still fits the defaults during a deploy, while the previous versions' pools wait for idle_session_timeout", () => {
+    const budget = connectionBudget(defaults);
+    // Old and new loader, query and maintenance pools at once, plus the migrator.
+    expect(budget.duringDeploy).toBe(2 * (10 + 20 + 2) + 2);
+    expect(budget.duringDeploy).toBeLessThanOrEqual(budget.available);
+  });
+
+  it("closes only sessions no running pool would keep: idle_session_timeout is well above every pool's idle timeout", () => {
+    expect(DATABASE_PARAMETERS).toContainEqual({
+      name: "idle_session_timeout",
+      value: String(IDLE_SESSION_TIMEOUT_MS),
+    });
+    expect(IDLE_SESSION_TIMEOUT_MS).toBe(300_000);
+    expect(IDLE_SESSION_TIMEOUT_MS).toBeGreaterThanOrEqual(5 * LONGEST_POOL_IDLE_MS);
+  });
+
+  it("counts the account's quota as the query function's cap when nothing is reserved, and says how to cap it", () => {
+    const unreserved = { ...defaults, queryReservedConcurrency: 1000, queryCappedBy: "account quota" as const };
+    expect(() => assertConnectionBudget(unreserved)).toThrow(
+      /could open 2014 database connections .* set msgevents:lambdaReservedConcurrency true/,
+    );
+    expect(() => assertConnectionBudget({ ...unreserved, queryReservedConcurrency: 10 })).not.toThrow();
   });
 
   it("refuses concurrency that could exhaust the instance, naming the settings to change", () => {

@@ -15,6 +15,17 @@ export const OPERATOR_HEADROOM = 5;
 export const MAINTENANCE_CONNECTIONS = 2;
 /** The migrator is invoked once per deploy; its pool is at most this size. */
 export const MIGRATOR_CONNECTIONS = 2;
+/**
+ * The longest idle timeout of the functions' pools (loader 60 s, query 30 s, maintenance 10 s): a running pool closes
+ * its own idle connections sooner, so a session idle longer belongs to a frozen or superseded Lambda environment.
+ */
+export const LONGEST_POOL_IDLE_MS = 60_000;
+/**
+ * PostgreSQL's idle_session_timeout (the parameter group): closes those sessions. A deploy publishes new versions
+ * whose environments open their own pools while the previous ones sit frozen with theirs; for at most this long the
+ * two overlap.
+ */
+export const IDLE_SESSION_TIMEOUT_MS = 5 * LONGEST_POOL_IDLE_MS;
 
 /** Nominal memory in GiB of the instance classes this program knows how to budget for. */
 export const INSTANCE_CLASS_MEMORY_GIB: Readonly<Record<string, number>> = {
@@ -39,8 +50,11 @@ export interface ConnectionDemand {
   instanceClass: string;
   loaderMaxConcurrency: number;
   loaderPoolMax: number;
+  /** The most query instances at once: its reserved concurrency, or the account's quota when nothing is reserved. */
   queryReservedConcurrency: number;
   queryPoolMax: number;
+  /** What caps the query function; unreserved, only the account's Lambda concurrency quota does. */
+  queryCappedBy?: "reservation" | "account quota";
 }
 
 export interface ConnectionBudget {
@@ -50,6 +64,12 @@ export interface ConnectionBudget {
   available: number;
   /** Worst case: every function at its concurrency cap, every pool full. */
   demand: { loader: number; query: number; maintenance: number; migrator: number; total: number };
+  /**
+   * Worst case for up to IDLE_SESSION_TIMEOUT_MS after a deploy: the previous versions' environments still hold full
+   * pools while the new ones fill theirs and the migrator runs. Transient: past `available`, new connections are
+   * refused for that window (loads retry through SQS, searches answer 503), nothing is lost.
+   */
+  duringDeploy: number;
 }
 
 /** max_connections RDS sets by default for the class, counting only USABLE_MEMORY_SHARE of its nominal memory. */
@@ -72,6 +92,7 @@ export function connectionBudget(demand: ConnectionDemand): ConnectionBudget {
     maxConnections,
     available: maxConnections - RESERVED_CONNECTIONS - OPERATOR_HEADROOM,
     demand: { loader, query, maintenance: MAINTENANCE_CONNECTIONS, migrator: MIGRATOR_CONNECTIONS, total },
+    duringDeploy: 2 * (loader + query + MAINTENANCE_CONNECTIONS) + MIGRATOR_CONNECTIONS,
   };
 }
 
@@ -80,11 +101,14 @@ export function assertConnectionBudget(demand: ConnectionDemand): ConnectionBudg
   const budget = connectionBudget(demand);
   if (budget.demand.total > budget.available) {
     const d = budget.demand;
+    const fix =
+      demand.queryCappedBy === "account quota"
+        ? "set msgevents:lambdaReservedConcurrency true (so msgevents:queryReservedConcurrency caps the query function instead of the account's Lambda quota), or choose a larger msgevents:dbInstanceClass."
+        : "lower msgevents:loaderMaxConcurrency, msgevents:queryReservedConcurrency or the pool sizes, or choose a larger msgevents:dbInstanceClass.";
     throw new Error(
       `the functions could open ${d.total} database connections (loader ${demand.loaderMaxConcurrency}×${demand.loaderPoolMax}, ` +
         `query ${demand.queryReservedConcurrency}×${demand.queryPoolMax}, maintenance ${d.maintenance}, migrator ${d.migrator}) ` +
-        `but ${demand.instanceClass} leaves ${budget.available} for them: lower msgevents:loaderMaxConcurrency, ` +
-        "msgevents:queryReservedConcurrency or the pool sizes, or choose a larger msgevents:dbInstanceClass.",
+        `but ${demand.instanceClass} leaves ${budget.available} for them: ${fix}`,
     );
   }
   return budget;

@@ -34,14 +34,39 @@ export const VPC_NETWORK_INTERFACE_ACTIONS = [
   "ec2:UnassignPrivateIpAddresses",
 ];
 
+/**
+ * What the bastion's SSM Agent needs for Session Manager and nothing else (AWS's minimal Session Manager instance
+ * policy). The ssmmessages channel actions support no resource-level permissions, and UpdateInstanceInformation is
+ * called for the instance the credentials belong to, so these are granted on "*": the second documented exception in
+ * test/iam.test.ts. The role can be used only by the bastion's instance profile.
+ */
+export const SESSION_MANAGER_AGENT_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
 /** Lambda may assume the role; only principals of this account can pass it to a function (iam:PassRole). */
 export function lambdaTrustPolicy(): PolicyDocument {
   return document({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: ["sts:AssumeRole"] });
 }
 
+/** EC2 may assume the role (the bastion's instance profile). */
+export function ec2TrustPolicy(): PolicyDocument {
+  return document({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] });
+}
+
 /** The `rds-db:connect` resource for one database user: IAM authentication as that user and no other. */
-export function databaseUserArn(args: { region: string; accountId: string; dbiResourceId: string; user: string }) {
-  return `arn:aws:rds-db:${args.region}:${args.accountId}:dbuser:${args.dbiResourceId}/${args.user}`;
+export function databaseUserArn(args: {
+  partition: string;
+  region: string;
+  accountId: string;
+  dbiResourceId: string;
+  user: string;
+}) {
+  return `arn:${args.partition}:rds-db:${args.region}:${args.accountId}:dbuser:${args.dbiResourceId}/${args.user}`;
 }
 
 const writeLogs = (logGroupArn: string): PolicyStatement => ({
@@ -133,6 +158,64 @@ export function maintenancePolicy(a: { logGroupArn: string; databaseUser: string
 /** The migrator logs in as the RDS master user with the RDS-managed secret; it needs no IAM database user. */
 export function migratorPolicy(a: { logGroupArn: string; masterSecretArn: string }) {
   return document(writeLogs(a.logGroupArn), attachToVpc(), readSecret(a.masterSecretArn));
+}
+
+/** The bastion's role: Session Manager's agent channel, nothing in the stack's data (the database wants a password). */
+export function bastionPolicy(): PolicyDocument {
+  return document({
+    Sid: "SessionManagerAgent",
+    Effect: "Allow",
+    Action: SESSION_MANAGER_AGENT_ACTIONS,
+    Resource: ["*"],
+  });
+}
+
+/**
+ * Any principal, but only the one role named by `aws:PrincipalArn` (a role's sessions carry the role's ARN there): the
+ * usual form of an endpoint policy, and unlike a role ARN as Principal, EC2 accepts it for a role IAM is still
+ * propagating on a first deploy.
+ */
+const onlyRole = (roleArn: string) => ({ ArnEquals: { "aws:PrincipalArn": roleArn } });
+
+/**
+ * The S3 gateway endpoint admits the loader's role reading batches of this bucket, and nothing else: no other bucket
+ * is reachable from the VPC, so a compromised function cannot copy data out through S3.
+ */
+export function s3EndpointPolicy(a: { bucketArn: string; batchPrefix: string; loaderRoleArn: string }): PolicyDocument {
+  return document(
+    {
+      Sid: "LoaderReadsBatches",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:GetObject"],
+      Resource: [`${a.bucketArn}/${a.batchPrefix}*`],
+      Condition: onlyRole(a.loaderRoleArn),
+    },
+    {
+      Sid: "LoaderListsBatches",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:ListBucket"],
+      Resource: [a.bucketArn],
+      Condition: { ...onlyRole(a.loaderRoleArn), StringLike: { "s3:prefix": `${a.batchPrefix}*` } },
+    },
+  );
+}
+
+/** The Secrets Manager endpoint admits each reader to its own secret of this stack, and nothing else. */
+export function secretsEndpointPolicy(grants: { readerRoleArn: string; secretArn: string }[]): PolicyDocument {
+  return document(
+    ...grants.map(
+      (grant, index): PolicyStatement => ({
+        Sid: `ReadStackSecret${index}`,
+        Effect: "Allow",
+        Principal: "*",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [grant.secretArn],
+        Condition: onlyRole(grant.readerRoleArn),
+      }),
+    ),
+  );
 }
 
 /** Refuses every request to the bucket that does not arrive over TLS. */

@@ -1,5 +1,6 @@
 // Runs index.ts under pulumi.runtime.setMocks (no CLI, no account) and records every resource it registers: type,
-// logical name, resolved inputs, parent and explicit dependencies.
+// logical name, resolved inputs, parent, explicit dependencies, the resource options that keep state safe (protect,
+// aliases, ignoreChanges), the provider it was registered with, and the URN the engine would give it.
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,14 +9,22 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { BUNDLE_DIRECTORIES, MIGRATIONS_DIRECTORY } from "../src/bundles.ts";
+import {
+  ACCOUNT_ID,
+  defaultAccount,
+  type MockAccount,
+  mockInvokes,
+  REGION,
+  type RecordedCall,
+} from "./mock-account.ts";
 
-export const ACCOUNT_ID = "123456789012";
-export const REGION = "us-east-1";
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface RecordedResource {
   type: string;
   name: string;
+  /** The id the mock provider gave it. */
+  id: string;
   // Resolved inputs as the engine would receive them: plain JSON, shape depends on the resource type.
   // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary provider input shapes
   inputs: Record<string, any>;
@@ -23,10 +32,23 @@ export interface RecordedResource {
   parentName: string | undefined;
   parentType: string | undefined;
   dependsOn: string[];
+  /** The `protect` option as the program set it on this resource. */
+  protect: boolean | undefined;
+  /** The URNs of earlier names the engine would match this resource against (its aliases, and its parent's). */
+  aliasUrns: string[];
+  ignoreChanges: string[];
+  /** The provider reference the engine received (`<provider urn>::<id>`), for custom resources. */
+  provider: string | undefined;
+  /** The URN the engine gives it: every ancestor's type, then its own, and its name. */
+  urn: string;
 }
 
 export interface ProgramRun {
   resources: RecordedResource[];
+  /** Every invoke (data source) the program made, with its inputs and provider. */
+  calls: RecordedCall[];
+  /** Every message the program and the SDK warned with (`pulumi.log.warn`). */
+  warnings: string[];
   outputs: Record<string, unknown>;
   /** Stack outputs that are secret (their values are in `outputs`, resolved). */
   secretOutputs: string[];
@@ -100,6 +122,9 @@ function computedState(type: string, name: string, physical: string, inputs: Rec
           targetDomainName: "d-x.execute-api.aws",
         },
       };
+    case "aws:apigatewayv2/stage:Stage":
+      // A stage is named by its input (`$default`), not auto-named.
+      return { name: inputs.name, arn: arnFor("apigateway", `stage/${physical}`) };
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
       return { prefixListId: "pl-63a5400a" };
     case "aws:cloudwatch/logGroup:LogGroup":
@@ -115,84 +140,140 @@ function computedState(type: string, name: string, physical: string, inputs: Rec
   }
 }
 
-/** Runs the program for `stack` with `config` (keys without the `msgevents:` prefix) and records what it registers. */
-export async function runProgram(config: Record<string, string>, stack = "dev"): Promise<ProgramRun> {
+export interface RunOptions {
+  stack?: string;
+  /** Changes to the default mock account (src/preflight.ts reads it through invokes). */
+  account?: Partial<MockAccount>;
+}
+
+/**
+ * Runs the program with `config` (keys without the `msgevents:` prefix) for the stack and account of `options`, and
+ * records what it registers.
+ */
+export async function runProgram(config: Record<string, string>, options: RunOptions = {}): Promise<ProgramRun> {
+  const { run, error } = await runMocked(config, options, () => import("../index.ts"));
+  if (error !== undefined) throw error;
+  return run;
+}
+
+/** Runs the program expecting it to refuse: the error, and what it had registered by then. */
+export async function programFailure(config: Record<string, string>, options: RunOptions = {}) {
+  const { run, error } = await runMocked(config, options, () => import("../index.ts"));
+  if (error === undefined) throw new Error("the program deployed; a refusal was expected");
+  return { error, run };
+}
+
+/** Runs `program` (which declares resources and returns the stack's exports) under mocks, recording everything. */
+export async function runMocked(
+  config: Record<string, string>,
+  options: RunOptions,
+  program: () => Promise<Record<string, unknown>>,
+): Promise<{ run: ProgramRun; error: Error | undefined }> {
+  const stack = options.stack ?? "dev";
   vi.resetModules();
   const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
   let serial = 0;
   await pulumi.runtime.setMocks(
     {
-      newResource: ({ type, name, inputs }) => {
+      newResource: ({ type, name, inputs, provider }) => {
         serial += 1;
         // Stands in for the provider's auto-naming: a physical name unique to this stack and resource.
         const physical = `${name}-${stack}-${serial.toString(16).padStart(7, "0")}`;
         const state = { ...inputs, ...computedState(type, name, physical, inputs) };
         const recorded = resources.find((r) => r.type === type && r.name === name);
         if (recorded) {
+          recorded.id = `${physical}-id`;
           recorded.inputs = inputs;
           recorded.state = state;
+          recorded.provider = provider;
         }
         return { id: `${physical}-id`, state };
       },
-      call: ({ token }) => {
-        if (token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/deployer`, userId: "AIDEXAMPLE" };
-        }
-        if (token === "aws:index/getRegion:getRegion") return { region: REGION, name: REGION };
-        if (token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
-          return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"] };
-        }
-        throw new Error(`unexpected invoke ${token}`);
-      },
+      call: mockInvokes({ ...defaultAccount, ...options.account }, calls),
     },
     "msgevents",
     stack,
     false,
   );
+  // Keys without a namespace are the program's own (`msgevents:`); `aws:region` and the like are passed as they are.
   const prefixed = Object.fromEntries(
-    Object.entries({ build: "false", ...config }).map(([k, v]) => [`msgevents:${k}`, v]),
+    Object.entries({ build: "false", ...config }).map(([k, v]) => [k.includes(":") ? k : `msgevents:${k}`, v]),
   );
   pulumi.runtime.setAllConfig(
     prefixed,
     Object.keys(prefixed).filter((key) => /Password|Secret|apiKey|Username|ClientId/.test(key)),
   );
 
-  const names = new WeakMap<pulumi.Resource, { name: string; type: string }>();
+  const recordedOf = new WeakMap<pulumi.Resource, RecordedResource>();
+  const aliasesOf = new Map<RecordedResource, pulumi.Output<string>[]>();
   const secretOutputs: string[] = [];
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
-      names.set(resource, { name, type });
-      const parent = opts.parent ? names.get(opts.parent) : undefined;
-      const dependsOn = ([] as unknown[])
-        .concat(opts.dependsOn ?? [])
-        .map((dep) => names.get(dep as pulumi.Resource)?.name ?? "(unknown)");
-      resources.push({
-        type,
-        name,
-        inputs: {},
-        state: {},
-        parentName: parent?.name,
-        parentType: parent?.type,
-        dependsOn,
-      });
-      return { props, opts };
-    });
-    const program: Record<string, unknown> = await import("../index.ts");
-    const exported: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
-      if (pulumi.Output.isInstance(value)) {
-        if (await pulumi.isSecret(value)) secretOutputs.push(key);
-        exported[key] = await new Promise((resolve) => value.apply(resolve));
-      } else {
-        exported[key] = value;
-      }
-    }
-    return exported;
+  const warnings: string[] = [];
+  const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async (message) => {
+    warnings.push(message);
   });
-  await pulumi.runtime.disconnect();
+  let outputs: Record<string, unknown> | undefined;
+  let error: Error | undefined;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation(({ resource, type, name, props, opts }) => {
+        const parent = opts.parent ? recordedOf.get(opts.parent) : undefined;
+        const dependsOn = ([] as unknown[])
+          .concat(opts.dependsOn ?? [])
+          .map((dep) => recordedOf.get(dep as pulumi.Resource)?.name ?? "(unknown)");
+        const recorded: RecordedResource = {
+          type,
+          name,
+          id: "",
+          inputs: {},
+          state: {},
+          parentName: parent?.name,
+          parentType: parent?.type,
+          dependsOn,
+          protect: opts.protect,
+          aliasUrns: [],
+          ignoreChanges: opts.ignoreChanges ?? [],
+          provider: undefined,
+          urn: urnFor(stack, parent, type, name),
+        };
+        recordedOf.set(resource, recorded);
+        aliasesOf.set(recorded, aliasUrnsOf(opts, type, name));
+        resources.push(recorded);
+        return { props, opts };
+      });
+      let exports: Record<string, unknown>;
+      try {
+        exports = await program();
+      } catch (thrown) {
+        // Caught here, not outside: a rejected stack would leave promises nobody awaits.
+        error = thrown instanceof Error ? thrown : new Error(String(thrown));
+        return {};
+      }
+      const exported: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(exports)) {
+        if (pulumi.Output.isInstance(value)) {
+          if (await pulumi.isSecret(value)) secretOutputs.push(key);
+          exported[key] = await new Promise((resolve) => value.apply(resolve));
+        } else {
+          exported[key] = value;
+        }
+      }
+      return exported;
+    });
+    for (const [recorded, aliases] of aliasesOf) {
+      recorded.aliasUrns = await Promise.all(aliases.map((alias) => new Promise<string>((ok) => alias.apply(ok))));
+    }
+  } catch (thrown) {
+    error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  } finally {
+    warn.mockRestore();
+    await pulumi.runtime.disconnect();
+  }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
-  return {
+  const run: ProgramRun = {
     resources,
+    calls,
+    warnings,
     outputs: outputs ?? {},
     secretOutputs,
     ofType,
@@ -202,6 +283,28 @@ export async function runProgram(config: Record<string, string>, stack = "dev"):
       return found;
     },
   };
+  return { run, error };
+}
+
+/**
+ * The URNs the engine matches this resource against besides its own: its aliases, and those it inherits from its
+ * parent's (a renamed component's child named `<component>-…` keeps its old name under the old one). Computed with
+ * the SDK's own rule (pulumi.allAliases). Mocks give a top-level component a URN that still carries the stack's
+ * type, which the engine omits; it is taken out.
+ */
+function aliasUrnsOf(opts: pulumi.ResourceOptions, type: string, name: string): pulumi.Output<string>[] {
+  const parent = opts.parent ?? pulumi.runtime.getStackResource();
+  if (parent === undefined) return [];
+  const parentName = (parent as unknown as { __name: string }).__name;
+  return pulumi
+    .allAliases(opts.aliases ?? [], name, type, parent, parentName)
+    .map((urn) => urn.apply((text) => text.replace("::pulumi:pulumi:Stack$", "::")));
+}
+
+/** The engine's URN: the qualified type lists every ancestor's type except the stack's. */
+function urnFor(stack: string, parent: RecordedResource | undefined, type: string, name: string): string {
+  const qualifiedType = parent ? `${parent.urn.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${stack}::msgevents::${qualifiedType}::${name}`;
 }
 
 /** Whether a recorded input arrived as a Pulumi secret (encrypted in the state, masked in the CLI). */

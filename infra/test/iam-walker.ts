@@ -1,6 +1,7 @@
 // Finds grants broader than least privilege in an IAM document: a wildcard in an allowed action, an allowed resource
 // that is "*" or whose ARN leaves the service, region, account, resource type or resource name open, an identity
-// policy statement without a resource, a resource policy that allows every principal.
+// policy statement without a resource, a resource policy that allows every principal (unless a condition pins
+// aws:PrincipalArn to named principals, the usual form of a VPC endpoint policy).
 
 export type PolicyKind = "identity" | "resource" | "trust";
 
@@ -8,6 +9,7 @@ interface Statement {
   Sid?: string;
   Effect?: string;
   Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
   Action?: string | string[];
   NotAction?: unknown;
   Resource?: string | string[];
@@ -29,6 +31,15 @@ export function isUnscopedResource(resource: string): boolean {
   // S3 ARNs name the bucket first; everything else names a resource type, then the resource.
   const named = service === "s3" ? 1 : Math.min(2, segments.length);
   return segments.slice(0, named).some((segment) => segment === "" || segment.includes("*"));
+}
+
+/** A "*" principal narrowed by a condition to named principals (aws:PrincipalArn equal to ARNs without wildcards). */
+function pinsPrincipal(statement: Statement): boolean {
+  const pinned = [statement.Condition?.ArnEquals, statement.Condition?.StringEquals]
+    .map((test) => test?.["aws:PrincipalArn"])
+    .filter((value) => value !== undefined)
+    .flatMap((value) => (Array.isArray(value) ? value : [value]));
+  return pinned.length > 0 && pinned.every((arn) => typeof arn === "string" && !isUnscopedResource(arn));
 }
 
 export function findBroadGrants(
@@ -54,7 +65,8 @@ export function findBroadGrants(
     }
     if (
       kind === "resource" &&
-      (statement.Principal === "*" || JSON.stringify(statement.Principal ?? null).includes('"*"'))
+      (statement.Principal === "*" || JSON.stringify(statement.Principal ?? null).includes('"*"')) &&
+      !pinsPrincipal(statement)
     ) {
       findings.push(`${label}: allows every principal`);
     }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { VPC_NETWORK_INTERFACE_ACTIONS } from "../src/policies.ts";
+import { SESSION_MANAGER_AGENT_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "../src/policies.ts";
 import { fixtureSourceRoot, type ProgramRun, policyOf, type RecordedResource, runProgram } from "./harness.ts";
 import { findBroadGrants, isUnscopedResource, type PolicyKind } from "./iam-walker.ts";
 import { productionConfig } from "./production-config.ts";
@@ -10,14 +10,21 @@ import { productionConfig } from "./production-config.ts";
  * itself calls the others for the function's own ENIs (AWS's AWSLambdaVPCAccessExecutionRole grants them on "*").
  * The statement is allowed only if it holds exactly these actions.
  */
-const isVpcAttachment = (statement: { Action?: string | string[] }) =>
-  JSON.stringify([...(statement.Action ?? [])].sort()) === JSON.stringify([...VPC_NETWORK_INTERFACE_ACTIONS].sort());
+const hasExactly = (actions: string[]) => (statement: { Action?: string | string[] }) =>
+  JSON.stringify([...(statement.Action ?? [])].sort()) === JSON.stringify([...actions].sort());
+/**
+ * The second, with the bastion on: SSM Agent's Session Manager channel (ssmmessages:*Channel support no resource-level
+ * permissions; UpdateInstanceInformation acts on the calling instance). Allowed only with exactly these actions.
+ */
+const isException = (statement: { Action?: string | string[] }) =>
+  hasExactly(VPC_NETWORK_INTERFACE_ACTIONS)(statement) || hasExactly(SESSION_MANAGER_AGENT_ACTIONS)(statement);
 
 const DOCUMENTS: { type: string; key: string; kind: PolicyKind }[] = [
   { type: "aws:iam/rolePolicy:RolePolicy", key: "policy", kind: "identity" },
   { type: "aws:iam/role:Role", key: "assumeRolePolicy", kind: "trust" },
   { type: "aws:s3/bucketPolicy:BucketPolicy", key: "policy", kind: "resource" },
   { type: "aws:sqs/queuePolicy:QueuePolicy", key: "policy", kind: "resource" },
+  { type: "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy", key: "policy", kind: "resource" },
 ];
 
 /** Every resource type that can carry an IAM document must be one the walk above covers. */
@@ -31,9 +38,10 @@ const POLICY_BEARING_TYPES = [
 ];
 
 describe.each([
-  ["default", {}],
-  ["production-like", productionConfig],
-])("every IAM document of the %s stack", (_label, config) => {
+  ["default", {}, 0],
+  ["production-like", productionConfig, 0],
+  ["bastion", { bastion: "true" }, 1],
+])("every IAM document of the %s stack", (_label, config, bastionRoles) => {
   let run: ProgramRun;
   beforeAll(async () => {
     run = await runProgram({ sourceRoot: fixtureSourceRoot(), ...config });
@@ -44,11 +52,12 @@ describe.each([
     for (const { type, key, kind } of DOCUMENTS) {
       for (const resource of run.ofType(type)) {
         walked += 1;
-        expect(findBroadGrants(policyOf(resource, key), kind, isVpcAttachment), `${type} ${resource.name}`).toEqual([]);
+        expect(findBroadGrants(policyOf(resource, key), kind, isException), `${type} ${resource.name}`).toEqual([]);
       }
     }
-    // Five roles with one inline policy each, one bucket policy, one queue policy.
-    expect(walked).toBe(5 + 5 + 1 + 1);
+    // Five function roles (and the bastion's) with one inline policy each, one bucket policy, one queue policy,
+    // two endpoint policies.
+    expect(walked).toBe(2 * (5 + bastionRoles) + 1 + 1 + 2);
     for (const type of POLICY_BEARING_TYPES) expect(run.ofType(type), type).toEqual([]);
   });
 
@@ -82,6 +91,42 @@ describe.each([
     expect(readers(secretArn("secrets-webhook"))).toEqual(["functions-ingest-policy"]);
     expect(readers(secretArn("secrets-api"))).toEqual(["functions-query-policy"]);
   });
+
+  it("scopes the VPC endpoints to the stack: the S3 endpoint to the loader reading batches, Secrets Manager to each reader's secret", () => {
+    const roleArn = (fn: string) => run.named(`functions-${fn}-role`).state.arn;
+    const bucketArn = run.named("archive-batches").state.arn;
+    const s3 = run.named("endpoint-policies-s3");
+    expect(s3.inputs.vpcEndpointId).toBe(run.named("network-s3").id);
+    const onlyRole = (fn: string) => ({ ArnEquals: { "aws:PrincipalArn": roleArn(fn) } });
+    expect(policyOf(s3).Statement).toEqual([
+      expect.objectContaining({
+        Principal: "*",
+        Action: ["s3:GetObject"],
+        Resource: [`${bucketArn}/batches/*`],
+        Condition: onlyRole("loader"),
+      }),
+      expect.objectContaining({
+        Principal: "*",
+        Action: ["s3:ListBucket"],
+        Resource: [bucketArn],
+        Condition: { ...onlyRole("loader"), StringLike: { "s3:prefix": "batches/*" } },
+      }),
+    ]);
+    const secrets = run.named("endpoint-policies-secretsmanager");
+    expect(secrets.inputs.vpcEndpointId).toBe(run.named("network-secretsmanager").id);
+    const masterSecretArn = (run.named("database-postgres").state.masterUserSecrets as { secretArn: string }[])[0]
+      ?.secretArn;
+    expect(
+      policyOf(secrets).Statement.map((statement) => [statement.Condition, statement.Action, statement.Resource]),
+    ).toEqual([
+      [onlyRole("migrator"), ["secretsmanager:GetSecretValue"], [masterSecretArn]],
+      [
+        onlyRole("query"),
+        ["secretsmanager:GetSecretValue"],
+        [run.ofType("aws:secretsmanager/secret:Secret").find((s) => s.name === "secrets-api")?.state.arn],
+      ],
+    ]);
+  });
 });
 
 describe("the policy walk itself", () => {
@@ -106,6 +151,22 @@ describe("the policy walk itself", () => {
       "statement 1: unscoped resource *",
       "statement 2: unscoped resource arn:aws:logs:us-east-1:123456789012:log-group:*",
       "statement 3: allows every principal",
+    ]);
+  });
+
+  it("accepts every principal only when a condition pins aws:PrincipalArn to named roles", () => {
+    const statement = (arn: string) => ({
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:GetObject"],
+      Resource: ["arn:aws:s3:::bucket/batches/*"],
+      Condition: { ArnEquals: { "aws:PrincipalArn": arn } },
+    });
+    expect(findBroadGrants({ Statement: [statement("arn:aws:iam::123456789012:role/loader")] }, "resource")).toEqual(
+      [],
+    );
+    expect(findBroadGrants({ Statement: [statement("arn:aws:iam::123456789012:role/*")] }, "resource")).toEqual([
+      "statement 0: allows every principal",
     ]);
   });
 

@@ -50,6 +50,17 @@ describe("the schema migration", () => {
   });
 });
 
+describe("a migration that hangs", () => {
+  it("gets Lambda's whole 15 minutes, and the database rolls it back within 10 s of the function being killed", async () => {
+    const run = await runProgram({ sourceRoot: fixtureSourceRoot() });
+    expect(run.named("functions-migrator-function").inputs.timeout).toBe(900);
+    expect(run.named("database-parameters").inputs.parameters).toContainEqual({
+      name: "client_connection_check_interval",
+      value: "10000",
+    });
+  });
+});
+
 describe("re-running the migration", () => {
   const invocationOf = async (sourceRoot: string) =>
     (await runProgram({ sourceRoot })).named("functions-migrate").inputs;

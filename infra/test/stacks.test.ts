@@ -42,8 +42,8 @@ describe("two stacks of the program", () => {
   let prod: ProgramRun;
   beforeAll(async () => {
     const sourceRoot = fixtureSourceRoot();
-    dev = await runProgram({ sourceRoot }, "dev");
-    prod = await runProgram({ sourceRoot }, "prod");
+    dev = await runProgram({ sourceRoot }, { stack: "dev" });
+    prod = await runProgram({ sourceRoot }, { stack: "prod" });
   });
 
   it("hard-code no physical name: every name they set is derived per stack", () => {
@@ -125,6 +125,7 @@ describe("a production-like stack", () => {
     );
     expect(run.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]?.inputs.rules).toEqual([
       expect.objectContaining({ transitions: [{ days: 60, storageClass: "GLACIER_IR" }], expiration: { days: 730 } }),
+      expect.objectContaining({ id: "old-versions" }),
     ]);
     expect(run.named("loader-trigger-sqs").inputs.scalingConfig).toEqual({ maximumConcurrency: 20 });
     expect(run.named("functions-query-function").inputs.reservedConcurrentExecutions).toBe(40);
@@ -145,10 +146,17 @@ describe("a stack that turns the safety defaults off", () => {
       archiveForceDestroy: "true",
       archiveTransitionDays: "0",
     });
-    const db = run.named("database-postgres").inputs;
-    expect(db).toMatchObject({ deletionProtection: false, skipFinalSnapshot: true });
-    expect(db.finalSnapshotIdentifier).toBeUndefined();
+    const db = run.named("database-postgres");
+    expect(db.inputs).toMatchObject({ deletionProtection: false, skipFinalSnapshot: true });
+    expect(db.inputs.finalSnapshotIdentifier).toBeUndefined();
+    expect(db.protect).toBe(false);
     expect(run.named("archive-batches").inputs.forceDestroy).toBe(true);
-    expect(run.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).toEqual([]);
+    expect(run.named("archive-batches").protect).toBe(false);
+    // No transition, no expiry: only the rule that expires old versions is left.
+    expect(
+      run
+        .ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]
+        ?.inputs.rules.map((rule: { id: string }) => rule.id),
+    ).toEqual(["old-versions"]);
   });
 });

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { readNodeRequest, writeNodeResponse } from "@msgevents/http";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
-import { events, migrate, normalizeBatch, PartitionManager } from "@msgevents/schema";
+import { events, migrate, normalizeBatch, PartitionManager, toEventRows } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 
@@ -35,14 +35,18 @@ async function load(pool: pg.Pool): Promise<void> {
   for (const { indexname } of indexes.rows) await pool.query(`DROP INDEX ${indexname}`);
   const generator = createEventGenerator({ from, to, total: TOTAL, seed: 3 });
   for (let done = 0; done < TOTAL; done += 5000) {
-    const rows = normalizeBatch(generator.take(Math.min(5000, TOTAL - done))).events.map((row) => ({
-      ...row,
-      batchId: "bench",
-      receivedAt: to,
-    }));
+    const rows = await toEventRows(normalizeBatch(generator.take(Math.min(5000, TOTAL - done))).events, {
+      batchNumber: 1,
+    });
+    // Database column names; encoded bodies as bytea's hex text.
     const json = JSON.stringify(
       rows.map((row) =>
-        Object.fromEntries(Object.entries(events).map(([key, column]) => [column.name, row[key as keyof typeof row]])),
+        Object.fromEntries(
+          Object.entries(events).map(([key, column]) => {
+            const value = row[key as keyof typeof row];
+            return [column.name, Buffer.isBuffer(value) ? `\\x${value.toString("hex")}` : value];
+          }),
+        ),
       ),
     );
     await pool.query("INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)", [json]);

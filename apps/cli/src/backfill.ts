@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { type BackfillBatch, pageToBatches } from "./backfill-batches.ts";
+import { describeTotals, waitForOutcomes } from "./batch-outcomes.ts";
 import type { Connection } from "./connection.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, EXIT, usageError } from "./errors.ts";
 import { eventsPath } from "./events.ts";
-import { DEFAULT_RETRY, joinUrl, type RetryPolicy } from "./http.ts";
+import { BULK_RETRY, joinUrl, type RetryPolicy } from "./http.ts";
+import { apiTime, parseRange } from "./input.ts";
 import { fetchPage, queryString } from "./pages.ts";
 import { createProgress } from "./progress.ts";
-import { postBatch } from "./send.ts";
+import { postWithAuth } from "./send.ts";
 import { normalizeApiUrl } from "./sparkpost-hosts.ts";
 import { readState, writeState } from "./state-file.ts";
 import { type WebhookAuthMode, webhookAuthorizer, webhookTarget } from "./webhook-auth.ts";
@@ -42,7 +44,7 @@ export interface BackfillKey {
 
 /** What a backfill keeps between runs: where it stopped and what it has done so far. */
 export interface BackfillState extends BackfillKey {
-  version: 1;
+  version: 2;
   /** The relative URL of the next page to fetch; null before the first page. */
   next: string | null;
   done: boolean;
@@ -50,22 +52,24 @@ export interface BackfillState extends BackfillKey {
   pages: number;
   eventsDelivered: number;
   batches: number;
-  duplicateEvents: number;
+  /** The loader's counts for the batches it has finished (events in batches the endpoint had already: duplicates). */
+  stored: number;
+  duplicate: number;
+  rejected: number;
+  failedBatches: number;
+  /** Batches posted whose outcome the loader has not given yet. */
+  pendingBatchIds: string[];
   elapsedMs: number;
 }
+
+/** How long the end of a backfill waits for the loader to finish its last batches. */
+const LOADER_WAIT_MS = 120_000;
 
 export interface BackfillSummary {
   state: BackfillState;
   stateFile: string;
   resumed: boolean;
   alreadyComplete: boolean;
-}
-
-function isoInstant(value: string, flag: string): string {
-  const millis = Date.parse(value);
-  if (Number.isNaN(millis))
-    throw usageError(`${flag} ${JSON.stringify(value)} is not a date: give e.g. 2026-11-20T00:00:00Z`);
-  return new Date(millis).toISOString().replace(/\.000Z$/, "Z");
 }
 
 export function defaultStateFile(dataDir: string, key: BackfillKey): string {
@@ -83,23 +87,23 @@ export async function backfill(
   options: BackfillOptions,
   deps: CliDeps,
 ): Promise<BackfillSummary> {
-  const from = isoInstant(options.from, "--from");
-  const to = isoInstant(options.to, "--to");
-  if (from >= to) throw usageError(`--from ${from} is not before --to ${to}`);
+  const range = parseRange(options.from, options.to);
+  const from = apiTime(range.from as Date);
+  const to = apiTime(range.to as Date);
   const source = normalizeApiUrl(options.apiUrl);
   const target = webhookTarget(connection);
   const key: BackfillKey = { source, target, from, to, events: options.events ?? null };
   const stateFile = options.stateFile
     ? path.resolve(deps.cwd, options.stateFile)
     : defaultStateFile(connection.dataDir, key);
-  const saved = options.restart ? undefined : await readState<BackfillState>(stateFile);
+  const saved = options.restart ? undefined : upgrade(await readState<BackfillState | BackfillStateV1>(stateFile));
   if (saved && (saved.source !== source || saved.from !== from || saved.to !== to || saved.target !== target)) {
     throw usageError(
       `${stateFile} belongs to another backfill (${saved.from} to ${saved.to} from ${saved.source}): pass another --state-file or --restart`,
     );
   }
   const fresh: BackfillState = {
-    version: 1,
+    version: 2,
     ...key,
     next: null,
     done: false,
@@ -107,25 +111,31 @@ export async function backfill(
     pages: 0,
     eventsDelivered: 0,
     batches: 0,
-    duplicateEvents: 0,
+    stored: 0,
+    duplicate: 0,
+    rejected: 0,
+    failedBatches: 0,
+    pendingBatchIds: [],
     elapsedMs: 0,
   };
   const state: BackfillState = saved ?? fresh;
-  if (state.done) return { state, stateFile, resumed: true, alreadyComplete: true };
+  // The loader's answers for batches posted so far: counted as they come, so the summary is the loader's, not ours.
+  const collect = async (waitMs: number) => {
+    if (state.pendingBatchIds.length === 0) return;
+    const { totals, waiting } = await waitForOutcomes(connection, state.pendingBatchIds, deps, { timeoutMs: waitMs });
+    addTotals(state, totals);
+    state.pendingBatchIds = waiting;
+  };
+  if (state.done) {
+    await collect(LOADER_WAIT_MS);
+    await writeState(stateFile, state);
+    return { state, stateFile, resumed: true, alreadyComplete: true };
+  }
 
   const authorizer = webhookAuthorizer(connection, options.auth, deps);
-  const deliver = async (batch: BackfillBatch) => {
-    try {
-      return await postBatch(target, batch.body, batch.batchId, await authorizer.header(), deps);
-    } catch (error) {
-      // An OAuth2 token can expire or be revoked mid-run: fetch a new one once.
-      if (authorizer.mode !== "oauth2" || !(error instanceof CliError) || !error.message.includes("HTTP 401"))
-        throw error;
-      authorizer.refresh();
-      return postBatch(target, batch.body, batch.batchId, await authorizer.header(), deps);
-    }
-  };
-  const retry = options.retry ?? DEFAULT_RETRY;
+  const retry = options.retry ?? BULK_RETRY;
+  const deliver = (batch: BackfillBatch) => postWithAuth(target, batch.body, batch.batchId, authorizer, deps, retry);
+
   const sourceHost = new URL(source).host;
   const progress = createProgress(deps.stderr, "events", options.progress);
   const firstUrl = joinUrl(
@@ -135,7 +145,8 @@ export async function backfill(
   const resumed = state.pages > 0;
   let url = state.next ? joinUrl(source, state.next) : firstUrl;
   let started = deps.now().getTime();
-  progress.start(state.totalCount ?? 0, state.eventsDelivered);
+  // The bar starts once the first page says how many events there are (never "100% | 0/0" first).
+  if (state.totalCount) progress.start(state.totalCount, state.eventsDelivered);
   try {
     for (;;) {
       const page = await fetchPage(deps, url, {
@@ -152,13 +163,16 @@ export async function backfill(
       for (const batch of pageToBatches(page.results, options.maxBatchBytes)) {
         const receipt = await deliver(batch);
         state.batches++;
-        if (receipt.duplicate) state.duplicateEvents += batch.events;
+        if (receipt.duplicate) state.duplicate += batch.events;
+        else state.pendingBatchIds.push(receipt.batchId);
       }
+      await collect(0);
       const now = deps.now().getTime();
       state.elapsedMs += now - started;
       started = now;
       state.pages++;
       state.eventsDelivered += page.results.length;
+      if (state.totalCount === null && page.total_count) progress.start(page.total_count, state.eventsDelivered);
       state.totalCount = page.total_count ?? state.totalCount;
       state.next = page.next ?? null;
       state.done = page.next === undefined;
@@ -176,7 +190,40 @@ export async function backfill(
   } finally {
     progress.stop();
   }
+  await collect(LOADER_WAIT_MS);
+  await writeState(stateFile, state);
   return { state, stateFile, resumed, alreadyComplete: false };
+}
+
+/** A state file of the first version (no loader counts) read as the current one. */
+interface BackfillStateV1
+  extends Omit<BackfillState, "version" | "stored" | "duplicate" | "rejected" | "failedBatches" | "pendingBatchIds"> {
+  version: 1;
+  duplicateEvents: number;
+}
+
+function upgrade(saved: BackfillState | BackfillStateV1 | undefined): BackfillState | undefined {
+  if (!saved || saved.version === 2) return saved;
+  const { duplicateEvents, ...rest } = saved;
+  return {
+    ...rest,
+    version: 2,
+    stored: 0,
+    duplicate: duplicateEvents,
+    rejected: 0,
+    failedBatches: 0,
+    pendingBatchIds: [],
+  };
+}
+
+function addTotals(
+  state: BackfillState,
+  totals: { stored: number; duplicate: number; rejected: number; failedBatches: unknown[] },
+): void {
+  state.stored += totals.stored;
+  state.duplicate += totals.duplicate;
+  state.rejected += totals.rejected;
+  state.failedBatches += totals.failedBatches.length;
 }
 
 function note(deps: CliDeps, line: string): void {
@@ -185,11 +232,21 @@ function note(deps: CliDeps, line: string): void {
 
 export function describeBackfill(summary: BackfillSummary): string {
   const { state } = summary;
+  const loaded = describeTotals({
+    stored: state.stored,
+    duplicate: state.duplicate,
+    rejected: state.rejected,
+    failedBatches: Array.from({ length: state.failedBatches }, () => ({ batchId: "", error: "" })),
+  });
   const figures =
     `${state.pages} page(s), ${state.eventsDelivered} event(s) in ${state.batches} batch(es), ` +
-    `${state.duplicateEvents} duplicate event(s) skipped, ${(state.elapsedMs / 1000).toFixed(1)} s`;
+    `${(state.elapsedMs / 1000).toFixed(1)} s; loaded: ${loaded}`;
+  const waiting =
+    state.pendingBatchIds.length > 0
+      ? `\n${state.pendingBatchIds.length} batch(es) not loaded yet (the loader is behind): run the same command again later to count them`
+      : "";
   if (summary.alreadyComplete) {
-    return `backfill of ${state.from} to ${state.to} was already complete (${figures}); --restart runs it again`;
+    return `backfill of ${state.from} to ${state.to} was already complete (${figures}); --restart runs it again${waiting}`;
   }
-  return `backfill complete${summary.resumed ? " (resumed)" : ""}: ${figures}`;
+  return `backfill complete${summary.resumed ? " (resumed)" : ""}: ${figures}${waiting}`;
 }

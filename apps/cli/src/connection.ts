@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { LocalConnection } from "@msgevents/local/connection";
 import type { CliDeps } from "./deps.ts";
-import { configError } from "./errors.ts";
+import { CliError, configError, EXIT, usageError } from "./errors.ts";
+import { runningLocalStack } from "./local-stack.ts";
 
 /** Where the deployment is and the credentials to use it, from flags, then environment, then the local data dir. */
 export interface ConnectionFlags {
@@ -30,6 +31,8 @@ export interface Connection {
   dataDir: string;
   /** True when the URL and credentials came from a local stack's data directory. */
   local: boolean;
+  /** For a local stack: whether it runs (always true unless resolved with `stack: "optional"`). */
+  running?: boolean;
 }
 
 /** `MSGEVENTS_DATA_DIR` or `./.msgevents`, resolved like the local stack resolves it. */
@@ -41,25 +44,54 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-export async function resolveConnection(flags: ConnectionFlags, deps: CliDeps): Promise<Connection> {
+/** A deployment's base URL as given by --url (a usage error when wrong) or MSGEVENTS_URL (a configuration error). */
+export function checkBaseUrl(value: string, from: "--url" | "MSGEVENTS_URL"): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    const message = `${from} ${JSON.stringify(value)} is not an http(s) URL: give e.g. https://events.example.com`;
+    throw from === "--url" ? usageError(message) : configError(message);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+export interface ResolveOptions {
+  /**
+   * `required` (the default): the local stack must be running, and is waited for while it starts. `optional`: a
+   * stopped local stack still gives its credentials and configured URL (credentials, disconnect, webhook status).
+   */
+  stack?: "required" | "optional";
+}
+
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  deps: CliDeps,
+  options: ResolveOptions = {},
+): Promise<Connection> {
   const env = deps.env;
   const dataDir = dataDirOf(flags, deps);
-  const explicitUrl = flags.url ?? nonEmpty(env.MSGEVENTS_URL);
+  const explicitUrl =
+    flags.url !== undefined
+      ? checkBaseUrl(flags.url, "--url")
+      : nonEmpty(env.MSGEVENTS_URL) && checkBaseUrl(env.MSGEVENTS_URL as string, "MSGEVENTS_URL");
   // A given URL points elsewhere (e.g. AWS): the local stack's credentials would be the wrong ones.
-  const local: LocalConnection | undefined = explicitUrl ? undefined : await deps.findLocal(dataDir);
-  const url = explicitUrl ?? local?.baseUrl;
-  if (!url) {
-    throw configError(
-      `no deployment found: pass --url (or set MSGEVENTS_URL), or start the local stack with npm start (looked in ${dataDir})`,
-    );
+  let local: LocalConnection | undefined;
+  if (!explicitUrl) {
+    local = options.stack === "optional" ? await deps.findLocal(dataDir) : await runningLocalStack(dataDir, deps);
+    if (!local) {
+      throw new CliError(
+        `no local stack has run with data directory ${dataDir}: start it with npm start at the repository root, or pass --url (MSGEVENTS_URL) for another deployment`,
+        EXIT.unavailable,
+      );
+    }
   }
-  try {
-    new URL(url);
-  } catch {
-    throw configError(`--url ${JSON.stringify(url)} is not a URL: give e.g. https://events.example.com`);
-  }
+  const url = explicitUrl || (local as LocalConnection).baseUrl.replace(/\/+$/, "");
   return {
-    url: url.replace(/\/+$/, ""),
+    url,
     apiKey: flags.apiKey ?? nonEmpty(env.MSGEVENTS_API_KEY) ?? local?.apiKey,
     webhook: {
       username: flags.webhookUsername ?? nonEmpty(env.MSGEVENTS_WEBHOOK_USERNAME) ?? local?.webhookUsername,
@@ -70,6 +102,7 @@ export async function resolveConnection(flags: ConnectionFlags, deps: CliDeps): 
     },
     dataDir,
     local: local !== undefined,
+    running: explicitUrl ? undefined : local?.stack?.state === "running",
   };
 }
 

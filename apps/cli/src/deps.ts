@@ -17,4 +17,6 @@ export interface CliDeps {
   findLocal: (dataDir: string) => Promise<LocalConnection | undefined>;
   /** Aborted on Ctrl-C: long commands stop at the next safe point and save their state. */
   signal: AbortSignal;
+  /** Opens a URL in the user's browser (`msgevents open`); rejects when none can be started. */
+  openBrowser: (url: string) => Promise<void>;
 }

@@ -4,6 +4,7 @@ import { joinUrl } from "./http.ts";
 import { createSink, type OutputFormat } from "./output.ts";
 import { queryString, walkPages } from "./pages.ts";
 import { createProgress } from "./progress.ts";
+import { terminalOf } from "./terminal.ts";
 
 /** Every filter of SparkPost's Events API, plus msgevents' rcpt_meta and rcpt_tags: one flag each. */
 export const EVENT_FILTERS = [
@@ -69,7 +70,7 @@ export async function streamListing(
   deps: CliDeps,
 ): Promise<ListingSummary> {
   const apiKey = requireApiKey(connection);
-  const sink = createSink(options.format, deps.stdout, options.columns);
+  const sink = createSink(options.format, deps.stdout, options.columns, terminalOf(deps.stdout, deps.env));
   const progress = createProgress(deps.stderr, listing.unit, options.progress);
   const summary: ListingSummary = { rows: 0, pages: 0, totalCount: undefined };
   const pages = walkPages(
@@ -101,7 +102,9 @@ export async function streamListing(
   }
   await sink.end();
   if (!options.all && summary.totalCount !== undefined && summary.totalCount > summary.rows) {
-    deps.stderr.write(`${summary.rows} of ${summary.totalCount} ${listing.unit} shown; --all follows every page\n`);
+    deps.stderr.write(
+      `${summary.rows} of ${summary.totalCount} ${listing.unit} shown; --per-page N shows more, --all every page\n`,
+    );
   }
   return summary;
 }

@@ -1,22 +1,18 @@
 import { CliError, EXIT } from "./errors.ts";
+import {
+  describeNetworkError,
+  INTERACTIVE_RETRY,
+  isPermanentNetworkError,
+  isRetryableStatus,
+  type RetryPolicy,
+} from "./retry-policy.ts";
 
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  retries: number;
-  /** Delay before retry n (1-based): baseDelayMs * 2^(n-1), capped at maxDelayMs; a Retry-After header wins. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { retries: 6, baseDelayMs: 1000, maxDelayMs: 30_000 };
+export { BULK_RETRY, INTERACTIVE_RETRY, isRetryableStatus, type RetryPolicy } from "./retry-policy.ts";
 
 export interface HttpDeps {
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
 }
-
-/** Answers worth asking again: rate limiting and the server's own failures. */
-export const isRetryableStatus = (status: number) => status === 429 || status >= 500;
 
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(header: string | null, now: number): number | undefined {
@@ -38,14 +34,15 @@ export interface RetryNotice {
 }
 
 /**
- * fetch with back-off on 429, 5xx and network errors; any other answer is returned as is. After the last retry a
- * retryable answer is returned too (the caller turns it into an error naming the service), a network error throws.
+ * fetch with back-off on 429, 5xx and network errors that can pass (see retry-policy.ts); any other answer is
+ * returned as is. After the last retry a retryable answer is returned too (the caller turns it into an error naming
+ * the service); a network error throws a CliError naming the address tried, at once when waiting cannot mend it.
  */
 export async function fetchWithRetry(
   deps: HttpDeps,
   url: string,
   init: RequestInit,
-  policy: RetryPolicy = DEFAULT_RETRY,
+  policy: RetryPolicy = INTERACTIVE_RETRY,
   onRetry?: (notice: RetryNotice) => void,
 ): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
@@ -59,7 +56,7 @@ export async function fetchWithRetry(
       await response.body?.cancel();
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      if (attempt > policy.retries) {
+      if (attempt > policy.retries || isPermanentNetworkError(error)) {
         throw new CliError(`cannot reach ${origin(url)}: ${describeNetworkError(error)}`, EXIT.unavailable, {
           cause: error,
         });
@@ -70,11 +67,6 @@ export async function fetchWithRetry(
     onRetry?.({ attempt, delayMs, reason });
     await deps.sleep(delayMs);
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 export function origin(url: string): string {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import open from "open";
 import { findLocalStack } from "./find-local.ts";
 import { runCli } from "./program.ts";
 
@@ -29,4 +30,14 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd,
   findLocal: (dataDir) => findLocalStack(dataDir, process.env),
   signal: interrupt.signal,
+  openBrowser: async (url) => {
+    // The system's opener (xdg-open, open, start) hands the URL to the default browser and is not waited for.
+    const child = await open(url, { wait: false });
+    await new Promise<void>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("spawn", () => resolve());
+      if (child.pid !== undefined) resolve();
+    });
+    child.unref();
+  },
 });

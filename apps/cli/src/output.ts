@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import Table from "cli-table3";
 import { stringify } from "csv-stringify/sync";
 import { usageError } from "./errors.ts";
+import { fitColumns, type TerminalInfo } from "./terminal.ts";
 
 export const OUTPUT_FORMATS = ["table", "json", "ndjson", "csv"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -26,11 +27,12 @@ export function parseFormat(value: string): OutputFormat {
 }
 
 export function parseColumns(value: string): string[] {
-  const columns = value
-    .split(",")
-    .map((column) => column.trim())
-    .filter((column) => column !== "");
-  if (columns.length === 0) throw usageError("--columns needs at least one field name, e.g. timestamp,type,rcpt_to");
+  const columns = value.split(",").map((column) => column.trim());
+  if (columns.every((column) => column === ""))
+    throw usageError("--columns needs at least one field name, e.g. timestamp,type,rcpt_to");
+  if (columns.some((column) => column === "")) {
+    throw usageError(`--columns ${JSON.stringify(value)} has an empty item: remove the extra ","`);
+  }
   return columns;
 }
 
@@ -46,9 +48,15 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
-const TABLE_CELL_MAX = 60;
+/** Table cells are one line: line breaks and tabs in a value (a subject, a reason) would break the layout. */
+const oneLine = (text: string) => text.replace(/[\r\n\t]+/g, " ");
 
-export function createSink(format: OutputFormat, out: Writable, columns: readonly string[]): RowSink {
+export function createSink(
+  format: OutputFormat,
+  out: Writable,
+  columns: readonly string[],
+  terminal: TerminalInfo = { color: false },
+): RowSink {
   switch (format) {
     case "ndjson":
       return {
@@ -84,15 +92,22 @@ export function createSink(format: OutputFormat, out: Writable, columns: readonl
       return {
         async write(rows) {
           if (rows.length === 0) return;
-          const table = new Table({ head: [...columns], wordWrap: false });
-          for (const row of rows) table.push(columns.map((column) => truncate(cellText(row[column]))));
+          const cells = rows.map((row) => columns.map((column) => oneLine(cellText(row[column]))));
+          const widths = columns.map((column, index) =>
+            Math.max(column.length, ...cells.map((line) => (line[index] as string).length)),
+          );
+          const table = new Table({
+            head: [...columns],
+            colWidths: fitColumns(widths, terminal.width),
+            wordWrap: false,
+            // One line per row: no rule between rows, so a terminal shows as many rows as it has lines.
+            chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+            style: terminal.color ? { head: ["cyan"], border: ["grey"] } : { head: [], border: [] },
+          });
+          table.push(...cells);
           await writeText(out, `${table.toString()}\n`);
         },
         end: async () => {},
       };
   }
-}
-
-function truncate(text: string): string {
-  return text.length > TABLE_CELL_MAX ? `${text.slice(0, TABLE_CELL_MAX - 1)}…` : text;
 }

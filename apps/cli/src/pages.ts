@@ -1,9 +1,9 @@
 import { CliError, EXIT } from "./errors.ts";
 import {
-  DEFAULT_RETRY,
   failure,
   fetchWithRetry,
   type HttpDeps,
+  INTERACTIVE_RETRY,
   joinUrl,
   type RetryNotice,
   type RetryPolicy,
@@ -33,7 +33,7 @@ export async function fetchPage(deps: HttpDeps, url: string, request: PageReques
     deps,
     url,
     { headers: { authorization: request.authorization, accept: "application/json" }, signal: request.signal },
-    request.retry ?? DEFAULT_RETRY,
+    request.retry ?? INTERACTIVE_RETRY,
     request.onRetry,
   );
   if (!response.ok) throw await failure(response, request.what, request.hints);

@@ -1,11 +1,15 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { type ConnectionFlags, dataDirOf, resolveConnection } from "./connection.ts";
+import { Command, CommanderError, Option } from "commander";
+import { type ConnectionFlags, dataDirOf, type ResolveOptions, resolveConnection } from "./connection.ts";
+import { CREDENTIAL_NAMES, type CredentialName, showCredentials } from "./credentials.ts";
 import type { CliDeps } from "./deps.ts";
-import { CliError, configError, EXIT } from "./errors.ts";
+import { CliError, configError, EXIT, usageError } from "./errors.ts";
+import { eventFields } from "./event-fields.ts";
 import { DEFAULT_EVENT_COLUMNS, EVENT_FILTERS, type EventFilter, searchEvents } from "./events.ts";
+import { apiTime, checkNames, checkNotEmpty, integerIn, parseEventTypes, parseList, parseRange } from "./input.ts";
+import { openWebApp } from "./open-web-app.ts";
 import { defaultFormat, OUTPUT_FORMATS, type OutputFormat, parseColumns, writeText } from "./output.ts";
 import { listRejections, REJECTION_COLUMNS } from "./rejections.ts";
-import { sendBatches } from "./send.ts";
+import { describeSend, sendBatches } from "./send.ts";
 import { normalizeApiUrl, SPARKPOST_API_URLS } from "./sparkpost-hosts.ts";
 import type { SparkPostAccount } from "./sparkpost-webhooks.ts";
 import { pickWebhookAuth, WEBHOOK_AUTH_MODES, type WebhookAuthMode } from "./webhook-auth.ts";
@@ -19,17 +23,10 @@ Exit codes: 0 done · 1 unexpected failure · 2 bad arguments · 3 missing confi
 const kebab = (name: string) => name.replaceAll("_", "-");
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-function positiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a positive integer");
-  return number;
-}
-
-function nonNegativeInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError("must be an integer ≥ 0");
-  return number;
-}
+/** Rows a table shows when no --per-page is given: a screenful, not the API's 1,000. */
+const TABLE_ROWS = 25;
+/** Filters whose values are integers (the Events API refuses anything else). */
+const INTEGER_FILTERS: ReadonlySet<EventFilter> = new Set(["bounce_classes", "subaccounts", "ab_test_versions"]);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -50,7 +47,7 @@ function sparkPostOptions(command: Command): Command {
     .option(
       "--subaccount <id>",
       "act for this subaccount (X-MSYS-SUBACCOUNT; 0 = primary account only)",
-      nonNegativeInt,
+      integerIn("--subaccount", 0, 2_147_483_647),
     );
 }
 
@@ -60,6 +57,31 @@ interface SparkPostFlags {
   sparkpostApiUrl?: string;
   subaccount?: number;
 }
+
+/** Filter values checked as the Events API would check them: no empty item, known event types, integers. */
+function checkedFilters(options: Record<string, unknown>): Partial<Record<EventFilter, string>> {
+  const delimiter = typeof options.delimiter === "string" ? options.delimiter : ",";
+  const filters: Partial<Record<EventFilter, string>> = {};
+  for (const filter of EVENT_FILTERS) {
+    const value = options[camel(filter)];
+    if (typeof value !== "string") continue;
+    const flag = `--${kebab(filter)}`;
+    const items = filter === "events" ? parseEventTypes(value, flag, delimiter) : parseList(value, flag, delimiter);
+    if (INTEGER_FILTERS.has(filter)) {
+      for (const item of items)
+        if (!/^\d+$/.test(item)) throw usageError(`${flag}: ${JSON.stringify(item)} is not a whole number`);
+    }
+    if (filter === "rcpt_meta") {
+      for (const item of items) {
+        if (item.indexOf("=") <= 0) throw usageError(`${flag}: ${JSON.stringify(item)} is not key=value`);
+      }
+    }
+    filters[filter] = items.join(delimiter);
+  }
+  return filters;
+}
+
+const timeOf = (date: Date | undefined) => (date ? apiTime(date) : undefined);
 
 function sparkPostApiUrl(flags: SparkPostFlags, env: NodeJS.ProcessEnv): string {
   return normalizeApiUrl(flags.sparkpostApiUrl ?? (env.SPARKPOST_API_URL?.trim() || SPARKPOST_API_URLS[flags.region]));
@@ -98,24 +120,35 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
       "--oauth-client-secret <secret>",
       "webhook OAuth2 secret (default: $MSGEVENTS_OAUTH_CLIENT_SECRET, else the local stack's)",
     )
-    .showHelpAfterError("(add --help for usage)")
     .addHelpText(
       "after",
       `
 Examples:
   msgevents send                                  post SparkPost's sample of every event type to the local stack
-  msgevents events --events bounce --from 2026-11-30T00:00:00Z
+  msgevents send --generate 10000 --days 7        post a week of realistic traffic
+  msgevents events --events bounce --from 2026-11-30
+  msgevents credentials                           the local stack's API key and webhook credentials
+  msgevents open                                  the web app, signed in
   msgevents connect --sparkpost-api-key $KEY --url https://events.example.com
-  msgevents backfill --from 2026-11-21T00:00:00Z --to 2026-12-01T00:00:00Z
+  msgevents backfill --from 2026-11-21 --to 2026-12-01
+
+Times: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, with Z or an offset (+02:00); UTC when none.
 ${EXIT_CODES_HELP}`,
     );
   program.configureOutput({
     writeOut: (text) => deps.stdout.write(text),
     writeErr: (text) => deps.stderr.write(text),
+    // Usage errors are written by runCli as one `msgevents: …` line, not commander's `error: …` lines.
+    outputError: () => {},
   });
   program.exitOverride();
+  // An empty value (--recipients "") is refused before anything runs, instead of being dropped silently.
+  program.hook("preAction", (_program, action) => {
+    checkNotEmpty(action.optsWithGlobals(), (name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  });
 
-  const connection = (command: Command) => resolveConnection(command.optsWithGlobals<ConnectionFlags>(), deps);
+  const connection = (command: Command, options?: ResolveOptions) =>
+    resolveConnection(command.optsWithGlobals<ConnectionFlags>(), deps, options);
   // replay and redrive work on the data dir or AWS alone: no running deployment is needed.
   const dataDir = (command: Command) => dataDirOf(command.optsWithGlobals<ConnectionFlags>(), deps);
   const format = (value: OutputFormat | undefined) => value ?? defaultFormat(deps.stdout);
@@ -124,9 +157,13 @@ ${EXIT_CODES_HELP}`,
   const events = program
     .command("events")
     .description("search events (SparkPost's Events API: every filter is a flag; lists are comma-separated)")
-    .option("--from <time>", "inclusive start, ISO 8601 (default: 24 hours ago)")
-    .option("--to <time>", "exclusive end, ISO 8601 (default: 1 minute ago)")
-    .option("--per-page <n>", "events per page, 1-10000", positiveInt)
+    .option("--from <time>", "inclusive start (default: 24 hours ago)")
+    .option("--to <time>", "exclusive end (default: 1 minute ago)")
+    .option(
+      "--per-page <n>",
+      `events per page, 1-10000 (default: ${TABLE_ROWS} in a table, else 1000)`,
+      integerIn("--per-page", 1, 10_000),
+    )
     .option("--delimiter <text>", "list separator in filter values (default ,)")
     .addOption(formatOption())
     .option("--columns <fields>", `fields for table and csv (default ${DEFAULT_EVENT_COLUMNS.join(",")})`)
@@ -136,29 +173,30 @@ ${EXIT_CODES_HELP}`,
       "after",
       `
 Examples:
-  msgevents events --recipients alice@example.com --from 2026-11-01T00:00:00Z
+  msgevents events --recipients alice@example.com --from 2026-11-01
   msgevents events --campaigns blackfriday --events click,open --format csv > clicks.csv
-  msgevents events --all --format ndjson --from 2026-11-01T00:00:00Z > november.ndjson
+  msgevents events --all --format ndjson --from 2026-11-01 --to 2026-12-01 > november.ndjson
   msgevents events --rcpt-meta plan=pro --columns timestamp,type,rcpt_to,rcpt_meta`,
     );
   for (const filter of EVENT_FILTERS) events.option(`--${kebab(filter)} <list>`, filter);
   events.action(async (options: Record<string, unknown>, command: Command) => {
-    const filters: Partial<Record<EventFilter, string>> = {};
-    for (const filter of EVENT_FILTERS) {
-      const value = options[camel(filter)];
-      if (typeof value === "string") filters[filter] = value;
-    }
+    const range = parseRange(options.from as string | undefined, options.to as string | undefined);
+    const filters = checkedFilters(options);
+    const columns = options.columns ? parseColumns(options.columns as string) : DEFAULT_EVENT_COLUMNS;
+    checkNames(columns, eventFields(), "--columns", "a field of the Events API's results");
+    const chosen = format(options.format as OutputFormat | undefined);
+    const all = options.all === true;
     await searchEvents(
       await connection(command),
       {
-        from: options.from as string | undefined,
-        to: options.to as string | undefined,
-        perPage: options.perPage as number | undefined,
+        from: timeOf(range.from),
+        to: timeOf(range.to),
+        perPage: (options.perPage as number | undefined) ?? (chosen === "table" && !all ? TABLE_ROWS : undefined),
         delimiter: options.delimiter as string | undefined,
         filters,
-        all: options.all === true,
-        format: format(options.format as OutputFormat | undefined),
-        columns: options.columns ? parseColumns(options.columns as string) : DEFAULT_EVENT_COLUMNS,
+        all,
+        format: chosen,
+        columns,
         progress: options.progress as boolean | undefined,
       },
       deps,
@@ -169,9 +207,9 @@ Examples:
   program
     .command("rejections")
     .description("records the loader refused, newest batch first, with the reason for each")
-    .option("--from <time>", "inclusive start, ISO 8601 (default: 7 days ago)")
-    .option("--to <time>", "exclusive end, ISO 8601 (default: now)")
-    .option("--per-page <n>", "records per page, 1-1000", positiveInt)
+    .option("--from <time>", "inclusive start (default: 7 days ago)")
+    .option("--to <time>", "exclusive end (default: now)")
+    .option("--per-page <n>", "records per page, 1-1000", integerIn("--per-page", 1, 1000))
     .addOption(formatOption())
     .option("--all", "follow every page", false)
     .addHelpText(
@@ -179,9 +217,19 @@ Examples:
       "\nExamples:\n  msgevents rejections\n  msgevents rejections --all --format csv > rejected.csv",
     )
     .action(async (options, command: Command) => {
+      const range = parseRange(options.from, options.to);
+      const chosen = format(options.format);
+      const all = options.all === true;
       await listRejections(
         await connection(command),
-        { ...options, format: format(options.format), columns: REJECTION_COLUMNS, all: options.all === true },
+        {
+          from: timeOf(range.from),
+          to: timeOf(range.to),
+          perPage: options.perPage ?? (chosen === "table" && !all ? TABLE_ROWS : undefined),
+          format: chosen,
+          columns: REJECTION_COLUMNS,
+          all,
+        },
         deps,
       );
     });
@@ -193,6 +241,28 @@ Examples:
     )
     .argument("[files...]", "batch files (JSON arrays of webhook records) to post as they are")
     .option("--types <list>", "only these sample event types (comma-separated)")
+    .option(
+      "--generate <n>",
+      "post n events of realistic generated traffic instead",
+      integerIn("--generate", 1, 10_000_000),
+    )
+    .option("--days <d>", "with --generate: spread over the last d days (default 1)", integerIn("--days", 1, 3650))
+    .option(
+      "--batch-size <n>",
+      "with --generate: events per webhook batch (default 1000)",
+      integerIn("--batch-size", 1, 10_000),
+    )
+    .option(
+      "--seed <n>",
+      "with --generate: the same seed gives the same events (default: random)",
+      integerIn("--seed", 0, 2 ** 31),
+    )
+    .option(
+      "--wait <seconds>",
+      "wait this long for the loader's outcome (0: report what was received)",
+      integerIn("--wait", 0, 86_400),
+    )
+    .option("--progress", "show a progress bar even when stderr is not a terminal")
     .addOption(authOption())
     .option("--batch-id <id>", "X-MessageSystems-Batch-ID to send (default: a random one)")
     .option("--keep-timestamps", "post the samples with their 2016 timestamps instead of two minutes ago")
@@ -203,33 +273,58 @@ Examples:
 Examples:
   msgevents send                                  all 27 sample events, timestamped two minutes ago
   msgevents send --types bounce,delivery --auth oauth2
-  msgevents send batch.json --batch-id 3f2a… --url https://events.example.com`,
+  msgevents send --generate 100000 --days 7      a week of realistic traffic, with events/s
+  msgevents send batch.json --batch-id 3f2a… --url https://events.example.com
+
+Then waits for the loader and reports what it stored, found already stored and rejected.`,
     )
     .action(async (files: string[], options, command: Command) => {
+      const types = options.types ? parseEventTypes(options.types, "--types") : undefined;
+      const generate = options.generate as number | undefined;
+      for (const flag of ["days", "batchSize", "seed"] as const) {
+        if (options[flag] !== undefined && generate === undefined) {
+          throw usageError(`--${kebab(flag.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))} goes with --generate`);
+        }
+      }
       const resolved = await connection(command);
-      await sendBatches(
+      const summary = await sendBatches(
         resolved,
         {
           files,
-          types: options.types ? String(options.types).split(",").filter(Boolean) : undefined,
+          types,
+          generate:
+            generate === undefined
+              ? undefined
+              : { count: generate, days: options.days ?? 1, batchSize: options.batchSize ?? 1000, seed: options.seed },
           auth: pickWebhookAuth(resolved, options.auth as WebhookAuthMode | undefined),
           batchId: options.batchId,
           keepTimestamps: options.keepTimestamps === true,
           target: options.target,
+          // Long enough for the loader to work through generated traffic at a few thousand events a second.
+          waitSeconds: options.wait ?? (generate ? 60 + Math.ceil(generate / 1000) : 60),
+          progress: options.progress,
         },
         deps,
       );
+      for (const line of describeSend(summary, generate !== undefined)) await print(line);
+      if (summary.totals.failedBatches.length > 0) setExit(EXIT.partial);
+      if (deps.signal.aborted) setExit(EXIT.interrupted);
     });
 
   const backfillCommand = program
     .command("backfill")
     .description("pull events from a SparkPost Events API and deliver them through the webhook endpoint (resumable)")
-    .requiredOption("--from <time>", "inclusive start, ISO 8601 (SparkPost keeps 10 days)")
-    .requiredOption("--to <time>", "exclusive end, ISO 8601")
+    .requiredOption("--from <time>", "inclusive start (SparkPost keeps 10 days)")
+    .requiredOption("--to <time>", "exclusive end")
     .option("--api-url <url>", "Events API to read (default: SparkPost in --region; any drop-in works)")
     .option("--events <list>", "only these event types")
-    .option("--per-page <n>", "events per source page, 1-10000", positiveInt, 1000)
-    .option("--max-batch-bytes <n>", "largest webhook batch to post", positiveInt, 3 * 1024 * 1024)
+    .option("--per-page <n>", "events per source page, 1-10000", integerIn("--per-page", 1, 10_000), 1000)
+    .option(
+      "--max-batch-bytes <n>",
+      "largest webhook batch to post",
+      integerIn("--max-batch-bytes", 1024, 100 * 1024 * 1024),
+      3 * 1024 * 1024,
+    )
     .addOption(authOption())
     .option("--state-file <file>", "where the position is kept (default: <data dir>/backfill/<range hash>.json)")
     .option("--restart", "start from the first page even if a state file says otherwise", false)
@@ -241,10 +336,14 @@ Delivers every event of the range as webhook batches (ids derived from their con
 by webhook are stored once. Ctrl-C (or a failure) keeps the position: run the same command again to resume.
 
 Examples:
-  SPARKPOST_API_KEY=… msgevents backfill --from 2026-11-21T00:00:00Z --to 2026-12-01T00:00:00Z
-  msgevents backfill --region eu --from 2026-11-30T00:00:00Z --to 2026-12-01T00:00:00Z --url https://events.example.com`,
+  SPARKPOST_API_KEY=… msgevents backfill --from 2026-11-21 --to 2026-12-01
+  msgevents backfill --region eu --from 2026-11-30T00:00Z --to 2026-12-01T00:00Z --url https://events.example.com`,
     );
   sparkPostOptions(backfillCommand).action(async (options, command: Command) => {
+    parseRange(options.from, options.to);
+    const events = options.events ? parseEventTypes(options.events, "--events").join(",") : undefined;
+    if (options.apiUrl !== undefined) normalizeApiUrl(options.apiUrl);
+    const sourceApiKey = sparkPostKey(options, deps.env);
     const resolved = await connection(command);
     // Commands that load the AWS SDK or the event model are imported when run, so every other command starts fast.
     const { backfill, describeBackfill } = await import("./backfill.ts");
@@ -252,10 +351,10 @@ Examples:
       resolved,
       {
         apiUrl: options.apiUrl ?? sparkPostApiUrl(options, deps.env),
-        sourceApiKey: sparkPostKey(options, deps.env),
+        sourceApiKey,
         from: options.from,
         to: options.to,
-        events: options.events,
+        events,
         perPage: options.perPage,
         maxBatchBytes: options.maxBatchBytes,
         auth: pickWebhookAuth(resolved, options.auth as WebhookAuthMode | undefined),
@@ -310,7 +409,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  msgevents disconnect --url https://events.example.com");
   sparkPostOptions(disconnectCommand).action(async (options, command: Command) => {
     const removed = await disconnect(
-      await connection(command),
+      await connection(command, { stack: "optional" }),
       { account: account(options, deps.env), target: options.target },
       deps,
     );
@@ -330,9 +429,11 @@ Examples:
       "\nExamples:\n  msgevents webhook status\n  msgevents webhook status --format json --url https://events.example.com",
     );
   sparkPostOptions(statusCommand).action(async (options, command: Command) => {
+    // Without a SparkPost key the deployment's own figures are still worth showing.
+    const hasKey = Boolean(options.sparkpostApiKey ?? deps.env.SPARKPOST_API_KEY?.trim());
     const status = await webhookStatus(
-      await connection(command),
-      { account: account(options, deps.env), target: options.target },
+      await connection(command, { stack: "optional" }),
+      { account: hasKey ? account(options, deps.env) : undefined, target: options.target },
       deps,
     );
     await print(options.format === "json" ? JSON.stringify(status, null, 2) : describeStatus(status));
@@ -341,7 +442,7 @@ Examples:
   program
     .command("replay")
     .description("load stored batches again, by time range or batch id (idempotent: a replay never doubles)")
-    .option("--from <time>", "first receipt day to replay, ISO 8601")
+    .option("--from <time>", "first receipt day to replay")
     .option("--to <time>", "last receipt day (default: now)")
     .option(
       "--batch-id <id>",
@@ -356,28 +457,30 @@ Examples:
     .option("--bucket <name>", "AWS: the batch bucket (default: $MSGEVENTS_S3_BUCKET)")
     .option("--region <region>", "AWS region (default: $AWS_REGION)")
     .option("--dry-run", "list the batches without replaying them", false)
+    .option("--force", "load batches already loaded again, adding only what is missing (local stack)", false)
     .addHelpText(
       "after",
       `
-Locally the batches go to the running stack's queue; in AWS each becomes the S3 notification the loader's queue
-receives. AWS credentials come from the SDK's standard chain (AWS_PROFILE, SSO, environment).
+Locally the CLI runs the loader against the running stack's database and reports, batch by batch, what was loaded,
+skipped as already loaded (--force loads those again: after a fix, say) and failed. In AWS each batch becomes the S3
+notification the loader's queue receives. AWS credentials come from the SDK's standard chain (AWS_PROFILE, SSO,
+environment).
 
 Examples:
-  msgevents replay --from 2026-11-30T00:00:00Z --to 2026-11-30T23:59:59Z
+  msgevents replay --from 2026-11-30 --to 2026-11-30
+  msgevents replay --from 2026-11-30 --force
   msgevents replay --batch-id 032d330540298f54f0e8bcc1373f3cfd
-  msgevents replay --from 2026-11-30T00:00:00Z --queue-url https://sqs.eu-west-1.amazonaws.com/1234/msgevents-loader --bucket msgevents-batches`,
+  msgevents replay --from 2026-11-30 --queue-url https://sqs.eu-west-1.amazonaws.com/1234/msgevents-loader --bucket msgevents-batches`,
     )
     .action(async (options, command: Command) => {
-      const { replay } = await import("./replay.ts");
-      const summary = await replay(dataDir(command), { ...options, batchIds: options.batchId }, deps);
-      const verb = options.dryRun
-        ? "would replay"
-        : summary.mode === "local"
-          ? "handed to the local stack's loader"
-          : "sent to the loader's queue";
-      await print(
-        `${summary.batches.length} batch(es) ${verb}${summary.batches.length > 0 ? `:\n  ${summary.batches.join("\n  ")}` : ""}`,
+      const { describeReplay, replay } = await import("./replay.ts");
+      const summary = await replay(
+        dataDir(command),
+        { ...options, batchIds: options.batchId, force: options.force === true },
+        deps,
       );
+      await print(describeReplay(summary, { dryRun: options.dryRun === true, force: options.force === true }));
+      if ((summary.loaded?.failed.length ?? 0) > 0) setExit(EXIT.partial);
       if (summary.missing.length > 0) {
         deps.stderr.write(`not found in the range: ${summary.missing.join(", ")} (widen it with --from/--to)\n`);
         setExit(EXIT.partial);
@@ -393,7 +496,7 @@ Examples:
     )
     .option("--queue-url <url>", "AWS: the queue to move them back to (default: $MSGEVENTS_SQS_QUEUE_URL)")
     .option("--region <region>", "AWS region (default: $AWS_REGION)")
-    .option("--max <n>", "AWS: move at most this many messages", positiveInt)
+    .option("--max <n>", "AWS: move at most this many messages", integerIn("--max", 1, 1_000_000))
     .option("--dry-run", "only show the dead letters and why", false)
     .addHelpText(
       "after",
@@ -409,7 +512,54 @@ Examples:
       await print(describeRedrive(summary, options.dryRun));
     });
 
+  program
+    .command("credentials")
+    .description("print the local stack's API key and webhook credentials (only when asked: never in its output)")
+    .addArgument(new Command().createArgument("[name]", `print this one alone: ${CREDENTIAL_NAMES.join(", ")}`))
+    .addOption(new Option("--format <format>", "text or json").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  msgevents credentials                           every credential, labelled
+  curl -H "Authorization: $(msgevents credentials api-key)" http://127.0.0.1:3000/api/v1/events/message`,
+    )
+    .action(async (name: string | undefined, options, command: Command) => {
+      if (name !== undefined) checkNames([name], CREDENTIAL_NAMES, "credentials", "a credential name");
+      const flags = command.optsWithGlobals<ConnectionFlags>();
+      if (flags.url !== undefined || deps.env.MSGEVENTS_URL?.trim()) {
+        throw usageError(
+          "credentials prints the local stack's, from its data directory; for AWS: pulumi stack output apiKey --show-secrets",
+        );
+      }
+      const resolved = await connection(command, { stack: "optional" });
+      await print(showCredentials(resolved, name as CredentialName | undefined, options.format));
+    });
+
+  program
+    .command("open")
+    .description("open the web app in the browser, signed in with the API key (handed over in the URL fragment)")
+    .option("--print", "print the signed-in URL instead of opening a browser (it holds the key: do not share it)")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  msgevents open\n  msgevents open --url https://events.example.com --api-key "$KEY"',
+    )
+    .action(async (options, command: Command) => {
+      await print(await openWebApp(await connection(command), { print: options.print === true }, deps));
+    });
+
   return program;
+}
+
+/** A commander error as one line: `unknown option '--x' (did you mean --y?)`. */
+function usageLine(error: CommanderError): string {
+  return error.message
+    .replace(/^error: /, "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ")
+    .replace("(Did you mean", "(did you mean");
 }
 
 /** Runs one command line; returns the exit code instead of exiting, so tests run it in process. */
@@ -423,11 +573,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" ||
-        error.code === "commander.help" ||
-        error.code === "commander.version"
-        ? EXIT.ok
-        : EXIT.usage;
+      if (["commander.helpDisplayed", "commander.help", "commander.version"].includes(error.code)) return EXIT.ok;
+      deps.stderr.write(`msgevents: ${usageLine(error)} (see --help)\n`);
+      return EXIT.usage;
     }
     if (error instanceof CliError) {
       deps.stderr.write(`msgevents: ${error.message}\n`);

@@ -29,19 +29,27 @@ export function createProgress(stderr: Writable & { isTTY?: boolean }, unit: str
     Presets.shades_classic,
   );
   let started = 0;
+  let running = false;
   const rate = (done: number) => {
     const seconds = (Date.now() - started) / 1000;
     return seconds > 0 ? Math.round(done / seconds) : 0;
   };
   return {
+    // A bar without a known total would read "100% | 0/0": it is drawn only once a total is known.
     start(total, done) {
+      if (total <= 0) return;
       started = Date.now();
+      running = true;
       bar.start(Math.max(total, done), done, { rate: 0 });
     },
     update(done, total) {
+      if (!running) return;
       if (total !== undefined) bar.setTotal(Math.max(total, done));
       bar.update(done, { rate: rate(done) });
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      if (running) bar.stop();
+      running = false;
+    },
   };
 }

@@ -1,12 +1,17 @@
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { type ReplaySummary as LoadSummary, loadStoredBatches } from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
-import { type DeadLetter, replayDirOf } from "@msgevents/local/dead-letter-files";
-import { listBatches, type StoredBatch } from "@msgevents/storage";
+import { PartitionManager } from "@msgevents/schema";
+import { listBatches, type ObjectStore, type StoredBatch } from "@msgevents/storage";
+import pg from "pg";
 import { type AwsFlags, batchStore, bucketOf, queueUrlOf, sqsClient } from "./aws.ts";
 import type { CliDeps } from "./deps.ts";
 import { CliError, configError, EXIT, usageError } from "./errors.ts";
+import { parseRange } from "./input.ts";
+import { runningLocalStack } from "./local-stack.ts";
 
 const DAY_MS = 86_400_000;
 /** How far back `--batch-id` looks without --from: SparkPost retries for 8 hours, so 30 days is generous. */
@@ -17,39 +22,43 @@ export interface ReplayOptions extends AwsFlags {
   to?: string;
   batchIds: readonly string[];
   dryRun: boolean;
+  /** Load batches an earlier load committed again, adding only what is missing (local stack only). */
+  force: boolean;
 }
 
 export interface ReplaySummary {
   mode: "local" | "aws";
   batches: string[];
   missing: string[];
+  /** The loader's answer for each batch (local): loaded, skipped as already loaded, failed, with event counts. */
+  loaded?: LoadSummary;
 }
 
 function range(options: ReplayOptions, now: Date): { from: Date; to: Date } {
-  const parse = (value: string, flag: string) => {
-    const millis = Date.parse(value);
-    if (Number.isNaN(millis))
-      throw usageError(`${flag} ${JSON.stringify(value)} is not a date: give e.g. 2026-11-20T00:00:00Z`);
-    return new Date(millis);
-  };
   if (!options.from && options.batchIds.length === 0) {
     throw usageError("replay needs --from (and optionally --to) or --batch-id: which batches to load again");
   }
-  const from = options.from ? parse(options.from, "--from") : new Date(now.getTime() - BATCH_ID_LOOKBACK_DAYS * DAY_MS);
-  const to = options.to ? parse(options.to, "--to") : now;
+  const given = parseRange(options.from, options.to, { allowEqual: true });
+  const to = given.to ?? now;
+  const from = given.from ?? new Date(now.getTime() - BATCH_ID_LOOKBACK_DAYS * DAY_MS);
   if (from > to) throw usageError("--from is after --to");
   return { from, to };
 }
 
 /**
- * `msgevents replay`: hands stored batches to the loader again. Locally they go to the stack's queue (its replay
- * directory, which a running stack drains within seconds and a stopped one at its next start); in AWS each becomes
- * the S3 notification the loader's queue would have received. Loading is idempotent: a batch already loaded is
- * skipped, an event already stored is not stored again.
+ * `msgevents replay`: hands stored batches to the loader again. Locally the CLI runs the loader itself against the
+ * running stack's database, so it reports the loader's own answer for each batch (loaded, skipped as already loaded,
+ * failed); in AWS each becomes the S3 notification the loader's queue would have received. Loading is idempotent: a
+ * batch already loaded is skipped (unless `force`), an event already stored is not stored again.
  */
 export async function replay(dataDir: string, options: ReplayOptions, deps: CliDeps): Promise<ReplaySummary> {
   const queueUrl = queueUrlOf(options, deps.env);
   const mode = queueUrl ? "aws" : "local";
+  if (mode === "aws" && options.force) {
+    throw usageError(
+      "--force loads through the database, which only the local stack's CLI reaches; in AWS the loader skips batches already loaded",
+    );
+  }
   const window = range(options, deps.now());
   const store = batchStore(options, deps.env, dataDir, mode === "aws");
   if (mode === "local" && !(await exists(path.join(dataDir, "objects"))) && !deps.env.MSGEVENTS_S3_ENDPOINT) {
@@ -68,11 +77,47 @@ export async function replay(dataDir: string, options: ReplayOptions, deps: CliD
   };
   if (options.dryRun) return summary;
   if (mode === "local") {
-    await requestLocalReplay(path.join(dataDir, "queue"), found, deps.now());
+    summary.loaded = await loadLocally(dataDir, store, found, options.force, deps);
   } else {
     await sendNotifications(queueUrl as string, bucketOf(options, deps.env), found, options, deps);
   }
   return summary;
+}
+
+/** Runs the loader here against the local stack's database, as its queue would, and returns its answers. */
+async function loadLocally(
+  dataDir: string,
+  store: ObjectStore,
+  batches: readonly StoredBatch[],
+  force: boolean,
+  deps: CliDeps,
+): Promise<LoadSummary> {
+  const local = await runningLocalStack(dataDir, deps);
+  if (!local.databaseUrl) throw configError(`the local stack of ${dataDir} gives no database URL: set DATABASE_URL`);
+  const pool = new pg.Pool({ connectionString: local.databaseUrl, max: 2, application_name: "msgevents-cli-replay" });
+  // A connection dropped by a stopping stack must fail the load in hand, not crash the CLI.
+  pool.on("error", () => {});
+  try {
+    const logger = new Logger({ serviceName: "msgevents-cli", logLevel: "SILENT" });
+    return await loadStoredBatches(batches, { pool, store, partitions: new PartitionManager(pool), logger }, { force });
+  } finally {
+    await pool.end();
+  }
+}
+
+export function describeReplay(summary: ReplaySummary, options: { dryRun: boolean; force: boolean }): string {
+  const list = summary.batches.length > 0 ? `:\n  ${summary.batches.join("\n  ")}` : "";
+  if (options.dryRun) return `${summary.batches.length} batch(es) would be replayed${list}`;
+  if (!summary.loaded) return `${summary.batches.length} batch(es) sent to the loader's queue${list}`;
+  const loaded = summary.loaded;
+  const lines = [
+    `${summary.batches.length} batch(es) replayed:`,
+    `  ${options.force ? "loaded (again)" : "loaded"}  ${loaded.loaded}  (events: ${loaded.eventsLoaded} stored, ${loaded.eventsDuplicate} already stored, ${loaded.recordsRejected} record(s) rejected)`,
+    `  skipped         ${loaded.alreadyLoaded}  already loaded${loaded.alreadyLoaded > 0 ? " (--force loads them again, adding only what is missing)" : ""}`,
+    `  failed          ${loaded.failed.length}`,
+  ];
+  for (const failed of loaded.failed) lines.push(`    ${failed.objectKey}: ${failed.error}`);
+  return lines.join("\n");
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -80,18 +125,6 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Replay requests in the local queue's format; written then renamed, so the stack never reads half a file. */
-async function requestLocalReplay(queueDir: string, batches: readonly StoredBatch[], now: Date): Promise<void> {
-  const dir = replayDirOf(queueDir);
-  await mkdir(dir, { recursive: true });
-  for (const batch of batches) {
-    const request: DeadLetter = { key: batch.key, attempts: 0, error: "replay requested", deadAt: now.toISOString() };
-    const file = path.join(dir, `${encodeURIComponent(batch.key)}.json`);
-    await writeFile(`${file}.tmp`, JSON.stringify(request));
-    await rename(`${file}.tmp`, file);
-  }
 }
 
 async function sendNotifications(

@@ -1,5 +1,12 @@
 import { CliError, EXIT } from "./errors.ts";
-import { DEFAULT_RETRY, fetchWithRetry, type HttpDeps, isRetryableStatus, type RetryPolicy, readJson } from "./http.ts";
+import {
+  fetchWithRetry,
+  type HttpDeps,
+  INTERACTIVE_RETRY,
+  isRetryableStatus,
+  type RetryPolicy,
+  readJson,
+} from "./http.ts";
 
 /** SparkPost's Webhooks API (`/api/v1/webhooks`) for one account or subaccount. */
 export interface SparkPostAccount {
@@ -67,7 +74,7 @@ export class WebhooksApi {
       this.deps,
       `${this.account.apiUrl}/api/v1${path}`,
       { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
-      this.account.retry ?? DEFAULT_RETRY,
+      this.account.retry ?? INTERACTIVE_RETRY,
     );
     const answer = await readJson(response);
     if (response.ok) return answer;

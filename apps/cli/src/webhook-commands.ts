@@ -186,6 +186,8 @@ function publicView(row: WebhookRow): PublicWebhook {
 
 export interface WebhookStatus {
   target: string;
+  /** False when no SparkPost key was given: only the deployment's own figures are shown. */
+  sparkPost: boolean;
   webhook: PublicWebhook | null;
   /** SparkPost's failed or retried batches of the last 24 hours. */
   failedBatches: { batch_id: string; ts: string; attempts: number; failure_code: string | null }[];
@@ -193,13 +195,18 @@ export interface WebhookStatus {
   deployment: Record<string, unknown> | { error: string };
 }
 
-/** `msgevents webhook status`: SparkPost's view of the webhook beside the deployment's own figures. */
+/**
+ * `msgevents webhook status`: SparkPost's view of the webhook beside the deployment's own figures; without a
+ * SparkPost key, the deployment's figures alone.
+ */
 export async function webhookStatus(
   connection: Connection,
-  options: { account: SparkPostAccount; target?: string },
+  options: { account: SparkPostAccount | undefined; target?: string },
   deps: CliDeps,
 ): Promise<WebhookStatus> {
   const target = options.target ?? webhookTarget(connection);
+  const deployment = await deploymentHealth(connection, deps);
+  if (!options.account) return { target, sparkPost: false, webhook: null, failedBatches: [], deployment };
   const api = new WebhooksApi(options.account, deps);
   const row = (await api.list()).find((candidate) => candidate.target === target);
   const failedBatches = row
@@ -213,10 +220,11 @@ export async function webhookStatus(
         }))
     : [];
   const webhook = row ? publicView(row) : null;
-  return { target, webhook, failedBatches, deployment: await deploymentHealth(connection, deps) };
+  return { target, sparkPost: true, webhook, failedBatches, deployment };
 }
 
 async function deploymentHealth(connection: Connection, deps: CliDeps): Promise<WebhookStatus["deployment"]> {
+  if (connection.running === false) return { error: "the local stack is not running (start it with npm start)" };
   try {
     const headers: Record<string, string> = connection.apiKey ? { authorization: connection.apiKey } : {};
     const response = await fetchWithRetry(
@@ -241,7 +249,9 @@ async function deploymentHealth(connection: Connection, deps: CliDeps): Promise<
 export function describeStatus(status: WebhookStatus): string {
   const lines: string[] = [];
   const hook = status.webhook;
-  if (!hook) {
+  if (!status.sparkPost) {
+    lines.push("SparkPost's side not shown: pass --sparkpost-api-key or set SPARKPOST_API_KEY to see the webhook");
+  } else if (!hook) {
     lines.push(`no SparkPost webhook points at ${status.target}: run msgevents connect`);
   } else {
     lines.push(

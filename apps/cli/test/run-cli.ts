@@ -36,6 +36,9 @@ export async function msgevents(
     cwd: process.cwd(),
     findLocal: (dataDir) => findLocalStack(dataDir, env),
     signal: new AbortController().signal,
+    openBrowser: async () => {
+      throw new Error("no browser in tests");
+    },
     ...overrides,
   });
   await new Promise((resolve) => setImmediate(resolve));

@@ -34,6 +34,7 @@ describe("localConnection", () => {
       oauthClientId: "msgevents-abc",
       oauthClientSecret: "oauth-secret",
       databaseUrl: "postgres://postgres:db%2Fsecret%2B1@127.0.0.1:45678/msgevents",
+      stack: { pid: process.pid, state: "running", url: "http://127.0.0.1:41234", databasePort: 45678 },
     });
   });
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { CREDENTIALS_FILE, EMBEDDED_POSTGRES_PASSWORD, readStored } from "./credentials.ts";
 import { loadLocalConfig } from "./env.ts";
-import { readRunningStackState } from "./stack-state.ts";
+import { readStackState, type StackState } from "./stack-state.ts";
 
 /** How a program on this machine (the CLI) reaches a local stack; every secret stays out of its output. */
 export interface LocalConnection {
@@ -13,6 +13,8 @@ export interface LocalConnection {
   oauthClientSecret?: string;
   /** The msgevents database: the embedded one while its stack runs, else DATABASE_URL when set. */
   databaseUrl?: string;
+  /** The stack process of this data directory, starting or running; undefined when none runs. */
+  stack?: StackState;
 }
 
 export class LocalStackNotFoundError extends Error {
@@ -22,7 +24,8 @@ export class LocalStackNotFoundError extends Error {
 /**
  * The URL and credentials of the local stack whose data lives in `dataDir` (default: MSGEVENTS_DATA_DIR, else
  * ./.msgevents), read as the stack reads them: the environment first, then `credentials.json`. The URL is the
- * running stack's; with none running, the one MSGEVENTS_HOST and MSGEVENTS_PORT give.
+ * running stack's; with none running, the one MSGEVENTS_HOST and MSGEVENTS_PORT give, and `stack` says whether a
+ * stack process runs (or is starting) at all.
  */
 export async function localConnection(
   dataDir?: string,
@@ -38,7 +41,8 @@ export async function localConnection(
       `no local stack has run with data directory ${config.dataDir} (no API key in ${file}); start one with npm start`,
     );
   }
-  const running = await readRunningStackState(config.dataDir);
+  const stack = await readStackState(config.dataDir);
+  const running = stack?.state === "running" ? stack : undefined;
   const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
   const embeddedPassword = stored[EMBEDDED_POSTGRES_PASSWORD];
   const databaseUrl =
@@ -54,5 +58,6 @@ export async function localConnection(
     oauthClientId: value("MSGEVENTS_OAUTH_CLIENT_ID"),
     oauthClientSecret: value("MSGEVENTS_OAUTH_CLIENT_SECRET"),
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(stack ? { stack } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { startBanner } from "./banner.ts";
 import { loadLocalConfig } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { startLocalStack } from "./stack.ts";
+import { StackRunningError } from "./stack-state.ts";
 
 const logger = createLogger();
 
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`msgevents could not start: ${error.message}\n`);
+  // Another stack has this data directory: say so plainly, it is no failure of this one.
+  if (error instanceof StackRunningError) process.stderr.write(`msgevents: ${error.message}\n`);
+  else process.stderr.write(`msgevents could not start: ${error.message}\n`);
   process.exit(1);
 });

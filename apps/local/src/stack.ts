@@ -25,7 +25,7 @@ import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
-import { removeStackState, writeStackState } from "./stack-state.ts";
+import { acquireStackLock } from "./stack-state.ts";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -74,6 +74,9 @@ async function start(
   cleanUp: () => Promise<void>,
 ): Promise<LocalStack> {
   await ensureWritableDir(config.dataDir);
+  // First of all: a second stack on this data directory would share (and its database start would stop) this one's.
+  const lock = await acquireStackLock(config.dataDir);
+  cleanups.push(() => lock.release());
   const credentials = await ensureCredentials(config.dataDir, process.env);
   const { [EMBEDDED_POSTGRES_PASSWORD]: embeddedPassword, ...serviceCredentials } = credentials.env;
   const env = { ...process.env, ...serviceCredentials };
@@ -234,8 +237,7 @@ async function start(
   cleanups.push(() => closeServer(server));
   const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
   const url = `http://${host}:${port}`;
-  await writeStackState(config.dataDir, { url, pid: process.pid, databasePort: database.embeddedPort });
-  cleanups.push(() => removeStackState(config.dataDir));
+  await lock.running({ url, ...(database.embeddedPort ? { databasePort: database.embeddedPort } : {}) });
 
   return {
     url,

@@ -5,7 +5,7 @@ import { connectionScope, sampleBatch, sampleEventTypes } from "@msgevents/testk
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { localConnection } from "../src/index.ts";
 import { basicAuth, oauthToken, postBatch, postHeadOnly, searchEvents, walkAllPages } from "./clients.ts";
-import { makeDataRoot, type StackProcess, startStackProcess, waitFor } from "./stack-process.ts";
+import { makeDataRoot, runStackToExit, type StackProcess, startStackProcess, waitFor } from "./stack-process.ts";
 
 const SAMPLE_RANGE = "from=2016-01-01T00:00:00Z&to=2017-01-01T00:00:00Z";
 const SEARCH = "/api/v1/events/message";
@@ -47,7 +47,12 @@ describe("the local stack, started as the README says", () => {
     apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
   });
   afterAll(async () => {
-    if (stack) expect(await stack.terminate()).toBe(true);
+    if (stack) {
+      // SIGTERM to the whole process group (npm, pnpm and the stack), as a terminal's Ctrl-C or a service manager
+      // sends it: a clean stop, and no package manager reporting a failure.
+      expect(await stack.terminate()).toBe(true);
+      expect(stack.output()).not.toMatch(/ERR_PNPM|ELIFECYCLE|Command failed/);
+    }
     await rm(dataRoot, { recursive: true, force: true });
   });
 
@@ -100,8 +105,11 @@ describe("the local stack, started as the README says", () => {
     expect(none).toEqual({ results: [], total_count: 0, links: {} });
   });
 
-  test("never prints a secret: the banner names the credentials file instead", () => {
+  test("never prints a secret: the banner says how to get them, and names every API and the web app", () => {
     expect(stack.output()).toContain(path.join(stack.dataDir, "credentials.json"));
+    expect(stack.output()).toContain(`MSGEVENTS_DATA_DIR=${stack.dataDir} npx msgevents credentials`);
+    expect(stack.output()).toContain(`npx msgevents open\` opens it signed in`);
+    expect(stack.output()).toContain(`${stack.url}/api/v1/metrics/deliverability`);
     const secrets = [
       "MSGEVENTS_WEBHOOK_PASSWORD",
       "MSGEVENTS_OAUTH_CLIENT_SECRET",
@@ -113,6 +121,23 @@ describe("the local stack, started as the README says", () => {
       expect(secret.length).toBeGreaterThanOrEqual(32);
       expect(stack.output()).not.toContain(secret);
     }
+  });
+
+  test("a second start on its data directory is refused at once, naming it, and the first keeps serving", async () => {
+    const second = await runStackToExit(stack.dataDir);
+    expect(second.code).not.toBe(0);
+    const pid = JSON.parse(await readFile(path.join(stack.dataDir, "stack.json"), "utf8")).pid;
+    expect(second.output).toContain(
+      `msgevents: another msgevents stack is running at ${stack.url} (pid ${pid}) with data directory ${stack.dataDir}: ` +
+        `stop it first (Ctrl-C in its terminal, or kill ${pid}), or start this one with another MSGEVENTS_DATA_DIR`,
+    );
+    expect(second.output).not.toContain("msgevents is running at");
+    // The first stack's database was left alone: health, searches and stack.json are still its own.
+    const health = await fetch(`${stack.url}/health`, { headers: { authorization: apiKey } });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", database: { status: "ok" } });
+    expect((await searchEvents(stack.url, apiKey, `${SEARCH}?${SAMPLE_RANGE}`)).total_count).toBe(expected.size);
+    expect((await localConnection(stack.dataDir)).baseUrl).toBe(stack.url);
   });
 
   test("refuses a search without the API key", async () => {
@@ -225,6 +250,35 @@ describe("the local stack with webhook authentication explicitly off", () => {
         expect((await postBatch(stack.url, JSON.stringify(sampleBatch(name)), undefined)).status).toBe(200);
       await waitForTotal(stack, SAMPLE_RANGE, expected.size);
       expect((await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`)).status).toBe(401);
+
+      // Its database stopped under it (fast shutdown of the embedded server): the Events API answers 503 with a
+      // retry hint, not 500, and /health says unavailable.
+      const postmaster = await readFile(path.join(stack.dataDir, "postgres", "postmaster.pid"), "utf8");
+      const databasePid = Number(postmaster.split("\n")[0]);
+      process.kill(databasePid, "SIGINT");
+      await waitFor(
+        () => {
+          try {
+            process.kill(databasePid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        () => false,
+        60_000,
+        () => "the embedded PostgreSQL did not stop",
+      );
+      const apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+      const down = await fetch(`${stack.url}${SEARCH}?${SAMPLE_RANGE}`, { headers: { authorization: apiKey } });
+      expect(down.status).toBe(503);
+      expect(down.headers.get("retry-after")).toBe("5");
+      expect(await down.json()).toEqual({
+        errors: [
+          { message: "database unavailable", description: "the database does not answer at the moment; retry shortly" },
+        ],
+      });
+      expect((await fetch(`${stack.url}/health`)).status).toBe(503);
     } finally {
       expect(await stack.terminate()).toBe(true);
       await rm(dataRoot, { recursive: true, force: true });

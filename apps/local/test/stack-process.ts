@@ -84,6 +84,27 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
   };
 }
 
+/** Runs `npm start` as startStackProcess does, for a start expected to end by itself (refused); resolves at its exit. */
+export async function runStackToExit(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn("npm", ["start"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...shellEnvironment(), MSGEVENTS_DATA_DIR: dataDir, MSGEVENTS_PORT: "0", ...env },
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  return { code, output };
+}
+
 /**
  * The environment of a shell that types `npm start`: without the npm_* and pnpm settings of the package manager
  * running this test, which would otherwise steer the nested npm and pnpm (filters, workspace paths).

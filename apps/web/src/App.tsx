@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useState } from "react";
 import { UnauthorizedError } from "./api/client.ts";
-import { forgetApiKey, readApiKey, saveApiKey } from "./api/session-key.ts";
+import { forgetApiKey, readApiKey, saveApiKey, takeApiKeyFromUrl } from "./api/session-key.ts";
 import { Dashboard } from "./dashboard/Dashboard.tsx";
 import { KeyPrompt } from "./KeyPrompt.tsx";
 import { useHashRoute } from "./routing.ts";
 import { SearchPage } from "./search/SearchPage.tsx";
 
 export function App() {
-  const [apiKey, setApiKey] = useState(readApiKey);
+  const [apiKey, setApiKey] = useState(() => takeApiKeyFromUrl() ?? readApiKey());
   const [refused, setRefused] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const route = useHashRoute();

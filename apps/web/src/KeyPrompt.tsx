@@ -23,9 +23,10 @@ export function KeyPrompt({ onKey, refused }: { onKey(key: string): void; refuse
           onChange={(event) => setKey(event.target.value)}
         />
         <p id="api-key-hint" className="hint">
-          {refused
-            ? "That key was refused. Enter the key the stack printed at start (MSGEVENTS_API_KEY)."
-            : "The key the stack printed at start (MSGEVENTS_API_KEY). Kept for this browser session only."}
+          {refused ? "That key was refused. " : ""}
+          The deployment's API key (MSGEVENTS_API_KEY): for the local stack, <code>npx msgevents open</code> opens this
+          page signed in, or <code>npx msgevents credentials api-key</code> prints the key; in AWS,{" "}
+          <code>pulumi stack output apiKey --show-secrets</code>. Kept for this browser session only.
         </p>
         <button type="submit" className="primary">
           Continue

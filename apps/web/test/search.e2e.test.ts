@@ -248,6 +248,18 @@ describe("the search page, in Chromium against a running local stack", () => {
     expect(app.pageErrors.filter((error) => !error.includes("401"))).toEqual([]);
   });
 
+  test("signs in from the URL msgevents open hands over, and removes the key from the address bar at once", async () => {
+    const { signedInUrl } = await import("../../cli/src/open-web-app.ts");
+    const url = signedInUrl({ url: stack.url, apiKey, webhook: {}, dataDir: stack.dataDir, local: true });
+    const fresh = await openApp(browser, stack.url, LAPTOP);
+    await fresh.page.goto(url);
+    await expect.poll(() => fresh.page.getByRole("link", { name: "Dashboard" }).isVisible()).toBe(true);
+    expect(fresh.page.url()).toBe(`${stack.url}/#/`);
+    expect(await fresh.page.evaluate(() => Object.values(sessionStorage))).toEqual([apiKey]);
+    expect(fresh.foreignRequests).toEqual([]);
+    await fresh.context.close();
+  });
+
   test("shows each result as a card on a phone, within its width", async () => {
     const phone = await openApp(browser, stack.url, PHONE);
     await phone.page.goto(`${stack.url}/#/search?range=custom&from=${TRAFFIC.from}&to=${TRAFFIC.to}&per_page=25`);

@@ -8,6 +8,7 @@ export const ROUTES = [
   { method: "GET", path: "/api/v1/events/message", target: "query" },
   { method: "GET", path: "/api/v1/message-events", target: "query" },
   { method: "GET", path: "/api/v1/rejections", target: "query" },
+  { method: "GET", path: "/api/v1/batches", target: "query" },
   { method: "GET", path: "/health", target: "query" },
   // The Metrics API: the summary, and its time series, group-bys and bounce routes below it.
   { method: "GET", path: "/api/v1/metrics/deliverability", target: "query" },
@@ -33,8 +34,11 @@ export function routeArnPath(route: { method: string; path: string }): string {
 }
 
 /**
- * One JSON object per request. `status` is unquoted so metric filters compare it as a number; `error` uses the
- * pre-quoted `messageString` variable so a message with quotes stays valid JSON.
+ * One JSON object per request. `status` and `latencyMs` are unquoted numbers, so metric filters compare them as
+ * numbers; `error` uses the pre-quoted `messageString` variable, so a message with quotes stays valid JSON. API Gateway
+ * has no quoted form of the integration's error message, so it is not logged (a quote in it would break the line for
+ * every metric filter): the integration's own failure is in the function's log group, and `integrationStatus` says
+ * which side failed.
  */
 export const ACCESS_LOG_FORMAT = `{${[
   '"requestId":"$context.requestId"',
@@ -43,9 +47,8 @@ export const ACCESS_LOG_FORMAT = `{${[
   '"routeKey":"$context.routeKey"',
   '"status":$context.status',
   '"responseLength":"$context.responseLength"',
-  '"latencyMs":"$context.responseLatency"',
+  '"latencyMs":$context.responseLatency',
   '"integrationStatus":"$context.integrationStatus"',
-  '"integrationError":"$context.integrationErrorMessage"',
   '"error":$context.error.messageString',
 ].join(",")}}`;
 
@@ -63,9 +66,11 @@ export interface ApiArgs {
 export class Api extends pulumi.ComponentResource {
   readonly baseUrl: pulumi.Output<string>;
   readonly apiId: pulumi.Output<string>;
+  /** `$default`: the Stage dimension of API Gateway's own metrics. */
+  readonly stageName: pulumi.Output<string>;
   readonly accessLogGroupName: pulumi.Output<string>;
-  /** Where the custom domain's DNS record must point (undefined without a custom domain). */
-  readonly customDomainTarget: pulumi.Output<string> | undefined;
+  /** Where the custom domain's DNS record must point; null without a custom domain (a stack output needs a value). */
+  readonly customDomainTarget: pulumi.Output<string> | null;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("msgevents:aws:Api", name, {}, opts);
@@ -161,9 +166,11 @@ export class Api extends pulumi.ComponentResource {
       this.customDomainTarget = domain.domainNameConfiguration.targetDomainName;
     } else {
       this.baseUrl = api.apiEndpoint;
+      this.customDomainTarget = null;
     }
 
     this.apiId = api.id;
+    this.stageName = stage.name;
     this.accessLogGroupName = accessLogs.name;
     this.registerOutputs({ baseUrl: this.baseUrl });
   }

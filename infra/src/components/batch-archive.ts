@@ -14,7 +14,12 @@ export interface BatchArchiveArgs {
   transitionStorageClass?: string;
   /** Days before raw batches are deleted; 0 (the default) keeps them: they are the source for any replay. */
   expirationDays?: number;
-  /** Defaults to false: `pulumi destroy` refuses to delete a bucket that still holds batches. */
+  /** Days a deleted or overwritten batch stays recoverable as a noncurrent version. Defaults to 30. */
+  noncurrentVersionDays?: number;
+  /**
+   * Defaults to false: `pulumi destroy` refuses to delete a bucket that still holds batches, and the bucket carries
+   * Pulumi's `protect`, so no replacement (a rename, a changed immutable property) can swap it for an empty one.
+   */
   forceDestroy?: boolean;
 }
 
@@ -41,7 +46,8 @@ export class BatchArchive extends pulumi.ComponentResource {
     super("msgevents:aws:BatchArchive", name, args, opts);
     const parent = { parent: this };
 
-    const bucket = new aws.s3.Bucket(`${name}-batches`, { forceDestroy: args.forceDestroy ?? false }, parent);
+    const forceDestroy = args.forceDestroy ?? false;
+    const bucket = new aws.s3.Bucket(`${name}-batches`, { forceDestroy }, { parent: this, protect: !forceDestroy });
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-batches`,
       {
@@ -68,10 +74,18 @@ export class BatchArchive extends pulumi.ComponentResource {
       { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
       { parent: this, dependsOn: [publicAccess] },
     );
-    const lifecycle = lifecycleRule(args);
-    if (lifecycle !== undefined) {
-      new aws.s3.BucketLifecycleConfiguration(`${name}-batches`, { bucket: bucket.id, rules: [lifecycle] }, parent);
-    }
+    // A deleted or overwritten batch stays recoverable for noncurrentVersionDays (ingest writes each key once, so
+    // versions cost nothing until something deletes a batch).
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-batches`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-batches`,
+      { bucket: bucket.id, rules: lifecycleRules(args) },
+      { parent: this, dependsOn: [versioning] },
+    );
 
     const deadLetters = new aws.sqs.Queue(
       `${name}-dead-letters`,
@@ -137,7 +151,22 @@ export function visibilityTimeoutFor(loaderTimeoutSeconds: number): number {
   return 6 * loaderTimeoutSeconds;
 }
 
-function lifecycleRule(args: BatchArchiveArgs): aws.types.input.s3.BucketLifecycleConfigurationRule | undefined {
+type LifecycleRule = aws.types.input.s3.BucketLifecycleConfigurationRule;
+
+function lifecycleRules(args: BatchArchiveArgs): LifecycleRule[] {
+  const rawBatches = rawBatchRule(args);
+  const oldVersions: LifecycleRule = {
+    id: "old-versions",
+    status: "Enabled",
+    filter: {},
+    noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays ?? 30 },
+    expiration: { expiredObjectDeleteMarker: true },
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+  };
+  return rawBatches === undefined ? [oldVersions] : [rawBatches, oldVersions];
+}
+
+function rawBatchRule(args: BatchArchiveArgs): LifecycleRule | undefined {
   const transitionDays = args.transitionDays ?? 30;
   const expirationDays = args.expirationDays ?? 0;
   if (transitionDays === 0 && expirationDays === 0) return undefined;

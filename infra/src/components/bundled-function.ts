@@ -27,6 +27,8 @@ export const LAMBDA_ARCHITECTURE = "arm64";
 export class BundledFunction extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
   readonly logGroup: aws.cloudwatch.LogGroup;
+  /** The execution role, for the resource policies (VPC endpoints) that admit this function by name. */
+  readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: BundledFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("msgevents:aws:BundledFunction", name, {}, opts);
@@ -63,6 +65,7 @@ export class BundledFunction extends pulumi.ComponentResource {
       // The role's policy must exist first: a VPC function needs its ENI permissions at creation.
       { parent: this, dependsOn: [policy, ...(args.dependsOn ?? [])] },
     );
+    this.roleArn = role.arn;
     this.registerOutputs({ functionName: this.function.name });
   }
 }

@@ -9,6 +9,7 @@ import {
   migratorPolicy,
   queryPolicy,
 } from "../policies.ts";
+import { QUERY_FUNCTION_TIMEOUT_SECONDS } from "../settings.ts";
 import { BATCH_PREFIX } from "./batch-archive.ts";
 import { BundledFunction } from "./bundled-function.ts";
 import type { VpcFunction } from "./network.ts";
@@ -24,13 +25,20 @@ export const DATABASE_USERS = {
 export const LIVE_ALIAS = "live";
 /** The RDS CA bundle shipped in the Lambda Node.js runtime. */
 export const RDS_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+/**
+ * The migrator's timeout: Lambda's maximum, so the migrator's own lock_timeout and statement_timeout (set in
+ * packages/migrator) end a stuck migration first, with a message, and the parameter group's
+ * client_connection_check_interval makes PostgreSQL roll back within seconds if the function is killed anyway.
+ */
+export const MIGRATOR_TIMEOUT_SECONDS = 900;
 
 export interface FunctionsArgs {
   bundles: Record<FunctionName, Bundle>;
   /** hashDirectory of the schema's migrations: a change re-runs the migrator. */
   migrationsHash: string;
-  region: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
+  partition: string;
+  region: string;
+  accountId: string;
   network: {
     subnetIds: pulumi.Input<string>[];
     securityGroupIds: Record<VpcFunction, pulumi.Input<string>>;
@@ -50,7 +58,9 @@ export interface FunctionsArgs {
   maxBodyBytes: number | undefined;
   retentionDays: number;
   loader: { poolMax: number; timeoutSeconds: number };
-  query: { poolMax: number; reservedConcurrency: number; statementTimeoutMs: number };
+  query: { poolMax: number; statementTimeoutMs: number };
+  /** Reserved concurrency per function, or none (msgevents:lambdaReservedConcurrency false). */
+  reservations: Record<"query" | "maintenance", number> | undefined;
   logRetentionDays: number;
 }
 
@@ -87,9 +97,15 @@ export class Functions extends pulumi.ComponentResource {
     };
     const iamLogin = (user: string) => ({ ...connection, MSGEVENTS_DB_USER: user, MSGEVENTS_DB_IAM_AUTH: "true" });
     const userArn = (user: string) =>
-      pulumi
-        .all([args.region, args.accountId, db.resourceId])
-        .apply(([region, accountId, dbiResourceId]) => databaseUserArn({ region, accountId, dbiResourceId, user }));
+      pulumi.output(db.resourceId).apply((dbiResourceId) =>
+        databaseUserArn({
+          partition: args.partition,
+          region: args.region,
+          accountId: args.accountId,
+          dbiResourceId,
+          user,
+        }),
+      );
 
     this.ingest = new BundledFunction(
       `${name}-ingest`,
@@ -147,8 +163,8 @@ export class Functions extends pulumi.ComponentResource {
         publish: true,
         memoryMb: 1024,
         // API Gateway gives up after 30 s; the statement timeout ends the search well before.
-        timeoutSeconds: 29,
-        reservedConcurrency: args.query.reservedConcurrency,
+        timeoutSeconds: QUERY_FUNCTION_TIMEOUT_SECONDS,
+        reservedConcurrency: args.reservations?.query,
         environment: {
           ...iamLogin(DATABASE_USERS.query),
           MSGEVENTS_API_SECRET_ARN: args.secrets.apiSecretArn,
@@ -172,7 +188,7 @@ export class Functions extends pulumi.ComponentResource {
         publish: true,
         memoryMb: 256,
         timeoutSeconds: 300,
-        reservedConcurrency: 1,
+        reservedConcurrency: args.reservations?.maintenance,
         environment: {
           ...iamLogin(DATABASE_USERS.maintenance),
           ...(args.retentionDays > 0 ? { MSGEVENTS_RETENTION_DAYS: String(args.retentionDays) } : {}),
@@ -190,7 +206,7 @@ export class Functions extends pulumi.ComponentResource {
         ...inVpc("migrator"),
         bundle: args.bundles.migrator,
         publish: true,
-        timeoutSeconds: 900,
+        timeoutSeconds: MIGRATOR_TIMEOUT_SECONDS,
         environment: { ...connection, MSGEVENTS_DB_MASTER_SECRET_ARN: db.masterSecretArn },
         policy: (logGroupArn) =>
           pulumi

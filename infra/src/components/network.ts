@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Zone } from "../zones.ts";
 
 export interface NetworkArgs {
+  /** The two zones of the subnets (src/zones.ts): used when a subnet is created, never to move one. */
+  zones: readonly [Zone, Zone];
+  region: string;
+  /** com.amazonaws, or cn.com.amazonaws in China: the prefix of endpoint service names (aws.getPartition). */
+  endpointServicePrefix: string;
   /** Availability zones holding an ENI of the Secrets Manager endpoint. Defaults to 1 ($7.30 a month each). */
   secretsEndpointAzCount?: 1 | 2;
 }
@@ -25,6 +31,11 @@ const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query"];
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetIds: pulumi.Output<string>[];
+  /** Each subnet with the zone it was created in. */
+  readonly subnets: { id: pulumi.Output<string>; zone: Zone }[];
+  /** For the endpoint policies, written once the roles they admit exist (EndpointPolicies). */
+  readonly s3EndpointId: pulumi.Output<string>;
+  readonly secretsEndpointId: pulumi.Output<string>;
   readonly databaseSecurityGroupId: pulumi.Output<string>;
   readonly functionSecurityGroupIds: Record<VpcFunction, pulumi.Output<string>>;
   /** Everything a function in the VPC needs before it can reach the database and Secrets Manager. */
@@ -39,13 +50,13 @@ export class Network extends pulumi.ComponentResource {
       { cidrBlock: VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true },
       parent,
     );
-    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
     const subnets = SUBNET_CIDRS.map(
       (cidrBlock, index) =>
         new aws.ec2.Subnet(
           `${name}-isolated-${index}`,
-          { vpcId: vpc.id, cidrBlock, availabilityZone: zones.names.apply((names) => azAt(names, index)) },
-          parent,
+          { vpcId: vpc.id, cidrBlock, availabilityZone: args.zones[index]?.name },
+          // A subnet never moves: the database lives in it. A later zone choice applies only to new stacks.
+          { parent: this, ignoreChanges: ["availabilityZone", "availabilityZoneId"] },
         ),
     );
     const routeTable = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id }, parent);
@@ -56,12 +67,12 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
     }
-    const region = aws.getRegionOutput({}, parent);
+    const serviceName = (service: string) => `${args.endpointServicePrefix}.${args.region}.${service}`;
     const s3Endpoint = new aws.ec2.VpcEndpoint(
       `${name}-s3`,
       {
         vpcId: vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
+        serviceName: serviceName("s3"),
         vpcEndpointType: "Gateway",
         routeTableIds: [routeTable.id],
       },
@@ -158,7 +169,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-secretsmanager`,
       {
         vpcId: vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region.region}.secretsmanager`,
+        serviceName: serviceName("secretsmanager"),
         vpcEndpointType: "Interface",
         privateDnsEnabled: true,
         subnetIds: subnets.slice(0, args.secretsEndpointAzCount ?? 1).map((subnet) => subnet.id),
@@ -169,6 +180,9 @@ export class Network extends pulumi.ComponentResource {
 
     this.vpcId = vpc.id;
     this.subnetIds = subnets.map((subnet) => subnet.id);
+    this.subnets = subnets.map((subnet, index) => ({ id: subnet.id, zone: args.zones[index] as Zone }));
+    this.s3EndpointId = s3Endpoint.id;
+    this.secretsEndpointId = secretsEndpoint.id;
     this.databaseSecurityGroupId = database.id;
     this.functionSecurityGroupIds = {
       loader: functions.loader.id,
@@ -179,12 +193,4 @@ export class Network extends pulumi.ComponentResource {
     this.ready = [...rules, s3Endpoint, secretsEndpoint, ...subnets];
     this.registerOutputs({ vpcId: this.vpcId, subnetIds: this.subnetIds });
   }
-}
-
-function azAt(names: string[], index: number): string {
-  const zone = names[index];
-  if (zone === undefined) {
-    throw new Error("the region offers fewer than two available zones; RDS needs a subnet in each of two.");
-  }
-  return zone;
 }

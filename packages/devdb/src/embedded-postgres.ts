@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { othersCanReach, postgresBinaries } from "./binaries.ts";
+import { currentProcess, isProcessAlive, isRunning, type ProcessIdentity } from "./process-identity.ts";
 import { type SystemUser, serverUser } from "./system-user.ts";
 
 export interface EmbeddedPostgresOptions {
@@ -97,6 +98,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await stopOrphanedServer(dataDir);
   const existed = existsSync(path.join(dataDir, "PG_VERSION"));
   if (!existed) await initialise(binaries.initdb, dataDir, user, password, log);
+  // Before the server starts, so a process that finds it running always finds who runs it.
+  await writeOwner(dataDir);
 
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -272,19 +275,28 @@ function launch(
   });
 }
 
-/** Whether a process with this id exists (one of another user counts: signalling it is merely not permitted). */
-export function isProcessAlive(pid: number): boolean {
+/** Who started the server of a data directory: written before each start, beside PostgreSQL's own files. */
+const OWNER_FILE = "msgevents-owner.json";
+
+async function writeOwner(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, OWNER_FILE);
+  await writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(currentProcess())}\n`);
+  await rename(`${file}.${process.pid}.tmp`, file);
+}
+
+async function readOwner(dataDir: string): Promise<ProcessIdentity | undefined> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    const owner = JSON.parse(await readFile(path.join(dataDir, OWNER_FILE), "utf8")) as Partial<ProcessIdentity>;
+    return typeof owner.pid === "number" ? { pid: owner.pid, startTime: owner.startTime } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 /**
  * A server left running by a process that was killed (SIGKILL skips exit handlers) still holds the data directory.
- * It is ours, so ask it for a fast shutdown (abort transactions, write a checkpoint) before starting anew.
+ * It is ours, so ask it for a fast shutdown (abort transactions, write a checkpoint) before starting anew. A server
+ * whose owner still runs is not an orphan: it is refused, never stopped, since another program is using it.
  */
 async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<void> {
   let pidText: string;
@@ -297,6 +309,13 @@ async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isProcessAlive(pid)) return;
   const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   if (!command.includes("postgres")) return;
+  const owner = await readOwner(dataDir);
+  if (owner && isRunning(owner)) {
+    throw new EmbeddedPostgresError(
+      `the PostgreSQL server of ${dataDir} (pid ${pid}) is in use by process ${owner.pid}, which is still running: ` +
+        "stop that process first, or use another data directory",
+    );
+  }
   process.kill(pid, "SIGINT");
   const deadline = Date.now() + timeoutMs;
   while (isProcessAlive(pid)) {

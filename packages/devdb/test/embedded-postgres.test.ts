@@ -42,7 +42,7 @@ test("a persistent server keeps its data across stop and start, on loopback only
   }
 });
 
-test("a server orphaned by a killed process is stopped and the data directory started again", async () => {
+test("a server whose owner still runs is refused and left running; once its owner is killed it is recovered", async () => {
   const dataDir = path.join(root, "data");
   const script = `
     import { startEmbeddedPostgres } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).pathname)};
@@ -59,13 +59,22 @@ test("a server orphaned by a killed process is stopped and the data directory st
   await setup.connect();
   await setup.query("CREATE TABLE kept (n int); INSERT INTO kept VALUES (1)");
   await setup.end();
-  child.kill("SIGKILL");
-  const orphanPid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
-  expect(() => process.kill(orphanPid, 0)).not.toThrow();
+  const serverPid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 
+  // A second program on the same data directory while the first still runs: refused, and the first keeps its server.
+  await expect(startEmbeddedPostgres({ dataDir, password: "orphan-test" })).rejects.toThrow(
+    `the PostgreSQL server of ${dataDir} (pid ${serverPid}) is in use by process ${child.pid}, which is still running`,
+  );
+  expect(await count(url)).toBe(1);
+
+  // Its owner SIGKILLed (no exit handler runs), the server is an orphan: the next start stops it and takes over.
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+  expect(() => process.kill(serverPid, 0)).not.toThrow();
   const server = await startEmbeddedPostgres({ dataDir, password: "orphan-test" });
   try {
-    expect(() => process.kill(orphanPid, 0)).toThrow();
+    expect(() => process.kill(serverPid, 0)).toThrow();
     expect(await count(server.url)).toBe(1);
   } finally {
     await server.stop();

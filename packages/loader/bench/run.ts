@@ -1,14 +1,30 @@
-// Loads BENCH_EVENTS generated events (350-event batches stored as objects) through loadBatch with
-// BENCH_CONCURRENCY concurrent loaders, and compares with a COPY of the same rows into the same fresh schema.
+// Loads BENCH_EVENTS generated events (350-event batches stored as objects, spread over BENCH_DAYS days) through
+// loadBatch with BENCH_CONCURRENCY concurrent loaders, and compares with a COPY of the same rows into the same fresh
+// schema; then prints the storage of every object of the schema per event beside the raw JSON. Once per corpus of
+// BENCH_CORPORA (default "realistic,lean": the generator's realistic events and its lean profile).
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch, utcDay } from "@msgevents/schema";
+import {
+  encodeBodies,
+  migrate,
+  type NormalizedEvent,
+  PartitionManager,
+  parseWebhookBatch,
+  utcDay,
+} from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
-import { createEventGenerator, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import {
+  createEventGenerator,
+  formatStorage,
+  measureStorage,
+  startTestDatabase,
+  type TestDatabase,
+  totalBytes,
+} from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { EVENT_COLUMNS } from "../src/event-columns.ts";
@@ -17,54 +33,82 @@ import { loadBatch } from "../src/index.ts";
 const totalEvents = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 350);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
+const days = Number(process.env.BENCH_DAYS ?? 30);
+const corpora = (process.env.BENCH_CORPORA ?? "realistic,lean").split(",").map((name) => name.trim());
+for (const corpus of corpora) {
+  if (corpus !== "realistic" && corpus !== "lean") throw new Error(`unknown BENCH_CORPORA entry ${corpus}`);
+}
+const FROM = new Date("2024-06-01T00:00:00Z");
+const TO = new Date(FROM.getTime() + Math.round(days * 86_400_000));
 
 const workDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-loader-bench-"));
 // The embedded server runs as the postgres user, which must be able to read the COPY file.
 await chmod(workDir, 0o755);
 const store = new FileObjectStore(path.join(workDir, "store"));
 const copyFile = path.join(workDir, "events.tsv");
-let copyDb: TestDatabase | undefined;
-let loadDb: TestDatabase | undefined;
 
-try {
-  console.log(
-    `loader bench: ${totalEvents.toLocaleString("en")} events in ${batchSize}-event batches, ${concurrency} concurrent loaders`,
-  );
-  const { keys, rawBytes, days } = await prepareBatches();
-  console.log(`stored ${keys.length} batches, ${(rawBytes / 1e6).toFixed(1)} MB of raw JSON`);
-  copyDb = await startTestDatabase();
-  loadDb = await startTestDatabase();
+for (const corpus of corpora) {
+  let copyDb: TestDatabase | undefined;
+  let loadDb: TestDatabase | undefined;
+  try {
+    console.log(
+      `\nloader bench, ${corpus} corpus: ${totalEvents.toLocaleString("en")} events over ${days} days in ${batchSize}-event batches, ${concurrency} concurrent loaders`,
+    );
+    const { keys, rawBytes, rawRecordBytes, days: eventDays } = await prepareBatches(corpus as "realistic" | "lean");
+    console.log(
+      `stored ${keys.length} batches, ${(rawBytes / 1e6).toFixed(1)} MB of raw JSON (${(rawRecordBytes / totalEvents).toFixed(1)} B per webhook record)`,
+    );
+    copyDb = await startTestDatabase();
+    loadDb = await startTestDatabase();
 
-  const copied = await measureCopy(copyDb, days);
-  const loaded = await measureLoader(loadDb, keys);
-  if (loaded.events !== copied.events) throw new Error(`loader stored ${loaded.events} events, COPY ${copied.events}`);
+    const copied = await measureCopy(copyDb, eventDays);
+    const loaded = await measureLoader(loadDb, keys);
+    if (loaded.events !== copied.events)
+      throw new Error(`loader stored ${loaded.events} events, COPY ${copied.events}`);
 
-  const copyRate = copied.events / copied.seconds;
-  const loadRate = loaded.events / loaded.seconds;
-  const row = (name: string, events: number, seconds: number) =>
-    `  ${name.padEnd(44)} ${events.toLocaleString("en").padStart(10)} events  ${seconds.toFixed(1).padStart(7)} s  ${Math.round(
-      events / seconds,
-    )
-      .toLocaleString("en")
-      .padStart(8)} events/s`;
-  console.log(row(`baseline: ${copied.method}`, copied.events, copied.seconds));
-  console.log(row(`loadBatch from stored objects (x${concurrency})`, loaded.events, loaded.seconds));
-  console.log(`  loader / COPY = ${(loadRate / copyRate).toFixed(2)}x (target >= 0.80x)`);
-} finally {
-  await Promise.all([copyDb?.close(), loadDb?.close()]);
-  await rm(workDir, { recursive: true, force: true });
+    const copyRate = copied.events / copied.seconds;
+    const loadRate = loaded.events / loaded.seconds;
+    const row = (name: string, events: number, seconds: number) =>
+      `  ${name.padEnd(44)} ${events.toLocaleString("en").padStart(10)} events  ${seconds.toFixed(1).padStart(7)} s  ${Math.round(
+        events / seconds,
+      )
+        .toLocaleString("en")
+        .padStart(8)} events/s`;
+    console.log(row(`baseline: ${copied.method}`, copied.events, copied.seconds));
+    console.log(row(`loadBatch from stored objects (x${concurrency})`, loaded.events, loaded.seconds));
+    console.log(`  loader / COPY = ${(loadRate / copyRate).toFixed(2)}x (target >= 0.80x)`);
+    const pool = loadDb.pool({ max: 1 });
+    const storage = await measureStorage(pool);
+    await pool.end();
+    console.log(`\nstorage after loading through loadBatch (${corpus}), bytes per event:`);
+    console.log(formatStorage(storage, loaded.events, rawRecordBytes));
+    const target = corpus === "realistic" ? 0.6 : 1.0;
+    const ratio = totalBytes(storage) / rawRecordBytes;
+    console.log(
+      `all in / raw JSON = ${ratio.toFixed(3)}x (target <= ${target.toFixed(1)}x): ${ratio <= target ? "MET" : "NOT MET"}`,
+    );
+  } finally {
+    await Promise.all([copyDb?.close(), loadDb?.close()]);
+    await rm(store.rootDir, { recursive: true, force: true });
+  }
 }
+await rm(workDir, { recursive: true, force: true });
 
 /** Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline. */
-async function prepareBatches(): Promise<{ keys: string[]; rawBytes: number; days: Date[] }> {
-  const generator = createEventGenerator({ seed: 42, total: totalEvents });
+async function prepareBatches(
+  profile: "realistic" | "lean",
+): Promise<{ keys: string[]; rawBytes: number; rawRecordBytes: number; days: Date[] }> {
+  const generator = createEventGenerator({ seed: 42, total: totalEvents, from: FROM, to: TO, profile });
   const copyOut = createWriteStream(copyFile);
   const keys: string[] = [];
   const days = new Set<string>();
   let rawBytes = 0;
+  let rawRecordBytes = 0;
   const receivedAt = new Date("2024-06-01T12:00:00Z");
   for (let done = 0; done < totalEvents; done += batchSize) {
-    const body = Buffer.from(JSON.stringify(generator.take(Math.min(batchSize, totalEvents - done))));
+    const records = generator.take(Math.min(batchSize, totalEvents - done));
+    for (const record of records) rawRecordBytes += Buffer.byteLength(JSON.stringify(record));
+    const body = Buffer.from(JSON.stringify(records));
     const batchId = `bench${String(keys.length).padStart(6, "0")}`;
     const key = batchKey(batchId, receivedAt);
     await store.put(key, body);
@@ -72,25 +116,34 @@ async function prepareBatches(): Promise<{ keys: string[]; rawBytes: number; day
     rawBytes += body.length;
     const { events } = parseWebhookBatch(body);
     for (const event of events) days.add(utcDay(event.eventTime));
-    const lines = events.map((event) => copyLine(event, batchId, receivedAt));
+    // The rows as the loader writes them, bodies encoded: COPY pays for neither normalizing nor encoding.
+    const bodies = await encodeBodies(events.map((event) => event.body));
+    // The batch numbers the loader will give them (one per batch, in order).
+    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, keys.length));
     if (!copyOut.write(lines.join(""))) await new Promise<void>((resolve) => copyOut.once("drain", () => resolve()));
   }
   await new Promise<void>((resolve, reject) =>
     copyOut.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
   await chmod(copyFile, 0o644);
-  return { keys, rawBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)) };
+  return { keys, rawBytes, rawRecordBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)) };
 }
 
 function copyText(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
   const text =
-    value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+    value instanceof Date
+      ? value.toISOString()
+      : Buffer.isBuffer(value)
+        ? `\\x${value.toString("hex")}`
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
-function copyLine(event: NormalizedEvent, batchId: string, receivedAt: Date): string {
-  return `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field])].map(copyText).join("\t")}\n`;
+function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number): string {
+  return `${[batchNumber, ...EVENT_COLUMNS.map(([, field]) => event[field]), body].map(copyText).join("\t")}\n`;
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
@@ -109,7 +162,7 @@ async function measureCopy(
     // Partitions are created up front and not timed: COPY cannot create them.
     await new PartitionManager(pool).ensureFor(days);
     await pool.query("CHECKPOINT");
-    const columns = `batch_id, received_at, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}`;
+    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body`;
     const started = performance.now();
     let events: number;
     let method: string;

@@ -3,10 +3,9 @@
 // BENCH_EVENTS (default 100,000), BENCH_CONCURRENCY (default 2), BENCH_ROUNDS (default 3; each round runs every path,
 // in alternating order, so drift on a shared machine does not favour one path), BENCH_PATHS (name prefixes),
 // BENCH_PRIMARY_KEY_ONLY=1 (drop the other indexes of events, leaving the cost of the statements themselves).
-import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
+import { encodeBodies, migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -18,39 +17,52 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const BATCH = 350;
 
-type Writer = (client: pg.PoolClient, batchId: string, receivedAt: Date, events: NormalizedEvent[]) => Promise<number>;
+/** A batch as every path gets it: its events and their bodies, encoded once beforehand (no path pays for it). */
+interface Batch {
+  events: NormalizedEvent[];
+  bodies: Buffer[];
+}
 
-const columns = ["batch_id", "received_at", ...EVENT_COLUMNS.map(([column]) => column)];
+type Writer = (client: pg.PoolClient, batchNumber: number, batch: Batch) => Promise<number>;
+
+const columns = ["batch_number", ...EVENT_COLUMNS.map(([column]) => column), "body"];
 const value = (event: NormalizedEvent, field: (typeof EVENT_COLUMNS)[number][1]) => {
   const raw = event[field];
   return field === "payload" ? JSON.stringify(raw) : (raw ?? null);
 };
 
 const unnestSql = `INSERT INTO events (${columns.join(", ")})
-SELECT $1, $2, ${EVENT_COLUMNS.map(([column]) => `u.${column}`).join(", ")}
-FROM unnest(${EVENT_COLUMNS.map(([, , type], index) => `$${index + 3}::${type}[]`).join(", ")})
-  AS u(${EVENT_COLUMNS.map(([column]) => column).join(", ")})
+SELECT $1, ${EVENT_COLUMNS.map(([column]) => `u.${column}`).join(", ")}, u.body
+FROM unnest(${EVENT_COLUMNS.map(([, , type], index) => `$${index + 2}::${type}[]`).join(", ")}, $${EVENT_COLUMNS.length + 2}::bytea[])
+  AS u(${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body)
 ON CONFLICT DO NOTHING`;
 
 function copyText(raw: unknown): string {
   if (raw === null || raw === undefined) return "\\N";
-  const text = raw instanceof Date ? raw.toISOString() : typeof raw === "object" ? JSON.stringify(raw) : String(raw);
+  const text =
+    raw instanceof Date
+      ? raw.toISOString()
+      : Buffer.isBuffer(raw)
+        ? `\\x${raw.toString("hex")}`
+        : typeof raw === "object"
+          ? JSON.stringify(raw)
+          : String(raw);
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
 const writers: Record<string, Writer> = {
-  "json_to_recordset (chosen)": (client, batchId, receivedAt, events) =>
-    insertEvents(client, { batchId, receivedAt }, events),
-  "unnest(arrays)": async (client, batchId, receivedAt, events) => {
+  "json_to_recordset (chosen)": (client, batchNumber, { events, bodies }) =>
+    insertEvents(client, batchNumber, events, bodies),
+  "unnest(arrays)": async (client, batchNumber, { events, bodies }) => {
     const arrays = EVENT_COLUMNS.map(([, field]) => events.map((event) => value(event, field)));
-    return (await client.query(unnestSql, [batchId, receivedAt, ...arrays])).rowCount ?? 0;
+    return (await client.query(unnestSql, [batchNumber, ...arrays, bodies])).rowCount ?? 0;
   },
-  "COPY to temp table + INSERT SELECT": async (client, batchId, receivedAt, events) => {
+  "COPY to temp table + INSERT SELECT": async (client, batchNumber, { events, bodies }) => {
     await client.query("CREATE TEMP TABLE IF NOT EXISTS staged_events (LIKE events) ON COMMIT DELETE ROWS");
     const text = events
       .map(
-        (event) =>
-          `${[batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => event[field])].map(copyText).join("\t")}\n`,
+        (event, index) =>
+          `${[batchNumber, ...EVENT_COLUMNS.map(([, field]) => event[field]), bodies[index]].map(copyText).join("\t")}\n`,
       )
       .join("");
     await pipeline(
@@ -62,10 +74,10 @@ const writers: Record<string, Writer> = {
     );
     return inserted.rowCount ?? 0;
   },
-  "multi-row VALUES": async (client, batchId, receivedAt, events) => {
+  "multi-row VALUES": async (client, batchNumber, { events, bodies }) => {
     const params: unknown[] = [];
-    const tuples = events.map((event) => {
-      const row = [batchId, receivedAt, ...EVENT_COLUMNS.map(([, field]) => value(event, field))];
+    const tuples = events.map((event, index) => {
+      const row = [batchNumber, ...EVENT_COLUMNS.map(([, field]) => value(event, field)), bodies[index]];
       const placeholders = row.map((item) => `$${params.push(item)}`);
       return `(${placeholders.join(", ")})`;
     });
@@ -75,10 +87,11 @@ const writers: Record<string, Writer> = {
 };
 
 const generator = createEventGenerator({ seed: 7, total: totalEvents });
-const batches: NormalizedEvent[][] = [];
+const batches: Batch[] = [];
 for (let done = 0; done < totalEvents; done += BATCH) {
   const records = generator.take(Math.min(BATCH, totalEvents - done));
-  batches.push(inKeyOrder(parseWebhookBatch(JSON.stringify(records)).events));
+  const events = inKeyOrder(parseWebhookBatch(JSON.stringify(records)).events);
+  batches.push({ events, bodies: await encodeBodies(events.map((event) => event.body)) });
 }
 const selected = process.env.BENCH_PATHS?.split(",");
 const db = await startTestDatabase();
@@ -86,7 +99,7 @@ const pool = db.pool({ max: concurrency });
 // Dropping the database at the end ends connections that pool.end() is still closing.
 try {
   await migrate(pool);
-  await new PartitionManager(pool).ensureFor(batches.flat().map((event) => event.eventTime));
+  await new PartitionManager(pool).ensureFor(batches.flatMap((batch) => batch.events.map((event) => event.eventTime)));
   if (process.env.BENCH_PRIMARY_KEY_ONLY === "1") {
     const indexes = await pool.query<{ name: string }>(
       `SELECT indexrelid::regclass::text AS name FROM pg_index
@@ -131,9 +144,10 @@ async function measure(write: Writer): Promise<number> {
       const client = await pool.connect();
       try {
         while (next < batches.length) {
-          const events = batches[next++] as NormalizedEvent[];
+          const number = next++;
+          const batch = batches[number] as Batch;
           await client.query("BEGIN");
-          const count = await write(client, randomUUID(), new Date(), events);
+          const count = await write(client, number + 1, batch);
           await client.query("COMMIT");
           inserted += count;
         }

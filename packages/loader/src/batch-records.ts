@@ -27,36 +27,46 @@ export async function readBatchStatus(pool: pg.Pool, batchId: string): Promise<B
 export async function claimBatch(
   client: pg.ClientBase,
   batch: BatchIdentity & { bytes: number },
-): Promise<{ status: BatchStatus; receivedAt: Date }> {
-  const result = await client.query<{ status: BatchStatus; received_at: Date }>(
+): Promise<{ status: BatchStatus; batchNumber: number }> {
+  const result = await client.query<{ status: BatchStatus; batch_number: number }>(
     `INSERT INTO batches (batch_id, object_key, received_at, bytes, status, attempts)
      VALUES ($1, $2, $3, $4, 'pending', 1)
      ON CONFLICT (batch_id) DO UPDATE SET attempts = batches.attempts + 1, bytes = excluded.bytes
-     RETURNING status, received_at`,
+     RETURNING status, batch_number`,
     [batch.batchId, batch.objectKey, batch.receivedAt, batch.bytes],
   );
   const row = result.rows[0];
   if (!row) throw new Error(`claiming batch ${batch.batchId} returned no row`);
-  return { status: row.status, receivedAt: row.received_at };
+  return { status: row.status, batchNumber: row.batch_number };
 }
 
+/**
+ * Marks the batch loaded with its counts. A batch loaded again (`eventsInBatch` given) adds the events this load
+ * stored to those stored before, the rest of the batch's events counting as duplicates.
+ */
 export async function markBatchLoaded(
   client: pg.ClientBase,
   batchId: string,
   counts: LoadCounts,
   rejections: readonly RejectedRecord[],
+  eventsInBatch?: number,
 ): Promise<void> {
+  const rejected = rejections.length > 0 ? JSON.stringify(rejections) : null;
+  if (eventsInBatch !== undefined) {
+    await client.query(
+      `UPDATE batches SET loaded_at = now(), events_loaded = least(events_loaded + $2, $3::int),
+         events_duplicate = greatest($3::int - least(events_loaded + $2, $3::int), 0), records_rejected = $4,
+         rejections = $5::jsonb, last_error = NULL
+       WHERE batch_id = $1`,
+      [batchId, counts.eventsLoaded, eventsInBatch, counts.recordsRejected, rejected],
+    );
+    return;
+  }
   await client.query(
     `UPDATE batches SET status = 'loaded', loaded_at = now(), events_loaded = $2, events_duplicate = $3,
        records_rejected = $4, rejections = $5::jsonb, last_error = NULL
      WHERE batch_id = $1`,
-    [
-      batchId,
-      counts.eventsLoaded,
-      counts.eventsDuplicate,
-      counts.recordsRejected,
-      rejections.length > 0 ? JSON.stringify(rejections) : null,
-    ],
+    [batchId, counts.eventsLoaded, counts.eventsDuplicate, counts.recordsRejected, rejected],
   );
 }
 

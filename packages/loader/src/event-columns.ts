@@ -2,8 +2,9 @@ import type { NormalizedEvent } from "@msgevents/schema";
 
 /**
  * The `events` columns a normalized event fills, with the SQL type the loader sends it as. batch_id and received_at
- * are the same for a whole batch and are passed once (see write-events.ts). A test checks this list against the
- * migrated database, so a column added to the schema cannot be silently left out of loads.
+ * (now batch_number) are the same for a whole batch and are passed once, and body is the event's encoded body (see write-events.ts). A
+ * test checks this list against the migrated database, so a column added to the schema cannot be silently left out
+ * of loads.
  */
 export const EVENT_COLUMNS = [
   ["event_time", "eventTime", "timestamptz"],
@@ -29,7 +30,15 @@ export const EVENT_COLUMNS = [
   ["ab_test_id", "abTestId", "text"],
   ["ab_test_version", "abTestVersion", "integer"],
   ["payload", "payload", "jsonb"],
-] as const satisfies ReadonlyArray<readonly [column: string, field: keyof NormalizedEvent, sqlType: string]>;
+] as const satisfies ReadonlyArray<
+  readonly [column: string, field: Exclude<keyof NormalizedEvent, "body">, sqlType: string]
+>;
 
 /** Columns the loader sets per batch rather than per event. */
-export const BATCH_LEVEL_COLUMNS = ["batch_id", "received_at"] as const;
+export const BATCH_LEVEL_COLUMNS = ["batch_number"] as const;
+
+/** Columns of events stored before migration 0014, which named their batch by id and receipt time. */
+export const LEGACY_COLUMNS = ["batch_id", "received_at"] as const;
+
+/** The column of the encoded body, which the loader sends apart from the others (write-events.ts). */
+export const BODY_COLUMN = "body";

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
+  encodeBodies,
   InvalidBatchError,
   type NormalizedBatch,
   type NormalizedEvent,
@@ -33,13 +34,22 @@ export interface LoadOptions {
    * replay. Defaults to the start of the receipt day in the key. Only the first load of a batch records it.
    */
   receivedAt?: Date;
+  /**
+   * Load a batch again although an earlier load committed it (a replay after a fix, e.g. of the normalizer): its
+   * events are inserted again, those already stored skipped as always, so it is idempotent and only what is missing
+   * is added. The batch's row then counts every event stored from it so far and the records refused this time.
+   */
+  force?: boolean;
 }
 
 export interface LoadResult extends LoadCounts {
   batchId: string;
   objectKey: string;
-  /** `already-loaded`: an earlier load committed this batch; nothing was read or written. */
-  outcome: "loaded" | "already-loaded";
+  /**
+   * `already-loaded`: an earlier load committed this batch; nothing was read or written. `reloaded`: it was loaded
+   * again with `force`, the counts saying what this load added.
+   */
+  outcome: "loaded" | "already-loaded" | "reloaded";
   ms: number;
 }
 
@@ -66,14 +76,19 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       ...counts,
       ms: Math.round(performance.now() - started),
     };
-    deps.logger.info(outcome === "loaded" ? "batch loaded" : "batch already loaded", { ...result });
+    const message = {
+      loaded: "batch loaded",
+      reloaded: "batch loaded again",
+      "already-loaded": "batch already loaded",
+    };
+    deps.logger.info(message[outcome], { ...result });
     return result;
   };
   const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0 };
 
   // The first query of an invocation is the one most likely to meet a connection that died while Lambda was frozen.
   const status = await retryAtOnce(() => readBatchStatus(deps.pool, batch.batchId));
-  if (status === "loaded") return finish("already-loaded", nothing);
+  if (status === "loaded" && !options.force) return finish("already-loaded", nothing);
   const body = await readStoredBatch(batch, deps);
   const normalized = await normalize(batch, body, deps);
   // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
@@ -81,10 +96,18 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
     retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
   await ensurePartitions();
   const events = inKeyOrder(normalized.events);
+  // Encoded before the transaction: nothing waits on a lock meanwhile.
+  const bodies = await encodeBodies(events.map((event) => event.body));
   const write = () =>
     retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
-        writeBatch(client, { ...batch, bytes: body.byteLength }, events, normalized),
+        writeBatch(
+          client,
+          { ...batch, bytes: body.byteLength },
+          { events, bodies },
+          normalized,
+          options.force === true,
+        ),
       ),
     );
   try {
@@ -96,7 +119,8 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       await ensurePartitions();
       return write();
     });
-    return finish(counts ? "loaded" : "already-loaded", counts ?? nothing);
+    if (!counts) return finish("already-loaded", nothing);
+    return finish(status === "loaded" || counts.reloaded ? "reloaded" : "loaded", counts);
   } catch (error) {
     if (!isContentRejectedByDatabase(error)) throw error;
     const code = (error as { code?: string }).code;
@@ -112,23 +136,28 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
   }
 }
 
-/** The load transaction; returns undefined (and rolls back) when another load already committed the batch. */
+/**
+ * The load transaction; returns undefined (and rolls back) when another load already committed the batch, unless
+ * `force` asks to load it again.
+ */
 async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
-  events: readonly NormalizedEvent[],
+  { events, bodies }: { events: readonly NormalizedEvent[]; bodies: readonly Buffer[] },
   normalized: NormalizedBatch,
-): Promise<{ commit: boolean; value: LoadCounts | undefined }> {
+  force: boolean,
+): Promise<{ commit: boolean; value: (LoadCounts & { reloaded: boolean }) | undefined }> {
   const claimed = await claimBatch(client, batch);
-  if (claimed.status === "loaded") return { commit: false, value: undefined };
-  const eventsLoaded = await insertEvents(client, { batchId: batch.batchId, receivedAt: claimed.receivedAt }, events);
+  if (claimed.status === "loaded" && !force) return { commit: false, value: undefined };
+  const eventsLoaded = await insertEvents(client, claimed.batchNumber, events, bodies);
   const counts: LoadCounts = {
     eventsLoaded,
     eventsDuplicate: events.length - eventsLoaded,
     recordsRejected: normalized.rejected.length,
   };
-  await markBatchLoaded(client, batch.batchId, counts, normalized.rejected);
-  return { commit: true, value: counts };
+  const reloaded = claimed.status === "loaded";
+  await markBatchLoaded(client, batch.batchId, counts, normalized.rejected, reloaded ? events.length : undefined);
+  return { commit: true, value: { ...counts, reloaded } };
 }
 
 async function readStoredBatch(batch: BatchIdentity, deps: LoaderDeps): Promise<Uint8Array> {

@@ -21,8 +21,8 @@ function emptySummary(): ReplaySummary {
 }
 
 function addResult(summary: ReplaySummary, result: LoadResult): void {
-  if (result.outcome === "loaded") summary.loaded++;
-  else summary.alreadyLoaded++;
+  if (result.outcome === "already-loaded") summary.alreadyLoaded++;
+  else summary.loaded++;
   summary.eventsLoaded += result.eventsLoaded;
   summary.eventsDuplicate += result.eventsDuplicate;
   summary.recordsRejected += result.recordsRejected;
@@ -40,10 +40,31 @@ function describe(error: unknown): string {
 export async function replayBatches(
   range: { from: Date; to: Date },
   deps: LoaderDeps,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; force?: boolean } = {},
+): Promise<ReplaySummary> {
+  const summary = await loadStoredBatches(listBatches(deps.store, range), deps, options);
+  deps.logger.info("replay finished", {
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    ...counts(summary),
+  });
+  return summary;
+}
+
+/**
+ * Loads the given stored batches, `concurrency` at a time, each as loadBatch does (`force` loads those already
+ * loaded again, adding only what is missing); a failed batch does not stop the others.
+ */
+export async function loadStoredBatches(
+  batches: AsyncIterable<{ key: string; lastModified: Date }> | Iterable<{ key: string; lastModified: Date }>,
+  deps: LoaderDeps,
+  options: { concurrency?: number; force?: boolean } = {},
 ): Promise<ReplaySummary> {
   const summary = emptySummary();
-  const stored = listBatches(deps.store, range)[Symbol.asyncIterator]();
+  const stored =
+    Symbol.asyncIterator in batches
+      ? batches[Symbol.asyncIterator]()
+      : (batches as Iterable<{ key: string; lastModified: Date }>)[Symbol.iterator]();
   // Workers pull from one shared iterator; each pull is awaited before the next starts, so no key is taken twice.
   let pulling: Promise<unknown> = Promise.resolve();
   const nextBatch = () => {
@@ -55,18 +76,13 @@ export async function replayBatches(
     for (let next = await nextBatch(); !next.done; next = await nextBatch()) {
       const { key, lastModified } = next.value;
       try {
-        addResult(summary, await loadBatch(key, deps, { receivedAt: lastModified }));
+        addResult(summary, await loadBatch(key, deps, { receivedAt: lastModified, force: options.force }));
       } catch (error) {
         summary.failed.push({ objectKey: key, error: describe(error) });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
-  deps.logger.info("replay finished", {
-    from: range.from.toISOString(),
-    to: range.to.toISOString(),
-    ...counts(summary),
-  });
   return summary;
 }
 

@@ -1,4 +1,4 @@
-import { parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
+import { decodeBody, parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
 import { parseBatchKey } from "@msgevents/storage";
 import { generateEvents, sampleBatch } from "@msgevents/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -62,8 +62,10 @@ describe("loadBatch", () => {
       bytes: JSON.stringify(records).length,
     });
     expect(row.loaded_at).toBeInstanceOf(Date);
-    const received = await fixture.pool.query("SELECT DISTINCT batch_id, received_at FROM events");
-    expect(received.rows).toEqual([{ batch_id: batchIdOf(key), received_at: receivedAt }]);
+    const received = await fixture.pool.query(
+      "SELECT DISTINCT b.batch_id, b.received_at, e.batch_id AS legacy_id FROM events e JOIN batches b USING (batch_number)",
+    );
+    expect(received.rows).toEqual([{ batch_id: batchIdOf(key), received_at: receivedAt, legacy_id: null }]);
   });
 
   test("a late event for a day that retention dropped after this loader cached it is loaded into a recreated partition", async () => {
@@ -92,6 +94,36 @@ describe("loadBatch", () => {
     expect(again).toMatchObject({ outcome: "already-loaded", eventsLoaded: 0, eventsDuplicate: 0 });
     expect(await snapshot(fixture.pool)).toEqual(before);
     expect(await countEvents(fixture.pool)).toBe(200);
+  });
+
+  test("loaded again with force (a replay after a fix), a batch adds only what is missing, idempotently", async () => {
+    const records = generateEvents(205, { seed: 13 }) as { msys: Record<string, Record<string, unknown>> }[];
+    const broken = records.map((record, index) =>
+      index < 5 ? { msys: { message_event: { ...Object.values(record.msys)[0], timestamp: "not a time" } } } : record,
+    );
+    const key = await storeBatch(fixture.store, broken);
+    const deps = fixture.loaderDeps();
+    const first = await loadBatch(key, deps);
+    expect(first).toMatchObject({ outcome: "loaded", eventsLoaded: 200, recordsRejected: 5 });
+    // The fix: the five records now load (here the stored batch is corrected; in life, the normalizer).
+    await fixture.store.put(key, new TextEncoder().encode(JSON.stringify(records)));
+    expect(await loadBatch(key, deps)).toMatchObject({ outcome: "already-loaded", eventsLoaded: 0 });
+
+    const forced = await loadBatch(key, deps, { force: true });
+    expect(forced).toMatchObject({ outcome: "reloaded", eventsLoaded: 5, eventsDuplicate: 200, recordsRejected: 0 });
+    expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(records));
+    expect(await batchRow(fixture.pool, batchIdOf(key))).toMatchObject({
+      status: "loaded",
+      events_loaded: 205,
+      events_duplicate: 0,
+      records_rejected: 0,
+      rejections: null,
+    });
+
+    const again = await loadBatch(key, deps, { force: true });
+    expect(again).toMatchObject({ outcome: "reloaded", eventsLoaded: 0, eventsDuplicate: 205 });
+    expect(await countEvents(fixture.pool)).toBe(205);
+    expect(await batchRow(fixture.pool, batchIdOf(key))).toMatchObject({ events_loaded: 205, events_duplicate: 0 });
   });
 
   test("an event in two different batches is stored once and counted as a duplicate by the second", async () => {
@@ -173,14 +205,14 @@ describe("loadBatch", () => {
 
     expect(first).toMatchObject({ outcome: "loaded", eventsLoaded: 1, eventsDuplicate: 0, recordsRejected: 0 });
     expect(again).toMatchObject({ outcome: "loaded", eventsLoaded: 0, eventsDuplicate: 1, recordsRejected: 0 });
-    const stored = await fixture.pool.query("SELECT event_id, type, rcpt_to, ip_pool, reason, payload FROM events");
-    expect(stored.rows).toEqual([
+    const stored = await fixture.pool.query("SELECT event_id, type, rcpt_to, ip_pool, reason, body FROM events");
+    expect(stored.rows.map(({ body, ...columns }) => ({ ...columns, body: decodeBody(body) }))).toEqual([
       expect.objectContaining({
         event_id: "msgevents:sha256:3c1f749b205a922a23d8dc5c68285aba03759bbd024c66692b55880787ec7eee",
         type: "sms_status",
         ip_pool: "example-ip-pool",
         reason: "MAIL REFUSED - IP (a.b.c.d) is in black list",
-        payload: expect.objectContaining({ stat_state: "Delivered", sms_dst: "7876712656" }),
+        body: expect.objectContaining({ stat_state: "Delivered", sms_dst: "7876712656" }),
       }),
     ]);
   });
@@ -289,13 +321,18 @@ describe("loadBatch", () => {
     expect((await fixture.pool.query("SELECT count(*)::int AS n FROM batches")).rows[0].n).toBe(0);
   });
 
-  test("the loader writes every column of the events table", async () => {
-    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS } = await import("../src/event-columns.ts");
+  test("the loader writes every column of the events table but those of events stored before 0014", async () => {
+    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS } = await import("../src/event-columns.ts");
     const result = await fixture.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
        WHERE table_name = 'events' AND table_schema = current_schema() AND is_generated = 'NEVER'`,
     );
-    const written = [...BATCH_LEVEL_COLUMNS, ...EVENT_COLUMNS.map(([column]) => column)];
+    const written = [
+      ...BATCH_LEVEL_COLUMNS,
+      ...EVENT_COLUMNS.map(([column]) => column),
+      BODY_COLUMN,
+      ...LEGACY_COLUMNS,
+    ];
     expect(result.rows.map((row) => row.column_name).sort()).toEqual([...written].sort());
   });
 });

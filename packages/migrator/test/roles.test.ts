@@ -105,7 +105,7 @@ describe("the loader role", () => {
     expect(result.outcome).toBe("loaded");
     expect(result.eventsLoaded).toBeGreaterThan(20);
     const stored = await owner.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+      "SELECT count(*)::int AS n FROM events JOIN batches USING (batch_number) WHERE batches.batch_id = 'roles-batch-1'",
     );
     expect(stored.rows[0]?.n).toBe(result.eventsLoaded);
     expect((await loadBatch(key, deps, { receivedAt })).outcome).toBe("already-loaded");
@@ -188,7 +188,7 @@ describe("the maintenance role", () => {
     expect(result.dropped.length).toBeGreaterThan(0);
     expect(result.dropped.every((name) => name.startsWith("events_2016"))).toBe(true);
     const left = await owner.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM events WHERE batch_id = 'roles-batch-1'",
+      "SELECT count(*)::int AS n FROM events JOIN batches USING (batch_number) WHERE batches.batch_id = 'roles-batch-1'",
     );
     expect(left.rows[0]?.n).toBe(0);
     // Retention deleted the dropped days' rollup rows too, as the function's owner.

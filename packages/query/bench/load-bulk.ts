@@ -1,6 +1,6 @@
 // The "bulk" load: the most favourable state a database can be in. Events are inserted with the secondary indexes
 // dropped, the indexes built afterwards, then VACUUM ANALYZE of the whole database.
-import { events, normalizeBatch } from "@msgevents/schema";
+import { events, normalizeBatch, toEventRows } from "@msgevents/schema";
 import type pg from "pg";
 
 export interface BulkOptions {
@@ -9,7 +9,6 @@ export interface BulkOptions {
   generator: { take(count: number): unknown[] };
   total: number;
   batchSize: number;
-  receivedAt: Date;
   onRecords(records: unknown[]): void;
 }
 
@@ -25,15 +24,17 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
   for (let done = 0; done < options.total; done += options.batchSize) {
     const records = options.generator.take(Math.min(options.batchSize, options.total - done));
     options.onRecords(records);
-    const rows = normalizeBatch(records).events.map((row) => ({
-      ...row,
-      batchId: "bench",
-      receivedAt: options.receivedAt,
-    }));
-    // The columns as json_populate_recordset reads them: database names.
+    // One batch number for the bulk load, as the loader gives each batch one (the batch's row is not needed here).
+    const rows = await toEventRows(normalizeBatch(records).events, { batchNumber: 1 });
+    // The columns as json_populate_recordset reads them: database names, bodies as bytea's hex text.
     const json = JSON.stringify(
       rows.map((row) =>
-        Object.fromEntries(Object.entries(events).map(([key, column]) => [column.name, row[key as keyof typeof row]])),
+        Object.fromEntries(
+          Object.entries(events).map(([key, column]) => {
+            const value = row[key as keyof typeof row];
+            return [column.name, Buffer.isBuffer(value) ? `\\x${value.toString("hex")}` : value];
+          }),
+        ),
       ),
     );
     await pending;

@@ -8,7 +8,7 @@
 // the same count and page as plain SQL over the time index, filters written the obvious way. BENCH_BATCH (default 1000) events per webhook batch,
 // BENCH_LOADERS (default 2) batches loading at once. Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
 import { migrate, PartitionManager } from "@msgevents/schema";
-import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
+import { createEventGenerator, formatStorage, measureStorage, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { loadAsOperated } from "./load-as-operated.ts";
 import { loadBulk } from "./load-bulk.ts";
@@ -56,7 +56,6 @@ for (const mode of MODES) {
         generator: enriched,
         total: TOTAL,
         batchSize: 5000,
-        receivedAt: now,
         onRecords,
       });
       console.log(timings);
@@ -130,35 +129,8 @@ function printComparison(): void {
   });
 }
 
+/** Every object of the schema per event, all in and index by index, beside the raw JSON (testkit's storage report). */
 async function printStorage(pool: pg.Pool, count: number, rawBytes: number): Promise<void> {
-  const sizes = await pool.query<{ kind: string; bytes: string }>(`
-    SELECT CASE WHEN c.relkind = 'r' THEN 'table (heap+toast)' ELSE regexp_replace(c.relname, '^events_\\d{8}_', '') END AS kind,
-           sum(CASE WHEN c.relkind = 'r' THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END)::bigint AS bytes
-    FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
-    JOIN pg_class c ON c.oid = p.oid OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = p.oid)
-    WHERE i.inhparent = 'events'::regclass GROUP BY 1 ORDER BY 1`);
-  console.log(`\nstorage: raw JSON ${(rawBytes / count).toFixed(0)} B/event`);
-  let stored = 0;
-  for (const { kind, bytes } of sizes.rows) {
-    stored += Number(bytes);
-    console.log(`  ${kind.padEnd(32)} ${(Number(bytes) / count).toFixed(0).padStart(6)} B/event`);
-  }
-  console.log(
-    `  ${"total".padEnd(32)} ${(stored / count).toFixed(0).padStart(6)} B/event = ${(stored / rawBytes).toFixed(2)}x raw JSON`,
-  );
-  // Kept beside the events by the triggers: the search counts this benchmark relies on, and the Metrics API rollups.
-  const kept = await pool.query<{ name: string; rows: string; bytes: string }>(`
-    SELECT t.name, (SELECT reltuples::bigint FROM pg_class WHERE oid = t.name::regclass) AS rows,
-           pg_total_relation_size(t.name::regclass) AS bytes
-    FROM unnest(ARRAY['search_token_counts', 'metric_rollups', 'bounce_rollups', 'metric_unique_rollups', 'metric_engagement', 'reason_rollups']) AS t(name)`);
-  let beside = 0;
-  for (const { name, rows, bytes } of kept.rows) {
-    beside += Number(bytes);
-    console.log(
-      `  ${name.padEnd(32)} ${(Number(bytes) / count).toFixed(0).padStart(6)} B/event (${Number(rows).toLocaleString("en")} rows, with indexes)`,
-    );
-  }
-  console.log(
-    `  ${"total with these".padEnd(32)} ${((stored + beside) / count).toFixed(0).padStart(6)} B/event = ${((stored + beside) / rawBytes).toFixed(2)}x raw JSON`,
-  );
+  console.log("\nstorage, bytes per event (every table all in: heap, TOAST and indexes; then each index):");
+  console.log(formatStorage(await measureStorage(pool), count, rawBytes));
 }

@@ -50,7 +50,7 @@ function keywordsOf(value: unknown, domain: boolean): string[] {
 }
 
 export interface KeywordSample {
-  label: "rare" | "common" | "everywhere";
+  label: "rare" | "middle" | "common" | "everywhere";
   keyword: string;
   /** Events of the window that hold the keyword (the expected total_count). */
   events: number;
@@ -64,6 +64,8 @@ export class SampleCollector {
   customerRef = "";
   /** A campaign still sending at the end of the range, for the 7-day shape. */
   campaign = "";
+  /** Another campaign sending near the end, for the two-campaign shape. */
+  otherCampaign = "";
 
   constructor(
     private readonly from: Date,
@@ -78,7 +80,10 @@ export class SampleCollector {
         this.recipient = event.rcpt_to;
         this.customerRef = String((event.rcpt_meta as Record<string, unknown> | undefined)?.customer_ref ?? "");
       }
-      if (typeof event.campaign_id === "string") this.campaign = event.campaign_id;
+      if (typeof event.campaign_id === "string" && event.campaign_id !== this.campaign) {
+        this.otherCampaign = this.campaign;
+        this.campaign = event.campaign_id;
+      }
       const time = Number(event.timestamp) * 1000;
       if (time < this.from.getTime() || time >= this.to.getTime()) continue;
       this.windowEvents += 1;
@@ -94,19 +99,24 @@ export class SampleCollector {
     }
   }
 
-  /** The least frequent keyword, the one nearest a tenth of the window's events, and the most frequent. */
+  /**
+   * The least frequent keyword, the one nearest 2% of the window's events (the middle match rates, 1-4%, where a page
+   * is too sparse for a walk of the time index and too many for the token index to hand over cheaply), the one
+   * nearest a tenth, and the most frequent.
+   */
   keywords(field: string): KeywordSample[] {
     const entries = [...(this.counts.get(field) ?? new Map<string, number>())].sort(
       (a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1),
     );
     if (entries.length === 0) return [];
-    const tenth = this.windowEvents / 10;
-    const common = entries.reduce((best, entry) =>
-      Math.abs(entry[1] - tenth) < Math.abs(best[1] - tenth) ? entry : best,
-    );
+    const nearest = (share: number) =>
+      entries.reduce((best, entry) =>
+        Math.abs(entry[1] - share * this.windowEvents) < Math.abs(best[1] - share * this.windowEvents) ? entry : best,
+      );
     const picks: [KeywordSample["label"], [string, number]][] = [
       ["rare", entries[0] as [string, number]],
-      ["common", common],
+      ["middle", nearest(0.02)],
+      ["common", nearest(0.1)],
       ["everywhere", entries.at(-1) as [string, number]],
     ];
     // A field with few keywords may give one keyword two labels: time it once.

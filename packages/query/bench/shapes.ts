@@ -119,6 +119,43 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
         baseline: { ...keywordRegex("campaign_id", "webinar", false), days: 7 },
       },
     ];
+    // Filter combinations: each filter's index alone finds far more candidates than the combination matches.
+    const middleSubject = samples.keywords("subject").find((sample) => sample.label === "middle");
+    const commonDomain = samples.keywords("recipient_domain").find((sample) => sample.label === "common");
+    if (middleSubject) {
+      shapes.push({
+        name: `type + keyword over 1 day (delivery, subjects=${middleSubject.keyword})`,
+        url: `${base}events=delivery&subjects=${encodeURIComponent(middleSubject.keyword)}&from=${ago(1)}`,
+        baseline: {
+          where: "type = $3 AND lower(subject) ~ $4",
+          params: ["delivery", keywordPattern([middleSubject.keyword.toLowerCase()], false)],
+          days: 1,
+        },
+      });
+    }
+    if (commonDomain) {
+      shapes.push({
+        name: `type + recipient domain over 7 days (bounce, recipient_domains=${commonDomain.keyword})`,
+        url: `${base}events=bounce&recipient_domains=${encodeURIComponent(commonDomain.keyword)}&from=${ago(7)}`,
+        baseline: {
+          where: "type = $3 AND lower(recipient_domain) ~ $4",
+          params: ["bounce", keywordPattern([commonDomain.keyword.toLowerCase()], true)],
+          days: 7,
+        },
+      });
+    }
+    if (samples.otherCampaign) {
+      shapes.push({
+        name: "two campaigns over 7 days",
+        url: `${base}campaigns=${encodeURIComponent(`${samples.campaign},${samples.otherCampaign}`)}&from=${ago(7)}`,
+        baseline: { where: "campaign_id = ANY ($3)", params: [[samples.campaign, samples.otherCampaign]], days: 7 },
+      });
+    }
+    shapes.push({
+      name: "campaign + subaccount over 7 days (subaccount 0)",
+      url: `${base}campaigns=${encodeURIComponent(samples.campaign)}&subaccounts=0&from=${ago(7)}`,
+      baseline: { where: "campaign_id = $3 AND subaccount_id = 0", params: [samples.campaign], days: 7 },
+    });
     for (const { parameter, field, domain } of KEYWORD_FIELDS) {
       for (const sample of samples.keywords(field)) {
         shapes.push({

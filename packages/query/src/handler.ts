@@ -7,6 +7,8 @@ import {
   notFound,
 } from "@msgevents/http";
 import { isAuthorized, unauthorizedResponse } from "./auth.ts";
+import { BATCHES_PATH, batchStatuses } from "./batches.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "./database-unavailable.ts";
 import { EVENTS_SEARCH_PATH, eventsSearch } from "./events-search.ts";
 import { HEALTH_PATH, health, type ProcessFigures } from "./health.ts";
 import { LEGACY_SEARCH_PATH, legacySearch } from "./legacy-search.ts";
@@ -36,6 +38,7 @@ const ROUTES: Record<string, typeof eventsSearch | typeof legacySearch> = {
   [EVENTS_SEARCH_PATH]: eventsSearch,
   [LEGACY_SEARCH_PATH]: legacySearch,
   [REJECTIONS_PATH]: listRejections,
+  [BATCHES_PATH]: batchStatuses,
 };
 
 /** PostgreSQL's query_canceled: the statement timeout fired. */
@@ -51,7 +54,8 @@ function databaseErrorCode(error: unknown): string | undefined {
 
 /**
  * Serves the Events API (`GET /api/v1/events/message`), the legacy Message Events API
- * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`), the Metrics API
+ * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`) and batch outcomes
+ * (`GET /api/v1/batches`), the Metrics API
  * (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts) and `GET /health`: route,
  * authenticate, validate, search. Bad input is always a 4xx.
  */
@@ -79,6 +83,17 @@ export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promis
         message: "search timed out",
         description: "narrow the time range or add filters, then retry",
       });
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.logger?.error("database unavailable", {
+        path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return errorResponse(
+        503,
+        { message: "database unavailable", description: "the database does not answer at the moment; retry shortly" },
+        { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) },
+      );
     }
     deps.logger?.error("search failed", { path, error: error instanceof Error ? error.message : String(error) });
     return errorResponse(500, { message: "internal error", description: "the search failed; retry later" });

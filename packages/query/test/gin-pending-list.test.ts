@@ -1,14 +1,14 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { events, migrate, migrationsFolder, normalizeBatch, PartitionManager } from "@msgevents/schema";
+import { migrate, migrationsFolder, PartitionManager } from "@msgevents/schema";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery } from "../src/handler.ts";
-import { API_KEY, webhookEvent } from "./support.ts";
+import { API_KEY, insertLegacyRecords, webhookEvent } from "./support.ts";
 
 // Migration 0007 keeps every daily partition's search-token GIN pending list short: days that existed before it and
 // days created after it. Checked on a database that held events before the migration.
@@ -46,11 +46,7 @@ async function pendingListLimits(): Promise<Record<string, string | null>> {
 }
 
 async function insert(records: unknown[]): Promise<void> {
-  const rows = normalizeBatch(records).events;
-  await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
-  await drizzle({ client: pool })
-    .insert(events)
-    .values(rows.map((row) => ({ ...row, batchId: "before-0007", receivedAt: new Date() })));
+  await insertLegacyRecords({ pool, partitions: new PartitionManager(pool) }, records);
 }
 
 describe("migration 0007", () => {

@@ -101,6 +101,37 @@ describe("GET /health", () => {
     }
   });
 
+  test("while the database does not answer, the Events API and the lists answer 503 with Retry-After, not 500", async () => {
+    const down = unreachableDatabase();
+    try {
+      const deps: QueryDeps = { ...fixture.deps, db: down.db as QueryDeps["db"] };
+      for (const path of ["/api/v1/events/message", "/api/v1/rejections", "/api/v1/batches"]) {
+        const response = await handleQuery(
+          {
+            method: "GET",
+            path,
+            rawQuery: path.endsWith("batches") ? "batch_ids=x" : "",
+            headers: { authorization: API_KEY },
+            body: new Uint8Array(),
+          },
+          deps,
+        );
+        expect(response.status).toBe(503);
+        expect(response.headers["retry-after"]).toBe("5");
+        expect(JSON.parse(response.body)).toEqual({
+          errors: [
+            {
+              message: "database unavailable",
+              description: "the database does not answer at the moment; retry shortly",
+            },
+          ],
+        });
+      }
+    } finally {
+      await down.pool.end();
+    }
+  });
+
   test("it and the rejections list only read, as the cloud's read-only query role requires", async () => {
     const pool = fixture.database.pool({ options: "-c default_transaction_read_only=on" });
     try {

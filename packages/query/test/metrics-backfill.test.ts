@@ -6,7 +6,7 @@ import { generateEvents } from "@msgevents/testkit";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { ALL_METRICS } from "./metrics-events.ts";
-import { get, insertRecords, type QueryFixture, startQueryFixture } from "./support.ts";
+import { get, insertLegacyRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 // Migration 0008 fills the rollups from the events stored before it, so an upgraded database answers at once.
 let fixture: QueryFixture;
@@ -30,7 +30,7 @@ afterAll(async () => {
 // Until the 0012 backfill (online-upgrade mechanism) converts the uniques of events stored before 0012.
 test.fails("migrating a database that holds events builds their rollups, equal to a recount", async () => {
   const from = new Date("2024-06-01T00:00:00Z");
-  await insertRecords(fixture, generateEvents(600, { seed: 21, from, to: new Date("2024-06-03T00:00:00Z") }));
+  await insertLegacyRecords(fixture, generateEvents(600, { seed: 21, from, to: new Date("2024-06-03T00:00:00Z") }));
   expect((await migrate(fixture.pool))[0]).toBe("0008_metric_rollups");
   for (const route of ["", "/campaign", "/bounce-reason"]) {
     const handler = metricsRouteFor(`/api/v1/metrics/deliverability${route}`);

@@ -6,6 +6,8 @@ export * from "./db/retention.ts";
 export * from "./db/roles.ts";
 export * from "./db/tables.ts";
 export * from "./db/vacuum.ts";
+export * from "./encoding/body-codec.ts";
+export * from "./encoding/jsonb-order.ts";
 export * from "./model/columns.ts";
 export * from "./model/derived-event-id.ts";
 export * from "./model/domains.ts";

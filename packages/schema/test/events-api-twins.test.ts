@@ -18,8 +18,8 @@ const primaryKey = (event: NormalizedEvent) => ({
   eventTime: event.eventTime.toISOString(),
 });
 
-function columnsOf(event: NormalizedEvent): Omit<NormalizedEvent, "payload"> {
-  const { payload: _, ...columns } = event;
+function columnsOf(event: NormalizedEvent): Omit<NormalizedEvent, "payload" | "body"> {
+  const { payload: _, body: __, ...columns } = event;
   return columns;
 }
 
@@ -43,9 +43,10 @@ describe("one event from a webhook and from an Events API backfill", () => {
     });
   });
 
-  test("keeps the same payload but for the spelling of injection_time, and rebuilds to the same Events API event", () => {
-    expect(fromBackfill.payload).toStrictEqual({
-      ...fromWebhook.payload,
+  test("keeps the same payload and body but for the spelling of injection_time, and rebuilds to the same Events API event", () => {
+    expect(fromBackfill.payload).toStrictEqual(fromWebhook.payload);
+    expect(fromBackfill.body).toStrictEqual({
+      ...fromWebhook.body,
       injection_time: "2016-04-18T14:25:07.000+00:00",
     });
     expect(toEventsApiEvent(fromBackfill)).toStrictEqual({

@@ -2,7 +2,7 @@ import { sampleBatch } from "@msgevents/testkit";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { events, normalizeBatch, parseWebhookBatch } from "../src/index.ts";
+import { decodeBody, events, normalizeBatch, parseWebhookBatch } from "../src/index.ts";
 import { countEvents, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
 let db: MigratedDatabase;
@@ -19,7 +19,7 @@ async function storedById(eventId: string) {
 }
 
 describe("strings PostgreSQL cannot hold", () => {
-  test("NUL characters and lone surrogates in values and keys are stored in text and jsonb as U+FFFD", async () => {
+  test("NUL characters and lone surrogates in values and keys are stored in text, jsonb and the body as U+FFFD", async () => {
     // Escapes as SparkPost would send them: JSON.parse turns them into U+0000 and lone UTF-16 halves.
     const body =
       '[{"msys":{"message_event":{"type":"bounce","event_id":"nul-1\\u0000","timestamp":"1700000000",' +
@@ -33,11 +33,11 @@ describe("strings PostgreSQL cannot hold", () => {
       eventId: "nul-1\uFFFD",
       subject: "Hi\uFFFDthere",
       payload: {
-        raw_reason: "550 \uFFFD",
         rcpt_meta: { "k\uFFFDey": "\uFFFDv", ok: "fine" },
         rcpt_tags: ["a\uFFFD", "\u{10000}"],
       },
     });
+    expect(decodeBody(stored?.body ?? Buffer.alloc(0))).toEqual({ raw_reason: "550 \uFFFD" });
     const text = await db.pool.query<{ subject: string; meta: string }>(
       "SELECT subject, payload->'rcpt_meta'->>('k' || chr(65533) || 'ey') AS meta FROM events WHERE event_id = $1",
       ["nul-1\uFFFD"],

@@ -1,7 +1,7 @@
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import { events, migrate, type NormalizedEvent, PartitionManager } from "../src/index.ts";
+import { events, migrate, type NormalizedEvent, PartitionManager, toEventRows } from "../src/index.ts";
 
 export interface MigratedDatabase {
   database: TestDatabase;
@@ -32,7 +32,7 @@ export async function storeEvents(pool: pg.Pool, rows: NormalizedEvent[], batchI
   await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
   const inserted = await drizzle({ client: pool })
     .insert(events)
-    .values(rows.map((row) => ({ ...row, batchId, receivedAt: RECEIVED_AT })))
+    .values(await toEventRows(rows, { batchId, receivedAt: RECEIVED_AT }))
     .onConflictDoNothing()
     .returning({ eventId: events.eventId });
   return inserted.length;

@@ -12,3 +12,18 @@ export function saveApiKey(key: string): void {
 export function forgetApiKey(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
+
+const FRAGMENT_KEY = /^#api-key=([^&]+)$/;
+
+/**
+ * The key `msgevents open` hands over in the URL's fragment (`#api-key=…`): a fragment never reaches a server, so no
+ * access log holds it. It is kept for the session and removed from the address bar and the history entry at once.
+ */
+export function takeApiKeyFromUrl(): string | undefined {
+  const match = FRAGMENT_KEY.exec(window.location.hash);
+  if (!match?.[1]) return undefined;
+  const key = decodeURIComponent(match[1]);
+  saveApiKey(key);
+  window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}#/`);
+  return key;
+}

@@ -12,6 +12,7 @@ export const resultColumns = {
   type: events.type,
   eventId: events.eventId,
   payload: events.payload,
+  body: events.body,
   messageId: events.messageId,
   transmissionId: events.transmissionId,
   recipient: events.recipient,

@@ -1,4 +1,4 @@
-import { events, toEventsApiEvent } from "@msgevents/schema";
+import { events, toEventsApiEvents } from "@msgevents/schema";
 import { and, gte, lt, type SQL } from "drizzle-orm";
 import type { CursorPosition } from "../cursor.ts";
 import { filterConditions } from "./conditions.ts";
@@ -47,7 +47,8 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
     const page = hasMore ? rows.slice(0, query.perPage) : rows;
     const last = page.at(-1);
     return {
-      results: page.map(toEventsApiEvent),
+      // Bodies decoded together; an event whose body cannot be decoded says so in its result, the page is served.
+      results: await toEventsApiEvents(page),
       totalCount,
       ...(hasMore && last ? { next: { eventTime: last.eventTime, eventId: last.eventId, type: last.type } } : {}),
     };

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  customType,
   date,
   index,
   integer,
@@ -13,6 +14,9 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/** bytea as a Buffer (drizzle has no built-in bytea column). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /**
  * Hashed search tokens of every filterable value of an event (keywords, exact values, rcpt_meta key=value pairs,
@@ -26,8 +30,10 @@ export const eventSearchHashes = sql`msgevents_search_hashes(rcpt_to, recipient_
  * migration), so the primary key includes it. `(event_id, type, event_time)` makes re-loading an event a no-op while
  * keeping SparkPost's sample events apart: the samples share one event_id and timestamp across all types.
  *
- * Columns hold what the Events API filters on; `payload` holds every other field of the event. Text fields stored in
- * a column are left out of `payload` (see model/columns.ts), which keeps a row near the size of its raw JSON.
+ * Columns hold what the Events API filters on. `payload` (jsonb) holds the few other fields SQL reads (rcpt_meta,
+ * rcpt_tags, a value too long for its column, the rollups' fields of deliveries and delays; NULL when there are
+ * none), and `body` every other field, encoded (encoding/body-codec.ts: zstd with a dictionary of SparkPost events).
+ * Events stored before migration 0013 have every field beyond the columns in `payload` and no body.
  */
 export const events = pgTable(
   "events",
@@ -35,8 +41,10 @@ export const events = pgTable(
     eventTime: timestamp("event_time", { withTimezone: true, precision: 3 }).notNull(),
     type: text("type").notNull(),
     eventId: text("event_id").notNull(),
-    batchId: text("batch_id").notNull(),
-    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull(),
+    /** The batch, for events stored before migration 0014; later events name it by batchNumber. */
+    batchId: text("batch_id"),
+    /** When the batch was received, for events stored before migration 0014 (the batch's row has it). */
+    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }),
     messageId: text("message_id"),
     transmissionId: text("transmission_id"),
     recipient: text("rcpt_to"),
@@ -56,7 +64,10 @@ export const events = pgTable(
     mailboxProviderRegion: text("mailbox_provider_region"),
     abTestId: text("ab_test_id"),
     abTestVersion: integer("ab_test_version"),
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>(),
+    body: bytea("body"),
+    /** The batch's `batches.batch_number` (4 bytes, where its id and receipt time took about 40). */
+    batchNumber: integer("batch_number"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [
@@ -353,6 +364,8 @@ export const batches = pgTable(
   "batches",
   {
     batchId: text("batch_id").primaryKey(),
+    /** A short number for the batch, which its events carry instead of its id (migration 0014). */
+    batchNumber: integer("batch_number").generatedAlwaysAsIdentity(),
     objectKey: text("object_key").notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull(),
     loadedAt: timestamp("loaded_at", { withTimezone: true, precision: 3 }),
@@ -369,6 +382,7 @@ export const batches = pgTable(
   (table) => [
     check("batches_status_check", sql`${table.status} in ('pending', 'loaded', 'failed')`),
     uniqueIndex("batches_object_key_idx").on(table.objectKey),
+    uniqueIndex("batches_batch_number_idx").on(table.batchNumber),
     index("batches_received_at_idx").on(table.receivedAt),
     index("batches_status_idx").on(table.status).where(sql`${table.status} <> 'loaded'`),
     // Batches with refused records are rare: /health counts them and the rejections list pages them by this.

@@ -43,5 +43,21 @@ export type IntegerField = keyof typeof INTEGER_COLUMNS;
  */
 export const MAX_COLUMN_TEXT_BYTES = 1024;
 
+/**
+ * Fields SQL reads from `payload` (jsonb), so they stay there rather than in the encoded body: the search-token index
+ * and the search re-checks read rcpt_meta and rcpt_tags (migration 0002), and a text field whose value is not in its
+ * column (too long, or not text) is read from payload by the search functions and triggers (0002, 0006, 0010).
+ */
+export const SEARCHED_PAYLOAD_FIELDS: ReadonlySet<string> = new Set(["rcpt_meta", "rcpt_tags"]);
+
+/**
+ * Fields the Metrics API's rollup trigger reads from `payload`, by event type (msgevents_event_metrics, migration
+ * 0008): whether a delivery or delay was retried, and a delivery's queue time and size. Other types never use them.
+ */
+export const METRIC_PAYLOAD_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  delivery: new Set(["num_retries", "queue_time", "msg_size"]),
+  delay: new Set(["num_retries"]),
+};
+
 export const MAX_EVENT_ID_LENGTH = 200;
 export const MAX_TYPE_LENGTH = 64;

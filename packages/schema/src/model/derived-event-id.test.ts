@@ -69,7 +69,7 @@ describe("normalizing an event without event_id", () => {
     const event = { ...smsStatus, event_id: eventId };
     const row = normalizeEvent(event);
     expect(row).toMatchObject({ eventId: derivedEventId(event), type: "sms_status" });
-    expect(row).toHaveProperty("payload", {
+    expect(row).toHaveProperty("body", {
       sms_remoteids: ["0000", "0001"],
       sms_dst: "7876712656",
       stat_state: "Delivered",

@@ -129,20 +129,21 @@ describe("numbers arriving as strings or numbers", () => {
     const fromText = normalized({ ...base, subaccount_id: "101", customer_id: "1521", bounce_class: "10" });
     const fromNumbers = normalized({ ...base, subaccount_id: 101, customer_id: 1521, bounce_class: 10 });
     for (const row of [fromText, fromNumbers]) {
-      expect(row).toMatchObject({ subaccountId: 101, customerId: 1521, bounceClass: 10, payload: {} });
+      expect(row).toMatchObject({ subaccountId: 101, customerId: 1521, bounceClass: 10, payload: null, body: {} });
     }
   });
 
-  test("a numeric text the column cannot rebuild exactly also stays in the payload as sent", () => {
+  test("a numeric text the column cannot rebuild exactly also stays in the body as sent", () => {
     const row = normalized({ ...base, subaccount_id: "0101", bounce_class: "007" });
     expect(row).toMatchObject({
       subaccountId: 101,
       bounceClass: 7,
-      payload: { subaccount_id: "0101", bounce_class: "007" },
+      payload: null,
+      body: { subaccount_id: "0101", bounce_class: "007" },
     });
   });
 
-  test("values out of range or not integers stay in the payload only", () => {
+  test("values out of range or not integers stay in the body only", () => {
     const row = normalized({
       ...base,
       customer_id: "99999999999",
@@ -154,7 +155,8 @@ describe("numbers arriving as strings or numbers", () => {
     expect(row.subaccountId).toBeUndefined();
     expect(row.bounceClass).toBeUndefined();
     expect(row.abTestVersion).toBeUndefined();
-    expect(row.payload).toEqual({
+    expect(row.payload).toBeNull();
+    expect(row.body).toEqual({
       customer_id: "99999999999",
       subaccount_id: 1.5,
       bounce_class: "40000",
@@ -164,17 +166,17 @@ describe("numbers arriving as strings or numbers", () => {
 
   test("transmission_id and message_id stay text, even as numbers beyond 2^53", () => {
     const row = normalized({ ...base, transmission_id: "65832150921904138", message_id: "000443ee14578172be22" });
-    expect(row).toMatchObject({ transmissionId: "65832150921904138", messageId: "000443ee14578172be22", payload: {} });
+    expect(row).toMatchObject({ transmissionId: "65832150921904138", messageId: "000443ee14578172be22", body: {} });
   });
 
-  test("a text field sent as a number fills its column and keeps the number in the payload", () => {
+  test("a text field sent as a number fills its column (which SQL reads) and keeps the number in the body", () => {
     const row = normalized({ ...base, campaign_id: 42 });
-    expect(row).toMatchObject({ campaignId: "42", payload: { campaign_id: 42 } });
+    expect(row).toMatchObject({ campaignId: "42", payload: null, body: { campaign_id: 42 } });
   });
 });
 
-describe("columns, payload and derived domains", () => {
-  test("a text value over 1,024 UTF-8 bytes stays in the payload and not in its column", () => {
+describe("columns, payload, body and derived domains", () => {
+  test("a text value over 1,024 UTF-8 bytes stays in the payload, where SQL reads it, and not in its column", () => {
     const subject = "s".repeat(1025);
     const threeByteText = "€".repeat(342); // 1,026 bytes in 342 characters
     const row = normalized({ ...base, subject, reason: threeByteText, campaign_id: "c".repeat(1024) });
@@ -182,6 +184,13 @@ describe("columns, payload and derived domains", () => {
     expect(row.reason).toBeUndefined();
     expect(row.campaignId).toBe("c".repeat(1024));
     expect(row.payload).toEqual({ subject, reason: threeByteText });
+    expect(row.body).toEqual({});
+  });
+
+  test("a text field whose value is not text or a number stays in the payload, where SQL reads it", () => {
+    const row = normalized({ ...base, campaign_id: { nested: true }, subject: false });
+    expect(row).toMatchObject({ payload: { campaign_id: { nested: true }, subject: false }, body: {} });
+    expect(row.campaignId).toBeUndefined();
   });
 
   test("recipient_domain and sending_domain are derived, lower-cased, when the event has none", () => {
@@ -210,9 +219,28 @@ describe("columns, payload and derived domains", () => {
     expect(normalized({ ...base, friendly_from: "user@bad domain" }).sendingDomain).toBeNull();
   });
 
-  test("unknown fields are kept in the payload untouched", () => {
+  test("unknown fields are kept in the body untouched", () => {
     const row = normalized({ ...base, brand_new_field: { nested: [1, "two", null, true] }, score: 0.5 });
-    expect(row.payload).toEqual({ brand_new_field: { nested: [1, "two", null, true] }, score: 0.5 });
+    expect(row.body).toEqual({ brand_new_field: { nested: [1, "two", null, true] }, score: 0.5 });
+    expect(row.payload).toBeNull();
+  });
+
+  test("rcpt_meta and rcpt_tags, which searches read, stay in the payload; every other field goes to the body", () => {
+    const row = normalized({ ...base, rcpt_meta: { plan: "pro" }, rcpt_tags: ["vip"], delv_method: "esmtp" });
+    expect(row).toMatchObject({
+      payload: { rcpt_meta: { plan: "pro" }, rcpt_tags: ["vip"] },
+      body: { delv_method: "esmtp" },
+    });
+  });
+
+  test("the fields the Metrics API's rollups read stay in the payload of deliveries and delays only", () => {
+    const timings = { num_retries: "1", queue_time: "2500", msg_size: "1337" };
+    expect(normalized({ ...base, ...timings })).toMatchObject({ payload: timings, body: {} });
+    expect(normalized({ ...base, ...timings, type: "delay" })).toMatchObject({
+      payload: { num_retries: "1" },
+      body: { queue_time: "2500", msg_size: "1337" },
+    });
+    expect(normalized({ ...base, ...timings, type: "open" })).toMatchObject({ payload: null, body: timings });
   });
 
   test("unknown event types under unknown groupings are kept", () => {
@@ -225,7 +253,8 @@ describe("columns, payload and derived domains", () => {
         eventTime: new Date("2023-11-14T22:13:20.000Z"),
         type: "teleport",
         eventId: "77",
-        payload: { destination: "mars" },
+        payload: null,
+        body: { destination: "mars" },
       },
     ]);
   });
@@ -262,6 +291,7 @@ describe("strings PostgreSQL cannot store", () => {
         eventId: "id\uFFFD",
         subject: "a\uFFFDb",
         payload: { rcpt_meta: { "k\uFFFDey": "\uFFFDx", list: ["\uFFFD"] } },
+        body: {},
       },
     ]);
   });

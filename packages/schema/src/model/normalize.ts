@@ -1,10 +1,13 @@
 import type { EventInsert } from "../db/tables.ts";
+import { encodeBodies } from "../encoding/body-codec.ts";
 import {
   INTEGER_COLUMNS,
   type IntegerField,
   MAX_COLUMN_TEXT_BYTES,
   MAX_EVENT_ID_LENGTH,
   MAX_TYPE_LENGTH,
+  METRIC_PAYLOAD_FIELDS,
+  SEARCHED_PAYLOAD_FIELDS,
   TEXT_COLUMNS,
   type TextField,
 } from "./columns.ts";
@@ -13,8 +16,13 @@ import { domainOf } from "./domains.ts";
 import { sanitizeJson, sanitizeString } from "./sanitize.ts";
 import { parseEventTimestamp } from "./timestamp.ts";
 
-/** An event ready to insert, but for the batch it belongs to, which the loader adds. */
-export type NormalizedEvent = Omit<EventInsert, "batchId" | "receivedAt">;
+/**
+ * An event ready to insert, but for the batch it belongs to (which the loader adds) and its body, still to be encoded
+ * (toEventRows): the fields no SQL reads, kept apart from `payload`, which holds the few fields SQL does read.
+ */
+export type NormalizedEvent = Omit<EventInsert, "batchId" | "receivedAt" | "batchNumber" | "body"> & {
+  body: Record<string, unknown>;
+};
 
 /** A record that cannot be stored, with the reason; `index` is its position in the batch array. */
 export interface RejectedRecord {
@@ -108,20 +116,28 @@ export function normalizeEvent(event: Record<string, unknown>): NormalizedEvent 
   // Hashed only once the event is known to be storable.
   const eventId = givenId ?? derivedEventId(event);
 
-  const row: NormalizedEvent = { eventTime, type: sanitizeString(type), eventId, payload: {} };
+  const row: NormalizedEvent = { eventTime, type: sanitizeString(type), eventId, payload: null, body: {} };
   const payload: Record<string, unknown> = {};
+  const body: Record<string, unknown> = {};
+  const metricFields = METRIC_PAYLOAD_FIELDS[row.type];
   for (const [field, value] of Object.entries(event)) {
     if (field === "type" || field === "event_id" || field === "timestamp") continue;
+    // Where the value goes when its column (if any) cannot hold it exactly: payload if SQL reads it there.
+    let readBySql = SEARCHED_PAYLOAD_FIELDS.has(field) || metricFields?.has(field) === true;
     if (field in TEXT_COLUMNS) {
       if (putTextColumn(row, field as TextField, value)) continue;
+      // A number is in its column as text, which SQL reads; a value the column could not take is read from payload.
+      readBySql = row[TEXT_COLUMNS[field as TextField]] == null;
     } else if (field in INTEGER_COLUMNS) {
       if (putIntegerColumn(row, field as IntegerField, value)) continue;
     }
-    payload[sanitizeString(field)] = sanitizeJson(value);
+    (readBySql ? payload : body)[sanitizeString(field)] = sanitizeJson(value);
   }
   if (row.recipientDomain == null && row.recipient) row.recipientDomain = domainOf(row.recipient);
   if (row.sendingDomain == null && row.friendlyFrom) row.sendingDomain = domainOf(row.friendlyFrom);
-  row.payload = payload;
+  // No payload at all when SQL needs nothing from it: a NULL costs one bit of the row's null bitmap.
+  if (Object.keys(payload).length > 0) row.payload = payload;
+  row.body = body;
   return row;
 }
 
@@ -149,4 +165,16 @@ function putIntegerColumn(row: NormalizedEvent, field: IntegerField, value: unkn
   row[column] = parsed;
   // Only a canonical spelling ("101" or 101) can be rebuilt from the column exactly as the Events API renders it.
   return typeof value === "number" || String(parsed) === value;
+}
+
+/**
+ * The rows to insert for normalized events of one batch: their bodies encoded (encodeBodies), the batch added (its
+ * batchNumber, as the loader writes it; tests may name it by batchId and receivedAt as events did before 0014).
+ */
+export async function toEventRows(
+  events: readonly NormalizedEvent[],
+  batch: Pick<EventInsert, "batchNumber" | "batchId" | "receivedAt">,
+): Promise<EventInsert[]> {
+  const bodies = await encodeBodies(events.map((event) => event.body));
+  return events.map((event, index) => ({ ...event, ...batch, body: bodies[index] as Buffer }));
 }

@@ -26,6 +26,12 @@ export interface GenerateEventsOptions {
   templates?: number;
   /** Distinct subaccounts (default 12, subaccount 0 being the primary account). */
   subaccounts?: number;
+  /**
+   * `realistic` (default): every field SparkPost sends with the options most senders turn on (~1.0-1.5 KB of JSON).
+   * `lean`: only the fields every sender's events carry (ids, times, addresses, campaign and template, IP and pool,
+   * sizes and timings, bounce reason), no recipient metadata, tags, geo or A/B test (~600 B of JSON).
+   */
+  profile?: "realistic" | "lean";
 }
 
 export interface EventGenerator {
@@ -360,6 +366,45 @@ interface Message {
   ampEnabled: boolean;
 }
 
+/**
+ * The fields a lean event keeps: what every sender's events carry whatever options they use (ids, times, addresses,
+ * campaign and template, IP and pool, sizes, timings and bounce reasons). Recipient metadata and tags, geo-IP, user
+ * agents and links, the A/B test, AMP and tracking flags, the recipient hash, copies of the recipient (raw_rcpt_to,
+ * routing_domain), the envelope sender and the delivery details are left out.
+ */
+const LEAN_FIELDS: ReadonlySet<string> = new Set([
+  "type",
+  "event_id",
+  "timestamp",
+  "customer_id",
+  "subaccount_id",
+  "transmission_id",
+  "campaign_id",
+  "template_id",
+  "friendly_from",
+  "rcpt_to",
+  "recipient_domain",
+  "ip_pool",
+  "sending_ip",
+  "message_id",
+  "subject",
+  "injection_time",
+  "msg_size",
+  "num_retries",
+  "queue_time",
+  "bounce_class",
+  "error_code",
+  "reason",
+  "raw_reason",
+]);
+
+function leanOf(record: WebhookRecord): WebhookRecord {
+  const [grouping, event] = Object.entries(record.msys)[0] as [string, Record<string, unknown>];
+  return {
+    msys: { [grouping]: Object.fromEntries(Object.entries(event).filter(([field]) => LEAN_FIELDS.has(field))) },
+  };
+}
+
 /** How many recent messages follow-up events (delivery, open, click, ...) pick from. */
 const RECENT_MESSAGES = 4096;
 const CUSTOMER_ID = "245617";
@@ -660,11 +705,12 @@ export function createEventGenerator(options: GenerateEventsOptions = {}): Event
     return { msys: { [grouping]: event } };
   };
 
+  const produce = options.profile === "lean" ? () => leanOf(next()) : next;
   return {
-    next,
+    next: produce,
     take(count: number): WebhookRecord[] {
       const records = new Array<WebhookRecord>(count);
-      for (let i = 0; i < count; i++) records[i] = next();
+      for (let i = 0; i < count; i++) records[i] = produce();
       return records;
     },
     get generated() {

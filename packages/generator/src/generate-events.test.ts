@@ -57,6 +57,23 @@ describe("generateEvents", () => {
     expect(averageBytes).toBeLessThan(1500);
   });
 
+  it("makes lean events of the same traffic with only the common fields, about 600 B of JSON each", () => {
+    const realistic = generateEvents(2_000, { seed: 5 });
+    const lean = generateEvents(2_000, { seed: 5, profile: "lean" });
+    lean.forEach((record, index) => {
+      const { grouping, event } = fieldsOf(record);
+      const full = fieldsOf(realistic[index] as (typeof realistic)[number]);
+      expect(grouping).toBe(full.grouping);
+      expect(event.event_id).toBe(full.event.event_id);
+      for (const field of ["rcpt_meta", "rcpt_tags", "geo_ip", "ab_test_id", "rcpt_hash"])
+        expect(event).not.toHaveProperty(field);
+      for (const [field, value] of Object.entries(event)) expect(full.event[field]).toStrictEqual(value);
+    });
+    const averageBytes = JSON.stringify(lean).length / lean.length;
+    expect(averageBytes).toBeGreaterThan(500);
+    expect(averageBytes).toBeLessThan(700);
+  });
+
   it("spreads timestamps steadily over the requested range", () => {
     const from = new Date("2023-03-01T00:00:00Z");
     const to = new Date("2023-03-08T00:00:00Z");

@@ -1,0 +1,53 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { s3EndpointPolicy, secretsEndpointPolicy } from "../policies.ts";
+
+export interface EndpointPoliciesArgs {
+  s3EndpointId: pulumi.Input<string>;
+  secretsEndpointId: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  batchPrefix: string;
+  /** The only role that reads batches through the S3 endpoint. */
+  loaderRoleArn: pulumi.Input<string>;
+  /** Each secret read through the Secrets Manager endpoint and the one role that reads it. */
+  secretReaders: { secretArn: pulumi.Input<string>; readerRoleArn: pulumi.Input<string> }[];
+}
+
+/**
+ * The VPC endpoints' policies, narrowed from AWS's default full access to this stack's bucket and secrets, each for
+ * the role that uses it. Written after the functions exist (the policies name their roles); until then, on a first
+ * deploy, the endpoints carry the default policy for the few minutes the roles take to appear.
+ */
+export class EndpointPolicies extends pulumi.ComponentResource {
+  constructor(name: string, args: EndpointPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("msgevents:aws:EndpointPolicies", name, {}, opts);
+    const parent = { parent: this };
+    new aws.ec2.VpcEndpointPolicy(
+      `${name}-s3`,
+      {
+        vpcEndpointId: args.s3EndpointId,
+        policy: pulumi
+          .all([args.bucketArn, args.loaderRoleArn])
+          .apply(([bucketArn, loaderRoleArn]) =>
+            JSON.stringify(s3EndpointPolicy({ bucketArn, batchPrefix: args.batchPrefix, loaderRoleArn })),
+          ),
+      },
+      parent,
+    );
+    new aws.ec2.VpcEndpointPolicy(
+      `${name}-secretsmanager`,
+      {
+        vpcEndpointId: args.secretsEndpointId,
+        policy: pulumi
+          .all(args.secretReaders.map((grant) => pulumi.all([grant.secretArn, grant.readerRoleArn])))
+          .apply((grants) =>
+            JSON.stringify(
+              secretsEndpointPolicy(grants.map(([secretArn, readerRoleArn]) => ({ secretArn, readerRoleArn }))),
+            ),
+          ),
+      },
+      parent,
+    );
+    this.registerOutputs({});
+  }
+}
