@@ -12,6 +12,7 @@ import { listRejections, REJECTION_COLUMNS } from "./rejections.ts";
 import { describeSend, sendBatches } from "./send.ts";
 import { normalizeApiUrl, SPARKPOST_API_URLS } from "./sparkpost-hosts.ts";
 import type { SparkPostAccount } from "./sparkpost-webhooks.ts";
+import { registerStatusCommand } from "./status.ts";
 import { pickWebhookAuth, WEBHOOK_AUTH_MODES, type WebhookAuthMode } from "./webhook-auth.ts";
 import { connect, describeConnect, describeStatus, disconnect, webhookStatus } from "./webhook-commands.ts";
 
@@ -417,6 +418,8 @@ Examples:
       removed.length === 0 ? "no webhook pointed at this deployment" : `deleted webhook(s) ${removed.join(", ")}`,
     );
   });
+
+  registerStatusCommand(program, connection, deps, setExit);
 
   const webhook = program.command("webhook").description("the SparkPost webhook of this deployment");
   const statusCommand = webhook

@@ -15,7 +15,7 @@ import {
 import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
-import { maintainPartitions, PartitionManager } from "@msgevents/schema";
+import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
 import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
@@ -178,6 +178,32 @@ async function start(
   });
   if (recovered > 0) logger.info("queued stored batches that were not loaded", { batches: recovered });
 
+  // Backfills (data a migration derived from stored events) run beside everything else until done: at start, then
+  // at every hourly maintenance for days that failed. Answers are exact meanwhile, counted from the events.
+  const stopBackfills = new AbortController();
+  let backfilling: Promise<void> | undefined;
+  const backfill = () => {
+    backfilling ??= runBackfills(database.pool, {
+      budgetMs: Number.POSITIVE_INFINITY,
+      signal: stopBackfills.signal,
+      onDay: (day) => logger.info("backfill day filled", { ...day }),
+    })
+      .then((result) => {
+        if (result.filled.length > 0)
+          logger.info("backfills done", { days: result.filled.length, left: result.remaining });
+        for (const failed of result.failed) logger.warn("backfill day failed; retried within the hour", { ...failed });
+      })
+      .catch((error: Error) => logger.error("backfill failed", { error: error.message }))
+      .finally(() => {
+        backfilling = undefined;
+      });
+    return backfilling;
+  };
+  cleanups.push(async () => {
+    stopBackfills.abort();
+    await backfilling;
+  });
+
   let sweeping = false;
   const sweepQuietly = async () => {
     if (sweeping) return;
@@ -188,7 +214,7 @@ async function start(
         sweeping = false;
       });
   };
-  const timers = [setInterval(() => void maintenance(), HOUR_MS)];
+  const timers = [setInterval(() => void maintenance().then(backfill), HOUR_MS)];
   if (localQueue) {
     const queue = localQueue;
     timers.push(setInterval(() => void sweepQuietly(), SWEEP_INTERVAL_MS));
@@ -238,6 +264,7 @@ async function start(
   const host = config.MSGEVENTS_HOST.includes(":") ? `[${config.MSGEVENTS_HOST}]` : config.MSGEVENTS_HOST;
   const url = `http://${host}:${port}`;
   await lock.running({ url, ...(database.embeddedPort ? { databasePort: database.embeddedPort } : {}) });
+  void backfill();
 
   return {
     url,

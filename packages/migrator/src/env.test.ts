@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { MigratorConfigError, masterSecretArn, migratorDatabase, readMaintenanceEnv } from "./env.ts";
+import {
+  MigratorConfigError,
+  masterSecretArn,
+  migratorDatabase,
+  readMaintenanceEnv,
+  readMigrationLimits,
+} from "./env.ts";
 
 const database = { MSGEVENTS_DB_HOST: "db.internal", MSGEVENTS_DB_NAME: "msgevents", MSGEVENTS_DB_SSL: "true" };
 
@@ -21,6 +27,26 @@ describe("migrator configuration", () => {
     expect(() => migratorDatabase(database, { username: "postgres_master" })).toThrow(
       "the master secret needs username and password",
     );
+  });
+});
+
+describe("migration limits", () => {
+  test("default to a 10 s lock wait and 5 minute statements, well under the function's 15 minutes", () => {
+    expect(readMigrationLimits({})).toEqual({ lockTimeoutMs: 10_000, statementTimeoutMs: 300_000 });
+    expect(readMigrationLimits({ MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS: "" }).statementTimeoutMs).toBe(300_000);
+  });
+
+  test("can be set, within bounds that keep a statement inside the function's time", () => {
+    expect(
+      readMigrationLimits({
+        MSGEVENTS_MIGRATION_LOCK_TIMEOUT_MS: "2000",
+        MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS: "60000",
+      }),
+    ).toEqual({ lockTimeoutMs: 2_000, statementTimeoutMs: 60_000 });
+    expect(() => readMigrationLimits({ MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS: "900000" })).toThrow(
+      /^invalid migrator configuration: MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS: /,
+    );
+    expect(() => readMigrationLimits({ MSGEVENTS_MIGRATION_LOCK_TIMEOUT_MS: "soon" })).toThrow(MigratorConfigError);
   });
 });
 

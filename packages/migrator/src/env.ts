@@ -32,6 +32,36 @@ export function migratorDatabase(env: Env, masterSecret: Record<string, string>)
   });
 }
 
+const migrationEnvSchema = z.object({
+  /** Longest wait for a lock a migration needs before the run is tried again (3 tries), default 10 s. */
+  MSGEVENTS_MIGRATION_LOCK_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.gte(100), z.lte(60_000)), 10_000),
+  /** Longest one migration statement may run, default 5 minutes: well under the function's 15. */
+  MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS: z._default(
+    z.coerce.number().check(z.int(), z.gte(1_000), z.lte(600_000)),
+    300_000,
+  ),
+});
+
+export interface MigrationLimits {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** The migration's lock_timeout and statement_timeout (see migrate in @msgevents/schema), from the environment. */
+export function readMigrationLimits(env: Env): MigrationLimits {
+  const parsed = migrationEnvSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== "")),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new MigratorConfigError(`invalid migrator configuration: ${problems.join("; ")}`);
+  }
+  return {
+    lockTimeoutMs: parsed.data.MSGEVENTS_MIGRATION_LOCK_TIMEOUT_MS,
+    statementTimeoutMs: parsed.data.MSGEVENTS_MIGRATION_STATEMENT_TIMEOUT_MS,
+  };
+}
+
 const maintenanceEnvSchema = z.object({
   /** Whole days of events to keep; unset or 0 keeps everything. */
   MSGEVENTS_RETENTION_DAYS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(36_500))),

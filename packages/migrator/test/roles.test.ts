@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { loadBatch } from "@msgevents/loader";
-import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager } from "@msgevents/schema";
+import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager, runBackfills } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -248,5 +248,33 @@ describe("the maintenance role's vacuum", () => {
     const second = await maintainPartitions(maintenance);
     expect(second.vacuumed).not.toContain(partition);
     expect(await outcome(maintenance, `SELECT count(*) FROM ${partition}`)).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+});
+
+describe("the maintenance role's backfills", () => {
+  test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
+    // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
+    await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
+    await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
+    const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
+    expect(stored.rows[0]?.n).toBeGreaterThan(0);
+
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    const result = await runBackfills(maintenance, { budgetMs: 600_000 });
+    expect(result.failed).toEqual([]);
+    expect(result.remaining).toBe(0);
+    const filled = result.filled.filter((day) => day.backfill === "search_token_counts");
+    expect(filled.reduce((sum, day) => sum + day.events, 0)).toBe(stored.rows[0]?.n);
+    const counted = await owner.query<{ n: number }>(
+      "SELECT coalesce(sum(events), 0)::int AS n FROM search_token_counts WHERE token = '*'",
+    );
+    expect(counted.rows[0]?.n).toBe(stored.rows[0]?.n);
+
+    expect(await outcome(maintenance, "SELECT count(*) FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM search_token_counts")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM backfill_days")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(poolAs(LOGIN_ROLES.query), "SELECT msgevents_fill_search_token_counts(current_date)")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
   });
 });

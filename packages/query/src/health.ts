@@ -1,4 +1,10 @@
 import { type HttpRequest, type HttpResponse, jsonResponse } from "@msgevents/http";
+import {
+  BACKFILL_PROGRESS_SQL,
+  type BackfillProgress,
+  type BackfillProgressRow,
+  toBackfillProgress,
+} from "@msgevents/schema";
 import { sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { isAuthorized, unauthorizedResponse } from "./auth.ts";
@@ -24,12 +30,14 @@ interface DatabaseFigures {
   version: string;
   rejectedRecords: number;
   rejectedBatches: number;
+  backfills: BackfillProgress[];
 }
 
 /**
  * `GET /health`: anyone may ask whether the service is up (`{"status":"ok"}` 200 when the database answers,
- * `{"status":"unavailable"}` 503 when not). A caller presenting the API key also gets the figures; a caller presenting
- * a wrong key gets the API's 401, so a monitor with a mistyped key notices.
+ * `{"status":"unavailable"}` 503 when not). A caller presenting the API key also gets the figures, among them each
+ * backfill's progress (days done of total, events per second, when it started and finished, the last error); a caller
+ * presenting a wrong key gets the API's 401, so a monitor with a mistyped key notices.
  */
 export async function health(request: HttpRequest, deps: HealthDeps): Promise<HttpResponse> {
   const authorization = request.headers.authorization;
@@ -52,6 +60,7 @@ export async function health(request: HttpRequest, deps: HealthDeps): Promise<Ht
       rejected_batches: figures?.rejectedBatches ?? null,
       oversized_batches: known?.oversizedBatches?.() ?? null,
       queue: known?.queue?.() ?? null,
+      backfills: figures?.backfills.map(describeBackfill) ?? null,
     },
     headers,
   );
@@ -66,21 +75,41 @@ async function databaseAnswers(db: NodePgDatabase): Promise<boolean> {
   }
 }
 
-/** One round trip that proves the database answers and counts the rejections; undefined when it does not answer. */
+/** The database's figures, read side by side; undefined when it does not answer. */
 async function readFigures(db: NodePgDatabase): Promise<DatabaseFigures | undefined> {
   try {
-    const result = await db.execute<{ version: string; records: string; batches: string }>(sql`
-      SELECT current_setting('server_version') AS version,
-             coalesce(sum(records_rejected), 0) AS records,
-             count(*) AS batches
-      FROM batches WHERE records_rejected > 0`);
-    const row = result.rows[0];
+    const [rejections, backfills] = await Promise.all([
+      db.execute<{ version: string; records: string; batches: string }>(sql`
+        SELECT current_setting('server_version') AS version,
+               coalesce(sum(records_rejected), 0) AS records,
+               count(*) AS batches
+        FROM batches WHERE records_rejected > 0`),
+      db.execute<BackfillProgressRow & Record<string, unknown>>(sql.raw(BACKFILL_PROGRESS_SQL)),
+    ]);
+    const row = rejections.rows[0];
     return {
       version: row?.version ?? "",
       rejectedRecords: Number(row?.records ?? 0),
       rejectedBatches: Number(row?.batches ?? 0),
+      backfills: backfills.rows.map(toBackfillProgress),
     };
   } catch {
     return undefined;
   }
+}
+
+/** A backfill as /health shows it, in the API's snake_case. */
+function describeBackfill(progress: BackfillProgress): Record<string, unknown> {
+  return {
+    name: progress.name,
+    status: progress.status,
+    days_done: progress.daysDone,
+    days_total: progress.daysTotal,
+    events_filled: progress.eventsFilled,
+    events_per_second: progress.eventsPerSecond,
+    registered_at: progress.registeredAt,
+    started_at: progress.startedAt,
+    finished_at: progress.finishedAt,
+    last_error: progress.lastError,
+  };
 }

@@ -1,7 +1,9 @@
+import { runBackfills } from "@msgevents/schema";
+import { generateEvents } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
-import { API_KEY, get, type QueryFixture, startQueryFixture } from "./support.ts";
+import { API_KEY, get, insertRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 let fixture: QueryFixture;
 
@@ -62,6 +64,57 @@ describe("GET /health", () => {
       rejected_batches: 2,
       oversized_batches: null,
       queue: null,
+      backfills: ["metric_rollups", "search_token_counts"].map((name) => ({
+        name,
+        status: "done",
+        days_done: 0,
+        days_total: 0,
+        events_filled: 0,
+        events_per_second: null,
+        registered_at: expect.stringMatching(/Z$/),
+        started_at: null,
+        finished_at: expect.stringMatching(/Z$/),
+        last_error: null,
+      })),
+    });
+  });
+
+  test("with the API key it shows each backfill's days done of total, events per second, start and last error", async () => {
+    await insertRecords(
+      fixture,
+      generateEvents(90, { seed: 4, from: new Date("2024-06-01T00:00:00Z"), to: new Date("2024-06-04T00:00:00Z") }),
+    );
+    // The days stored queued again, as after an upgrade from before the rollups.
+    await fixture.pool.query("SELECT msgevents_register_backfill('metric_rollups', true)");
+    const backfill = async () =>
+      ((await get(fixture, "/health")).body.backfills as Record<string, unknown>[]).find(
+        (entry) => entry.name === "metric_rollups",
+      );
+    expect(await backfill()).toMatchObject({ status: "waiting", days_done: 0, days_total: 3, started_at: null });
+
+    const stop = new AbortController();
+    await runBackfills(fixture.pool, { signal: stop.signal, onDay: () => stop.abort() });
+    const filling = await backfill();
+    expect(filling).toMatchObject({ status: "filling", days_done: 1, days_total: 3, finished_at: null });
+    expect(filling?.events_filled).toBeGreaterThan(0);
+    expect(filling?.events_per_second).toBeGreaterThan(0);
+    expect(filling?.started_at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+
+    await fixture.pool.query(
+      "UPDATE backfill_days SET failures = 1, last_error = 'canceling statement due to lock timeout', last_attempt_at = now() WHERE done_at IS NULL AND day = '2024-06-01'",
+    );
+    expect(await backfill()).toMatchObject({
+      status: "failing",
+      last_error: "canceling statement due to lock timeout",
+    });
+
+    await runBackfills(fixture.pool);
+    expect(await backfill()).toMatchObject({
+      status: "done",
+      days_done: 3,
+      days_total: 3,
+      events_filled: 90,
+      last_error: null,
     });
   });
 
@@ -95,6 +148,7 @@ describe("GET /health", () => {
         rejected_batches: null,
         oversized_batches: 1,
         queue: null,
+        backfills: null,
       });
     } finally {
       await down.pool.end();

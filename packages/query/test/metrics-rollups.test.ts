@@ -8,13 +8,13 @@ import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { generateEvents, type WebhookRecord } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { ALL_METRICS } from "./metrics-events.ts";
+import { expectDerivedTablesToMatchRecount, metricsAnswer } from "./recount.ts";
 import { type QueryFixture, startQueryFixture } from "./support.ts";
 
 // Rollups are kept by the loader's transaction; these tests load batches through loadBatch (as in production) with
 // duplicates, replays, concurrent overlapping loads and retention, then compare every answer read from the rollups
-// with the same answer recounted from the stored events (the `events` source: sums and COUNT(DISTINCT) over events).
+// with the same answer recounted from the stored events (recount.ts).
 
 const FROM = new Date("2024-06-01T00:00:00Z");
 const TO = new Date("2024-06-04T00:00:00Z");
@@ -55,79 +55,11 @@ async function load(batch: readonly unknown[]): Promise<string> {
   return key;
 }
 
-const RAGGED = "from=2024-06-01T03:07&to=2024-06-03T17:52";
 const WHOLE = "from=2024-06-01T00:00&to=2024-06-04T00:00";
-const BOUNCE_METRICS = "count_bounce,count_inband_bounce,count_outofband_bounce,count_admin_bounce";
 
-/** Every shape of answer, each as (path, query). */
-const SHAPES: Array<[string, string]> = [
-  ["", `${WHOLE}&metrics=${ALL_METRICS}`],
-  ["", `${RAGGED}&metrics=${ALL_METRICS}`],
-  ["", `${RAGGED}&metrics=${ALL_METRICS}&campaigns=campaign-1,campaign-2`],
-  ["/time-series", `${WHOLE}&precision=day&metrics=${ALL_METRICS}`],
-  // Uniques per hour of zones whose hours start at :15 and :30 past UTC's, per day, per minute over quarter hours.
-  ["", `${RAGGED}&precision=hour&timezone=Asia/Kathmandu&metrics=${ALL_METRICS}`],
-  ["/campaign", `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}&limit=10000`],
-  ["/domain", `${RAGGED}&precision=day&metrics=${ALL_METRICS}&limit=10000`],
-  ["", `from=2024-06-02T06:07&to=2024-06-03T05:52&precision=15min&metrics=${ALL_METRICS}`],
-  ["/time-series", `${RAGGED}&precision=12hr&timezone=Asia/Kathmandu&metrics=${ALL_METRICS}`],
-  ["/time-series", `${WHOLE}&precision=week&metrics=${ALL_METRICS}`],
-  ["/time-series", `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}`],
-  [
-    "/time-series",
-    "from=2024-06-02T06:00&to=2024-06-02T18:00&precision=15min&metrics=count_delivered,count_unique_clicked",
-  ],
-  ...[
-    "domain",
-    "campaign",
-    "template",
-    "sending-ip",
-    "ip-pool",
-    "sending-domain",
-    "subaccount",
-    "mailbox-provider",
-    "mailbox-provider-region",
-  ].map((route): [string, string] => [`/${route}`, `${RAGGED}&metrics=${ALL_METRICS}&limit=10000`]),
-  ["/bounce-reason", `${RAGGED}&metrics=${BOUNCE_METRICS}&limit=10000`],
-  ["/bounce-reason/domain", `${WHOLE}&metrics=${BOUNCE_METRICS}&limit=10000`],
-  ["/bounce-classification", `${RAGGED}&metrics=${BOUNCE_METRICS}`],
-  ["/delay-reason", `${RAGGED}&limit=10000`],
-  ["/delay-reason/domain", `${WHOLE}&limit=10000&campaigns=campaign-1,campaign-2`],
-  ["/rejection-reason", `${RAGGED}&limit=10000`],
-  ["/rejection-reason/domain", `${RAGGED}&limit=10000`],
-];
-
-async function answer(route: string, query: string, source: "rollups" | "events"): Promise<unknown> {
-  const handler = metricsRouteFor(`/api/v1/metrics/deliverability${route}`);
-  if (!handler) throw new Error(`no route ${route}`);
-  const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
-  const response = await handler(params, { db: fixture.db, now: new Date("2024-06-05T00:00:00Z"), source });
-  expect(response.status, response.body).toBe(200);
-  return JSON.parse(response.body);
-}
-
-async function expectRollupsToMatchRecount(): Promise<void> {
-  for (const [route, query] of SHAPES) {
-    const [fromRollups, fromEvents] = [await answer(route, query, "rollups"), await answer(route, query, "events")];
-    expect(fromRollups, `${route}?${query}`).toEqual(fromEvents);
-  }
-  // The search counts (migration 0010) are kept by the same kind of trigger, so they must survive the same events.
-  const { rows } = await fixture.pool.query<{ kept: string; recounted: string; differing: string }>(`
-    WITH recount AS (
-      SELECT t.token, date_bin('15 minutes', e.event_time, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
-             count(*)::integer AS events
-      FROM events AS e
-      CROSS JOIN LATERAL unnest(msgevents_counted_tokens(e.recipient_domain, e.friendly_from, e.sending_domain,
-        e.subject, e.campaign_id, e.template_id, e.ip_pool, e.sending_ip, e.reason, e.mailbox_provider,
-        e.mailbox_provider_region, e.ab_test_id, e.subaccount_id, e.bounce_class, e.type, e.payload)) AS t(token)
-      GROUP BY 1, 2
-    )
-    SELECT (SELECT count(*) FROM search_token_counts) AS kept, (SELECT count(*) FROM recount) AS recounted,
-           (SELECT count(*) FROM search_token_counts AS c FULL JOIN recount AS r USING (token, bucket_start)
-            WHERE c.events IS DISTINCT FROM r.events) AS differing`);
-  expect(rows[0]).toMatchObject({ kept: rows[0]?.recounted, differing: "0" });
-  expect(Number(rows[0]?.kept)).toBeGreaterThan(0);
-}
+const answer = (route: string, query: string, source: "rollups" | "events") =>
+  metricsAnswer(fixture.db, route, query, source);
+const expectRollupsToMatchRecount = () => expectDerivedTablesToMatchRecount(fixture);
 
 async function deliveredOn(day: string): Promise<number> {
   const body = (await answer("", `from=${day}T00:00&to=${day}T23:59&metrics=count_delivered`, "rollups")) as {

@@ -2,17 +2,18 @@ import type { HttpResponse } from "@msgevents/http";
 import { events, migrate, normalizeBatch, PartitionManager, toEventRows } from "@msgevents/schema";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { getTableColumns } from "drizzle-orm";
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
+import type { SearchDatabase } from "../src/search/snapshot.ts";
 
 export const API_KEY = "test-api-key-0123456789";
 
 export interface QueryFixture {
   database: TestDatabase;
   pool: pg.Pool;
-  db: NodePgDatabase;
+  db: SearchDatabase;
   deps: QueryDeps;
   partitions: PartitionManager;
   close(): Promise<void>;

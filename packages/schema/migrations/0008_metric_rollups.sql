@@ -154,7 +154,7 @@ AS $$
 $$;
 --> statement-breakpoint
 -- The one statement that adds the events of `source` (a table or transition table of events rows) to the rollups,
--- as text: the trigger runs it over its transition table, this migration over the events already stored. A unique
+-- as text: the trigger runs it over its transition table, the backfill (0011) over one day partition. A unique
 -- counter counts a message in an increment only when its metric_first_seen row is new, credited to its earliest event
 -- of the statement; rows are written in key order so that concurrent loaders wait for each other instead of
 -- deadlocking.
@@ -291,20 +291,10 @@ AFTER INSERT ON events
 REFERENCING NEW TABLE AS new_events
 FOR EACH STATEMENT EXECUTE FUNCTION msgevents_add_to_metric_rollups();
 --> statement-breakpoint
--- Events stored before this migration, one day partition at a time (each statement aggregates one day's events).
-DO $$
-DECLARE
-  day_partition regclass;
-BEGIN
-  FOR day_partition IN
-    SELECT c.oid::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent = 'events'::regclass ORDER BY c.relname
-  LOOP
-    EXECUTE msgevents_rollup_statement(day_partition::text);
-  END LOOP;
-END
-$$;
---> statement-breakpoint
+-- Events stored before this migration are not read here (a migration's time must not grow with the events stored):
+-- the metric_rollups backfill (migration 0011, packages/schema/src/backfills) fills their days in the background, and
+-- until a day is filled the Metrics API counts it from the events. Databases that ran this migration before 0011
+-- existed had their rollups filled here, inside the migration.
 -- Retention (as in 0001) now also deletes the rollup rows of each dropped day, after the DROP: from then on the lock
 -- DROP TABLE took on events keeps every loader out until commit, so no late event of that day can be counted in
 -- between and outlive its partition in the rollups.

@@ -67,8 +67,8 @@ BEGIN ATOMIC
 END;
 --> statement-breakpoint
 -- The statement that adds the events of `source` (a table or transition table of events rows) to
--- search_token_counts, as text: the trigger runs it over its transition table, this migration over the events already
--- stored. Rows are written in key order so that concurrent loaders wait for each other instead of deadlocking.
+-- search_token_counts, as text: the trigger runs it over its transition table, the backfill (0011) over one day
+-- partition. Rows are written in key order so that concurrent loaders wait for each other instead of deadlocking.
 CREATE OR REPLACE FUNCTION msgevents_token_count_statement(source text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
@@ -101,20 +101,9 @@ AFTER INSERT ON events
 REFERENCING NEW TABLE AS new_events
 FOR EACH STATEMENT EXECUTE FUNCTION msgevents_add_to_search_token_counts();
 --> statement-breakpoint
--- Events stored before this migration, one day partition at a time.
-DO $$
-DECLARE
-  day_partition regclass;
-BEGIN
-  FOR day_partition IN
-    SELECT c.oid::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent = 'events'::regclass ORDER BY c.relname
-  LOOP
-    EXECUTE msgevents_token_count_statement(day_partition::text);
-  END LOOP;
-END
-$$;
---> statement-breakpoint
+-- Events stored before this migration are not read here: the search_token_counts backfill (migration 0011) fills
+-- their days in the background, and until a day is filled searches count it without these counts. Databases that ran
+-- this migration before 0011 existed had their counts filled here, inside the migration.
 -- Retention (as in 0008) now also deletes the search counts of each dropped day, after the DROP, for the same reason
 -- as the rollups: the lock DROP TABLE took on events keeps every loader out until commit.
 CREATE OR REPLACE FUNCTION msgevents_drop_partitions_before(cutoff timestamptz) RETURNS SETOF text

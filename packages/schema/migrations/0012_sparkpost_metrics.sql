@@ -363,13 +363,16 @@ $fn$;
 -- day and the day's own, the day's metric_engagement rows) replaced by a recount of the day's events and of the next
 -- day's first half hour (the part of the day's last hours of :15 and :30 zones). Both days are locked
 -- (msgevents_lock_day_for_backfill, migration 0011), so each event is counted exactly once, whether it was loaded
--- before the fill or after it. Returns the events read.
+-- before the fill or after it. When the day before has no partition (the first day stored, or one retention dropped),
+-- no fill of its own will come: this fill also writes its rows, those of the hours that start in it and run into this
+-- day. Returns the events read.
 CREATE OR REPLACE FUNCTION msgevents_fill_metric_rollups_0012(fill_day date) RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
   day_partition regclass := msgevents_lock_day_for_backfill(fill_day);
   next_partition regclass := msgevents_lock_day_for_backfill(fill_day + 1);
+  previous_partition regclass := msgevents_lock_day_for_backfill(fill_day - 1);
   day_start timestamptz := fill_day::timestamp AT TIME ZONE 'UTC';
   day_end timestamptz := (fill_day + 1)::timestamp AT TIME ZONE 'UTC';
   stored bigint := 0;
@@ -401,8 +404,31 @@ BEGIN
     EXECUTE msgevents_reason_rollup_statement(day_partition::text);
     EXECUTE format('SELECT count(*) FROM %s', day_partition) INTO stored;
   END IF;
+  IF previous_partition IS NULL THEN
+    DELETE FROM metric_unique_rollups
+    WHERE bucket_minutes IN (60, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
+          'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
+      AND bucket_start >= day_start - interval '1 day' AND bucket_start < day_start;
+    DELETE FROM metric_engagement WHERE day = fill_day - 1;
+    IF day_partition IS NOT NULL THEN
+      EXECUTE msgevents_rollup_statement(
+        format('(SELECT * FROM events WHERE event_time >= %L AND event_time < %L)', day_start,
+               day_start + interval '30 minutes'),
+        fill_day - 1);
+    END IF;
+  END IF;
   RETURN stored;
 END
+$$;
+--> statement-breakpoint
+-- Migration 0011's fill of the metric rollups (events stored before 0008) has nothing left to do: this migration's
+-- backfill fills every metric rollup of every day stored (it is queued for all of them), and answers count a day from
+-- the events until both are done. (Its old body cleared metric_first_seen, which this migration drops; two fills
+-- recounting the same rows at once would also count them twice.)
+CREATE OR REPLACE FUNCTION msgevents_fill_metric_rollups(day date) RETURNS bigint
+LANGUAGE sql
+AS $$
+  SELECT 0::bigint
 $$;
 --> statement-breakpoint
 -- The uniques of the hours of phase :15 and :30 that start at the end of the day before `day_start` and run into it
@@ -520,3 +546,8 @@ BEGIN
   END LOOP;
 END
 $$;
+--> statement-breakpoint
+-- The events stored before this migration: their uniques followed other increments and their delays and rejections
+-- were in no reason rollup. Every day partition that exists now is filled again by the backfill (src/backfills);
+-- until a day is, answers count it from the events.
+SELECT msgevents_register_backfill('metric_rollups_0012', true);

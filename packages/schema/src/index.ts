@@ -1,3 +1,4 @@
+export * from "./backfills/index.ts";
 export * from "./db/checkout.ts";
 export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";

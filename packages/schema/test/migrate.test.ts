@@ -3,6 +3,8 @@ import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
+  backfillDays,
+  backfills,
   batches,
   bounceRollups,
   events,
@@ -94,6 +96,19 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "metric_unique_rollups")).toEqual(describeDrizzleTable(metricUniqueRollups));
     expect(await describeLiveTable(pool, "metric_engagement")).toEqual(describeDrizzleTable(metricEngagement));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
+    expect(await describeLiveTable(pool, "backfills")).toEqual(describeDrizzleTable(backfills));
+    expect(await describeLiveTable(pool, "backfill_days")).toEqual(describeDrizzleTable(backfillDays));
+  });
+
+  test("an empty database registers every backfill with nothing to fill: its derived tables start complete", async () => {
+    const { rows } = await pool.query(
+      "SELECT b.name, count(d.day)::int AS days FROM backfills b LEFT JOIN backfill_days d ON d.backfill = b.name GROUP BY 1 ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { name: "metric_rollups", days: 0 },
+      { name: "metric_rollups_0012", days: 0 },
+      { name: "search_token_counts", days: 0 },
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 export * from "@msgevents/generator";
+export * from "./earlier-migrations.ts";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
 export * from "./s3.ts";

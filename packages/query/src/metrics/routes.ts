@@ -1,10 +1,12 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
+import { METRIC_ROLLUPS_0012_BACKFILL, METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
-import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { pendingDays } from "../backfill-coverage.ts";
+import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
 import { describeBounceClass } from "./bounce-classes.ts";
 import { BOUNCE_METRICS, DELAY_METRICS, REJECTION_TYPES } from "./catalog.ts";
 import { type MetricsRequest, type Precision, parseMetricsRequest } from "./params.ts";
-import { isAlignedTo, planSegments, type Segment } from "./segments.ts";
+import { coverSegments, isAlignedTo, planSegments, type Segment } from "./segments.ts";
 import {
   countersOf,
   DIMENSION_COLUMNS,
@@ -22,7 +24,8 @@ import { bucketOf, type ResolvedWindow, resolveWindow, stepOf } from "./window.t
 export const METRICS_PATH = "/api/v1/metrics/deliverability";
 
 export interface MetricsContext {
-  db: NodePgDatabase;
+  /** drizzle over the query pool: an answer checks out a connection to read one snapshot. */
+  db: SearchDatabase;
   now: Date;
   /** `events` recounts every answer from the stored events instead of the rollups (benchmarks and tests). */
   source?: "rollups" | "events";
@@ -103,12 +106,50 @@ function sourceQuery(
   };
 }
 
-/** The rows of the window's counters to sum: its segments, and its unique counters' own (see uniqueSegments). */
-const windowUnion = (query: SourceQuery, window: ResolvedWindow) =>
-  unionSql(query, planSegments(window.from, window.to), uniqueSegments(query, window.from, window.to, false));
+/** The backfills that fill the metric rollups: a day either has not filled is counted from the events. */
+const METRIC_BACKFILLS = [METRIC_ROLLUPS_BACKFILL.name, METRIC_ROLLUPS_0012_BACKFILL.name];
 
-async function rowsOf(db: NodePgDatabase, query: SQL): Promise<Record<string, unknown>[]> {
-  return (await db.execute(query)).rows;
+/** The segments of a window: its counters' and, when they are per hour or day, its unique counters' own. */
+interface Segments {
+  counts: readonly Segment[];
+  uniques: readonly Segment[];
+}
+
+/** The window's segments for an aggregate route (see planSegments and uniqueSegments). */
+const windowSegments = (query: SourceQuery, window: ResolvedWindow): Segments => ({
+  counts: planSegments(window.from, window.to),
+  uniques: uniqueSegments(query, window.from, window.to, false),
+});
+
+/** The minutes past the UTC hour at which the query's unique hours start (their rows' days are shifted by it). */
+const phaseMs = (query: SourceQuery) => (query.uniques.unit === "hour" ? (query.uniques.phase ?? 0) * 60_000 : 0);
+
+/**
+ * The rows of the answer's statement, built by `statement` over the window's segments: from the rollups, except in
+ * the days their backfills have not filled yet, which are counted from the events (coverSegments). The pending days
+ * and the rows are read in one snapshot, in which a day's rollups and its done mark were committed together.
+ */
+async function rowsOf(
+  context: MetricsContext,
+  window: ResolvedWindow,
+  query: SourceQuery,
+  segments: Segments,
+  statement: (segments: Segments) => SQL,
+): Promise<Record<string, unknown>[]> {
+  if (context.source === "events") return (await context.db.execute(statement(segments))).rows;
+  return withSnapshot(context.db.$client, async ({ db }) => {
+    // The rows of a :15 or :30 zone's hours are kept under the UTC hour before: the day before the window's may count.
+    const from = new Date(window.from.getTime() - 3_600_000);
+    const pending = new Set<string>();
+    for (const backfill of METRIC_BACKFILLS) {
+      for (const day of await pendingDays(db, backfill, from, window.to)) pending.add(day);
+    }
+    const covered: Segments = {
+      counts: coverSegments(segments.counts, pending),
+      uniques: coverSegments(segments.uniques, pending, phaseMs(query)),
+    };
+    return (await db.execute(statement(covered))).rows;
+  });
 }
 
 /** `GET /api/v1/metrics/deliverability`: the requested metrics over the window, as one result. */
@@ -117,8 +158,12 @@ async function summary(params: Map<string, string>, context: MetricsContext): Pr
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const query = sourceQuery(request, context, "metric_rollups", [], uniquesAt(request.precision, window));
   const [row = {}] = await rowsOf(
-    context.db,
-    sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${windowUnion(query, window)}) AS s`,
+    context,
+    window,
+    query,
+    windowSegments(query, window),
+    (segments) =>
+      sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s`,
   );
   return jsonResponse(200, {
     results: [metricValues(request, row)],
@@ -143,9 +188,12 @@ async function groupedQuery(
 ): Promise<Record<string, unknown>[]> {
   const keys = query.keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
   return rowsOf(
-    context.db,
-    sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
-      FROM (${windowUnion(query, window)}) AS s
+    context,
+    window,
+    query,
+    windowSegments(query, window),
+    (segments) => sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
+      FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s
       GROUP BY ${sql.join(keys, sql`, `)}
       ORDER BY ${orderBy(request, query.keys)}
       LIMIT ${request.limit}`,
@@ -241,10 +289,13 @@ async function reasonQuery(
   const query = sourceQuery(request, context, "reason_rollups", keys, PER_MINUTE, byDomain ? "domain" : undefined);
   const columns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
   return rowsOf(
-    context.db,
-    sql`WITH grouped AS (
+    context,
+    window,
+    query,
+    windowSegments(query, window),
+    (segments) => sql`WITH grouped AS (
         SELECT ${sql.join([...columns, ...metricColumns(request)], sql`, `)}
-        FROM (${windowUnion(query, window)}) AS s
+        FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s
         GROUP BY ${sql.join(columns, sql`, `)}
       )
       ${select(keys.map((key) => sql`g.${sql.identifier(key.alias)}`))}`,
@@ -345,10 +396,13 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
     ({ name }) => sql`coalesce(t.${sql.identifier(name)}, 0) AS ${sql.identifier(name)}`,
   );
   const rows = await rowsOf(
-    context.db,
-    sql`WITH totals AS (
+    context,
+    window,
+    query,
+    { counts: [seriesSegment(precision, window)], uniques: uniqueSegments(query, window.from, window.to, true) },
+    (segments) => sql`WITH totals AS (
         SELECT s.ts, ${sql.join(metricColumns(request), sql`, `)}
-        FROM (${unionSql(query, [seriesSegment(precision, window)], uniqueSegments(query, window.from, window.to, true))}) AS s GROUP BY s.ts
+        FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s GROUP BY s.ts
       )
       SELECT to_char(g, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_time,
              extract(epoch FROM g - ((g AT TIME ZONE ${zone}) AT TIME ZONE 'UTC'))::integer AS offset_seconds,

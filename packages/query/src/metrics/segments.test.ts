@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isAlignedTo, planHourSegments, planSegments } from "./segments.ts";
+import { coverSegments, isAlignedTo, planHourSegments, planSegments } from "./segments.ts";
 
 const at = (time: string) => new Date(`${time}Z`);
 const plan = (from: string, to: string) =>
@@ -51,5 +51,40 @@ describe("isAlignedTo", () => {
     expect(isAlignedTo(at("2024-06-01T04:15"), at("2024-06-01T05:45"), 15)).toBe(true);
     expect(isAlignedTo(at("2024-06-01T04:15"), at("2024-06-02T00:00"), 1440)).toBe(false);
     expect(isAlignedTo(at("2024-06-01T04:10"), at("2024-06-01T05:45"), 15)).toBe(false);
+  });
+});
+
+describe("coverSegments", () => {
+  const covered = (from: string, to: string, pending: string[]) =>
+    coverSegments(planSegments(at(from), at(to)), new Set(pending)).map(
+      ({ increment, from: start, to: end, fromEvents }) => [
+        increment,
+        start.toISOString().slice(0, 16),
+        end.toISOString().slice(0, 16),
+        fromEvents ? "events" : "rollups",
+      ],
+    );
+
+  test("counts the parts in days the rollups' backfill has not filled from the events, at the same increment", () => {
+    expect(covered("2024-06-01T03:07", "2024-06-05T17:52", ["2024-06-01", "2024-06-03"])).toEqual([
+      [1, "2024-06-01T03:07", "2024-06-01T03:15", "rollups"],
+      [15, "2024-06-01T03:15", "2024-06-02T00:00", "events"],
+      [1440, "2024-06-02T00:00", "2024-06-03T00:00", "rollups"],
+      [1440, "2024-06-03T00:00", "2024-06-04T00:00", "events"],
+      [1440, "2024-06-04T00:00", "2024-06-05T00:00", "rollups"],
+      [15, "2024-06-05T00:00", "2024-06-05T17:45", "rollups"],
+      [1, "2024-06-05T17:45", "2024-06-05T17:52", "rollups"],
+    ]);
+  });
+
+  test("keeps consecutive pending days together, and changes nothing when no day is pending", () => {
+    expect(covered("2024-06-01T00:00", "2024-06-05T00:00", ["2024-06-02", "2024-06-03"])).toEqual([
+      [1440, "2024-06-01T00:00", "2024-06-02T00:00", "rollups"],
+      [1440, "2024-06-02T00:00", "2024-06-04T00:00", "events"],
+      [1440, "2024-06-04T00:00", "2024-06-05T00:00", "rollups"],
+    ]);
+    expect(covered("2024-06-01T03:07", "2024-06-03T17:52", [])).toEqual(
+      plan("2024-06-01T03:07", "2024-06-03T17:52").map((segment) => [...segment, "rollups"]),
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { splitAtPendingDays } from "../backfill-coverage.ts";
+
 /**
  * The length of the rows a segment reads (minutes): 15 and 1440 from metric_rollups, 60 and 1440 from
  * metric_unique_rollups; 1 = minutes counted from the events.
@@ -9,7 +11,10 @@ export interface Segment {
   increment: Increment;
   from: Date;
   to: Date;
-  /** Counted from the events at the query's increments instead of read from rollups. */
+  /**
+   * Counted from the events at the query's increments instead of read from rollups: a window's unique metrics of a
+   * phase or zone not stored, or days the rollups' backfill has not filled yet.
+   */
   fromEvents?: boolean;
 }
 
@@ -61,4 +66,27 @@ function tile(from: Date, to: Date, small: 15 | 60): Segment[] {
 export function isAlignedTo(from: Date, to: Date, increment: Increment): boolean {
   const unit = increment * 60_000;
   return from.getTime() % unit === 0 && to.getTime() % unit === 0;
+}
+
+/**
+ * The segments with every part that lies in a day the rollups' backfill has not filled (`pending`, UTC days) counted
+ * from the events at the same increment instead: both increments lie within UTC days, so a cut at midnight splits no
+ * increment, and each part counts its uniques exactly as the rollups would. A half-filled table never changes an
+ * answer, only how fast it comes. `shiftMs` is the phase of segments of metric_unique_rollups' hours: their rows'
+ * days (the UTC days their hours start in, shifted back by the phase) are the ones a backfill fills, and a cut there
+ * splits no hour of the window's zone either.
+ */
+export function coverSegments(segments: readonly Segment[], pending: ReadonlySet<string>, shiftMs = 0): Segment[] {
+  if (pending.size === 0) return [...segments];
+  const shift = (time: Date, sign: 1 | -1) => new Date(time.getTime() + sign * shiftMs);
+  return segments.flatMap((segment) =>
+    segment.increment === 1 || segment.fromEvents
+      ? [segment]
+      : splitAtPendingDays(shift(segment.from, -1), shift(segment.to, -1), pending).map((part) => ({
+          increment: segment.increment,
+          from: shift(part.from, 1),
+          to: shift(part.to, 1),
+          ...(part.pending ? { fromEvents: true } : {}),
+        })),
+  );
 }

@@ -1,5 +1,6 @@
-import { events, toEventsApiEvents } from "@msgevents/schema";
+import { events, SEARCH_TOKEN_COUNTS_BACKFILL, toEventsApiEvents } from "@msgevents/schema";
 import { and, gte, lt, type SQL } from "drizzle-orm";
+import { pendingDays } from "../backfill-coverage.ts";
 import type { CursorPosition } from "../cursor.ts";
 import { filterConditions } from "./conditions.ts";
 import type { SearchQuery } from "./filters.ts";
@@ -21,22 +22,34 @@ export interface SearchPage {
  * One page of matching events, newest first, with the exact total, both from one snapshot of the database (see
  * withSnapshot). Searches over the token index count first and pick the page's plan from the count (tokenSearch);
  * the others run the page and the count side by side on two connections sharing the snapshot, when the pool allows.
- * A separate count(*) is far cheaper than count(*) OVER () on large matches.
+ * A separate count(*) is far cheaper than count(*) OVER () on large matches. Searches that count from
+ * search_token_counts first read, in the same snapshot, the days of the window its backfill has not filled yet.
  */
 export async function searchEvents(db: SearchDatabase, query: SearchQuery): Promise<SearchPage> {
   return withSnapshot(db.$client, async (snapshot) => {
     const filters = await filterConditions(snapshot.db, query.filters);
     const window = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to)) as SQL;
     const position = query.after ? afterPosition(query.after) : undefined;
-    const { countByValue, countedTokens } = filters;
-    const { rows, totalCount } = filters.usesTokenIndex
-      ? await tokenSearch(snapshot.db, query, { window, ...(position ? { position } : {}), ...filters })
+    const { countByValue, countedTokens, usesTokenIndex } = filters;
+    const pending =
+      countedTokens || usesTokenIndex
+        ? await pendingDays(snapshot.db, SEARCH_TOKEN_COUNTS_BACKFILL.name, query.from, query.to)
+        : new Set<string>();
+    const { rows, totalCount } = usesTokenIndex
+      ? await tokenSearch(snapshot.db, query, {
+          window,
+          ...(position ? { position } : {}),
+          conditions: filters.conditions,
+          exact: filters.exact,
+          ...(countedTokens ? { countedTokens } : {}),
+          pending,
+        })
       : await snapshot
           .all([
             (db) => pageQuery(db, and(window, position, ...filters.conditions) as SQL, query),
             (db) =>
               countedTokens
-                ? tokenCountsQuery(db, countedTokens, query, filters.exact)
+                ? tokenCountsQuery(db, countedTokens, query, filters.exact, pending)
                 : countByValue
                   ? countByValueQuery(db, countByValue, query)
                   : countQuery(db, and(window, ...filters.conditions) as SQL),

@@ -1,6 +1,7 @@
 import { events, searchTokenCounts } from "@msgevents/schema";
 import { and, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { splitAtPendingDays } from "../backfill-coverage.ts";
 import { textArray } from "./tokens.ts";
 
 /** The increment of search_token_counts (migration 0010): 15 minutes, aligned to UTC midnight. */
@@ -45,39 +46,44 @@ export function typeToken(type: string): string {
  * search_token_counts; the two partial increments at the window's edges, at most 15 minutes each, are counted from
  * the events over the time index with `exact`. So a keyword in every event costs what a rare one costs, instead of a
  * visit to each matching row; and the counts, written in the loader's transaction, share the search's snapshot.
+ * Days the counts' backfill has not filled yet (`pending`, UTC days, read in the same snapshot) are counted from the
+ * events with `exact` too: the answer never depends on how far the backfill got.
  */
 export async function tokenCountsQuery(
   db: NodePgDatabase,
   tokens: readonly string[],
   window: { from: Date; to: Date },
   exact: SQL[],
+  pending: ReadonlySet<string> = new Set(),
 ): Promise<number> {
-  const wholeFrom = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  const wholeTo = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  const whole = wholeFrom < wholeTo;
-  const edges: [Date, Date][] = whole
-    ? [
-        [window.from, new Date(wholeFrom)],
-        [new Date(wholeTo), window.to],
-      ]
-    : [[window.from, window.to]];
-  const parts = [
-    ...(whole
-      ? [
-          sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts}
-            WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
-              AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
-              AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz)`,
-        ]
-      : []),
-    ...edges
-      .filter(([from, to]) => from < to)
-      .map(
-        ([from, to]) =>
-          sql`(SELECT count(*) FROM ${events} WHERE ${and(gte(events.eventTime, from), lt(events.eventTime, to), ...exact)})`,
-      ),
-  ];
+  const fromEvents = (from: Date, to: Date) =>
+    sql`(SELECT count(*) FROM ${events} WHERE ${and(gte(events.eventTime, from), lt(events.eventTime, to), ...exact)})`;
+  const parts = splitAtPendingDays(window.from, window.to, pending).flatMap((stretch) =>
+    stretch.pending ? [fromEvents(stretch.from, stretch.to)] : countedParts(tokens, stretch, fromEvents),
+  );
   if (parts.length === 0) return 0;
   const result = await db.execute<{ count: string }>(sql`SELECT (${sql.join(parts, sql` + `)})::bigint AS count`);
   return Number(result.rows[0]?.count ?? 0);
+}
+
+/** A stretch's whole increments from the counts, and its partial edges from the events. */
+function countedParts(
+  tokens: readonly string[],
+  stretch: { from: Date; to: Date },
+  fromEvents: (from: Date, to: Date) => SQL,
+): SQL[] {
+  const wholeFrom = Math.ceil(stretch.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  const wholeTo = Math.floor(stretch.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  if (wholeFrom >= wholeTo) return [fromEvents(stretch.from, stretch.to)];
+  const edges: [Date, Date][] = [
+    [stretch.from, new Date(wholeFrom)],
+    [new Date(wholeTo), stretch.to],
+  ];
+  return [
+    sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts}
+      WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
+        AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
+        AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz)`,
+    ...edges.filter(([from, to]) => from < to).map(([from, to]) => fromEvents(from, to)),
+  ];
 }

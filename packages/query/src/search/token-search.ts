@@ -1,6 +1,7 @@
 import type { StoredEvent } from "@msgevents/schema";
 import { and, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { splitAtPendingDays } from "../backfill-coverage.ts";
 import type { SearchQuery } from "./filters.ts";
 import { timeWalkPageQuery } from "./page-queries.ts";
 import { tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
@@ -26,9 +27,9 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
  * A search with filters over the search-token index, inside the caller's snapshot, one statement after the other:
  * the count decides how the page is found.
  *
- * 1. The exact count: from the search counts when they can answer (one keyword or value: tokenCountsQuery), else
- *    over the token index, partition by partition, candidates from the GIN each re-checked with the cheap exact
- *    condition (tokenCountStatement).
+ * 1. The exact count: from the search counts when they can answer (one keyword or value: tokenCountsQuery; in days
+ *    their backfill has not filled, over the token index), else over the token index, partition by partition,
+ *    candidates from the GIN each re-checked with the cheap exact condition (tokenCountStatement).
  * 2. When the count says the page can be full, and the matches are dense enough that a walk would fill it before
  *    reading as many rows as match (walkCanFillPage), the page by walking the time index newest first with the exact
  *    conditions alone, reading at most as many rows as match: a keyword in most events fills its page after about a
@@ -39,14 +40,22 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
 export async function tokenSearch(
   db: NodePgDatabase,
   query: SearchQuery,
-  filters: { window: SQL; position?: SQL; conditions: SQL[]; exact: SQL[]; countedTokens?: string[] },
+  filters: {
+    window: SQL;
+    position?: SQL;
+    conditions: SQL[];
+    exact: SQL[];
+    countedTokens?: string[];
+    /** Days of the window search_token_counts' backfill has not filled: counted from the events. */
+    pending: ReadonlySet<string>;
+  },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
   await db.execute(TOKEN_INDEX_PLANS);
   const totalCount = filters.countedTokens
-    ? await tokenCountsQuery(db, filters.countedTokens, query, filters.exact)
+    ? await countedMatches(db, query, { ...filters, countedTokens: filters.countedTokens })
     : await tokenCountQuery(db, query.from, query.to, filters.conditions);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
-  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted))) {
+  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted, filters.pending))) {
     await db.execute(TIME_WALK_PLANS);
     const walkWindow = filters.position ? (and(filters.window, filters.position) as SQL) : filters.window;
     // No more rows than the token index would hand over: a walk that gives up costs what the fallback costs.
@@ -55,6 +64,24 @@ export async function tokenSearch(
     await db.execute(TOKEN_INDEX_PLANS);
   }
   return { rows: await tokenPageQuery(db, query, filters.conditions, query.after), totalCount };
+}
+
+/**
+ * The exact count of a search search_token_counts can count: from the counts over the days their backfill has done,
+ * and over the token index (as if there were no counts) in the days it has not, each stretch on its own.
+ */
+async function countedMatches(
+  db: NodePgDatabase,
+  window: { from: Date; to: Date },
+  filters: { conditions: SQL[]; exact: SQL[]; countedTokens: string[]; pending: ReadonlySet<string> },
+): Promise<number> {
+  let total = 0;
+  for (const stretch of splitAtPendingDays(window.from, window.to, filters.pending)) {
+    total += stretch.pending
+      ? await tokenCountQuery(db, stretch.from, stretch.to, filters.conditions)
+      : await tokenCountsQuery(db, filters.countedTokens, stretch, filters.exact);
+  }
+  return total;
 }
 
 /**
@@ -68,7 +95,8 @@ async function walkCanFillPage(
   query: SearchQuery,
   matches: number,
   wanted: number,
+  pending: ReadonlySet<string>,
 ): Promise<boolean> {
-  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, []);
+  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, [], pending);
   return wanted * events <= matches * matches;
 }

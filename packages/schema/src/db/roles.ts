@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { BACKFILLS } from "../backfills/declarations.ts";
 import { withClient } from "./checkout.ts";
 
 /** The login roles the deployables connect as, one per function, each with only what its code needs. */
@@ -16,6 +17,8 @@ const ROLES_LOCK = 727_110_003;
 const { loader, query, maintenance } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
+/** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
+const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
 
 /**
  * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
@@ -26,9 +29,11 @@ const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
- *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner).
- * Partition DDL needs ownership of `events`, so those two functions run as their owner (SECURITY DEFINER) with a
- * pinned search_path, and EXECUTE on them is taken from PUBLIC. They are set here, after every migration, because
+ *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
+ *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill.
+ * Partition DDL needs ownership of `events`, and a day fill reads events and rewrites derived rows, so those
+ * functions run as their owner (SECURITY DEFINER) with a pinned search_path, and EXECUTE on them is taken from
+ * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * Nobody gets DELETE, TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on the schema (the default only
  * before PostgreSQL 15).
@@ -43,12 +48,14 @@ function privilegeStatements(s: string): string[] {
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS].flatMap((fn) => [
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
+    ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT MAINTAIN ON TABLES TO ${maintenance}`,

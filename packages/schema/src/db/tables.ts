@@ -356,6 +356,46 @@ export const searchTokenCounts = pgTable(
   ],
 );
 
+/**
+ * Backfills (migration 0011): data derived from the stored events (today the Metrics API rollups and the search
+ * counts) that a migration cannot compute without its time growing with the events stored, so it is filled in the
+ * background instead, one day partition per transaction (src/backfills/). A migration registers a backfill by name
+ * (msgevents_register_backfill), in its own transaction, with one backfill_days row per day partition that exists;
+ * days created later are kept by the triggers from their first event. Queries read a derived table only for the days
+ * whose row is done (or absent), and count the others from the events.
+ */
+export const backfills = pgTable("backfills", {
+  name: text("name").primaryKey(),
+  registeredAt: timestamp("registered_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  /** When a runner first started a day of it; null until then. */
+  startedAt: timestamp("started_at", { withTimezone: true, precision: 3 }),
+});
+
+/**
+ * One day of one backfill: pending while `done_at` is null. A runner claims the row (FOR UPDATE SKIP LOCKED), fills
+ * the day and sets `done_at` in one transaction, so a day is filled whole or not at all; a day is never made pending
+ * again (a later change that must recompute registers a backfill of its own).
+ */
+export const backfillDays = pgTable(
+  "backfill_days",
+  {
+    /** A backfills.name (no foreign key: a constraint would name the schema, which the migrations leave open). */
+    backfill: text("backfill").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    doneAt: timestamp("done_at", { withTimezone: true, precision: 3 }),
+    /** Events the fill read (the day partition's rows when it was filled). */
+    events: bigint("events", { mode: "number" }),
+    /** How long the day's fill took, lock wait included. */
+    fillMs: integer("fill_ms"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Failed attempts since the last success: a day that keeps failing raises the maintenance alarm. */
+    failures: integer("failures").notNull().default(0),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true, precision: 3 }),
+    lastError: text("last_error"),
+  },
+  (table) => [primaryKey({ name: "backfill_days_pkey", columns: [table.backfill, table.day] })],
+);
+
 export const BATCH_STATUSES = ["pending", "loaded", "failed"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 

@@ -1,0 +1,123 @@
+import { chmod, mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { startEmbeddedPostgres } from "@msgevents/devdb";
+import { loadBatch } from "@msgevents/loader";
+import { migrate, PartitionManager } from "@msgevents/schema";
+import { batchKey, FileObjectStore } from "@msgevents/storage";
+import { connectionScope, earlierMigrations, generateEvents } from "@msgevents/testkit";
+import { expect, test } from "vitest";
+import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials } from "../src/credentials.ts";
+import { searchEvents } from "./clients.ts";
+import { makeDataRoot, startStackProcess, waitFor } from "./stack-process.ts";
+
+const EVENTS = 600;
+const WINDOW = "from=2024-06-01T00:00:00Z&to=2024-06-04T00:00:00Z";
+
+/**
+ * A data directory as the previous main left it: its credentials, its embedded PostgreSQL migrated with the
+ * migrations of that time (main at 11cc0ad, up to 0007: before the Metrics API and the search counts), and events its
+ * loader stored from batches kept under objects/.
+ */
+async function previousDataDir(dataDir: string, records: unknown[]): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
+  const credentials = await ensureCredentials(dataDir, {});
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, "postgres"),
+    persistent: true,
+    password: credentials.env[EMBEDDED_POSTGRES_PASSWORD] ?? "",
+  });
+  const connections = connectionScope();
+  const earlier = await earlierMigrations({ before: "0008" });
+  try {
+    const admin = connections.client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query("CREATE DATABASE msgevents");
+    await admin.end();
+    const pool = connections.pool({ connectionString: server.urlFor("msgevents"), max: 2 });
+    await migrate(pool, { migrationsFolder: earlier.folder });
+    const deps = {
+      pool,
+      store: new FileObjectStore(path.join(dataDir, "objects")),
+      partitions: new PartitionManager(pool),
+      logger: new Logger({ serviceName: "msgevents-previous-main", logLevel: "SILENT" }),
+    };
+    for (let start = 0; start < records.length; start += 100) {
+      const key = batchKey(`previous-main-${start}`, new Date("2024-06-04T12:00:00Z"));
+      await deps.store.put(key, new TextEncoder().encode(JSON.stringify(records.slice(start, start + 100))));
+      await loadBatch(key, deps);
+    }
+  } finally {
+    await connections.end();
+    await earlier.remove();
+    await server.stop();
+  }
+}
+
+interface Backfill {
+  name: string;
+  status: string;
+  days_done: number;
+  days_total: number;
+}
+
+async function backfills(url: string, apiKey: string): Promise<Backfill[]> {
+  const response = await fetch(`${url}/health`, { headers: { authorization: apiKey } });
+  return ((await response.json()) as { backfills: Backfill[] }).backfills;
+}
+
+async function deliveredInWindow(url: string, apiKey: string): Promise<number> {
+  const response = await fetch(
+    `${url}/api/v1/metrics/deliverability?${WINDOW.replaceAll(":00Z", "")}&metrics=count_delivered`,
+    {
+      headers: { authorization: apiKey },
+    },
+  );
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { results: [{ count_delivered: number }] }).results[0].count_delivered;
+}
+
+test("npm start on a data directory of the previous main answers exactly at once and finishes its backfills in the background", async () => {
+  const dataRoot = await makeDataRoot("msgevents-upgrade-");
+  const dataDir = path.join(dataRoot, "data");
+  const records = generateEvents(EVENTS, {
+    seed: 61,
+    from: new Date("2024-06-01T00:00:00Z"),
+    to: new Date("2024-06-04T00:00:00Z"),
+  });
+  const delivered = records.filter((record) => Object.values(record.msys)[0]?.type === "delivery").length;
+  try {
+    await previousDataDir(dataDir, records);
+    const stack = await startStackProcess(dataDir);
+    try {
+      const apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+      // At once, whatever the backfills have done so far.
+      expect((await searchEvents(stack.url, apiKey, `/api/v1/events/message?${WINDOW}&per_page=1`)).total_count).toBe(
+        EVENTS,
+      );
+      expect(await deliveredInWindow(stack.url, apiKey)).toBe(delivered);
+      expect((await backfills(stack.url, apiKey)).map(({ name, days_total }) => ({ name, days_total }))).toEqual([
+        { name: "metric_rollups", days_total: 3 },
+        { name: "search_token_counts", days_total: 3 },
+      ]);
+
+      await waitFor(
+        async () => (await backfills(stack.url, apiKey)).every((backfill) => backfill.status === "done"),
+        () => false,
+        120_000,
+        () => `the backfills did not finish:\n${stack.output().slice(-3000)}`,
+      );
+      expect((await searchEvents(stack.url, apiKey, `/api/v1/events/message?${WINDOW}&per_page=1`)).total_count).toBe(
+        EVENTS,
+      );
+      expect(await deliveredInWindow(stack.url, apiKey)).toBe(delivered);
+      expect(stack.output()).toContain("backfill day filled");
+      expect(await stack.terminate()).toBe(true);
+    } finally {
+      await stack.kill();
+    }
+  } finally {
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+});

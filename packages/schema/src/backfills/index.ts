@@ -1,0 +1,3 @@
+export * from "./declarations.ts";
+export * from "./progress.ts";
+export * from "./run.ts";

@@ -1,0 +1,231 @@
+import type pg from "pg";
+import { withClient } from "../db/checkout.ts";
+import { BACKFILLS, type Backfill } from "./declarations.ts";
+
+export interface RunBackfillsOptions {
+  /**
+   * No new day starts after this long (default 120 s), so a run fits the maintenance function's timeout; the next run
+   * takes the days left. `Infinity` runs until every day is done (the local stack at start).
+   */
+  budgetMs?: number;
+  /**
+   * Longest wait for a day's SHARE lock (default 5 s). While the lock is awaited, inserts into that day queue behind
+   * it, so the wait is kept short: a day whose loads never pause is tried again on the next run.
+   */
+  lockTimeoutMs?: number;
+  /** Longest a day's fill may take (its statement_timeout, default 10 minutes). */
+  dayTimeoutMs?: number;
+  /**
+   * When every fill must have ended (epoch ms), e.g. a little before the maintenance function's own timeout: a day's
+   * statement_timeout is cut to the time left, so the database never keeps filling for a process that is gone.
+   */
+  stopBy?: number;
+  /** The backfills to run (default: all this version knows). */
+  backfills?: readonly Backfill[];
+  /** Stops after the day being filled (the local stack's shutdown). */
+  signal?: AbortSignal;
+  /** Called after each day is filled. */
+  onDay?: (day: FilledDay) => void;
+}
+
+export interface FilledDay {
+  backfill: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** The events the fill read. */
+  events: number;
+  ms: number;
+}
+
+export interface FailedDay {
+  backfill: string;
+  day: string;
+  error: string;
+  /** SQLSTATE, when the database refused. */
+  code?: string;
+  /** Failed attempts in a row, this one included. */
+  failures: number;
+  /** The fill's database session was ended under it. */
+  sessionEnded?: boolean;
+}
+
+export interface BackfillRunResult {
+  filled: FilledDay[];
+  failed: FailedDay[];
+  /** Days still to fill, of the backfills run (those of another runner and the failed ones included). */
+  remaining: number;
+}
+
+/** A day failing this many times in a row raises the alarm even when each failure was only a lock timeout. */
+export const ALARMING_FAILURES = 3;
+/**
+ * Failures that may pass by themselves: lock_not_available (the day's SHARE lock was not granted within lock_timeout:
+ * loads were writing that day), deadlock_detected (a load holding that day waited for another load that waited
+ * behind the fill; PostgreSQL ended one of them) and query_canceled (the fill ran out of the run's time).
+ */
+const TRANSIENT = new Set(["55P03", "40P01", "57014"]);
+
+/** A backfill day failed in a way that needs attention; the run's result (days filled too) is attached. */
+export class BackfillError extends Error {
+  override readonly name = "BackfillError";
+  constructor(readonly result: BackfillRunResult) {
+    const alarming = result.failed.filter(isAlarming);
+    super(
+      `backfill failed for ${alarming.map((day) => `${day.backfill} ${day.day} (${day.failures} time(s) in a row: ${day.error})`).join("; ")}; ` +
+        "the day is retried at every maintenance run and answers stay exact meanwhile (counted from the events); see the README, Upgrading",
+    );
+  }
+}
+
+/** A failure worth an alarm: anything but a transient one (TRANSIENT), or a day that keeps failing. */
+export function isAlarming(day: FailedDay): boolean {
+  return day.code === undefined || !TRANSIENT.has(day.code) || day.failures >= ALARMING_FAILURES;
+}
+
+/** The least time left worth starting a day with. */
+const LEAST_DAY_MS = 1_000;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Fills pending backfill days, newest day first (recent days are what searches and dashboards read most, so they get
+ * fast first), one day per transaction until the budget is spent:
+ *
+ *   claim the day's backfill_days row (FOR UPDATE SKIP LOCKED: concurrent runners take different days), run the
+ *   backfill's fill function (it locks the day partition in SHARE mode, so inserts into that day wait, and replaces
+ *   the day's derived rows with a recount of its events), mark the day done, commit.
+ *
+ * A day is filled whole or not at all, so a run stopped anywhere (timeout, crash, a killed connection) loses only the
+ * day in progress, and running again is always safe. A day that fails records its error and is skipped for the rest
+ * of the run (a run whose session was ended stops there); the run then throws BackfillError if any failure is
+ * alarming (isAlarming), after filling what it could.
+ */
+export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions = {}): Promise<BackfillRunResult> {
+  const { budgetMs = 120_000, backfills = BACKFILLS, signal } = options;
+  const byName = new Map(backfills.map((backfill) => [backfill.name, backfill]));
+  for (const backfill of backfills) {
+    if (!IDENTIFIER.test(backfill.fill))
+      throw new Error(`backfill ${backfill.name}: bad fill function ${backfill.fill}`);
+  }
+  const names = [...byName.keys()];
+  const deadline = Date.now() + budgetMs;
+  const result: BackfillRunResult = { filled: [], failed: [], remaining: 0 };
+  const skipped: string[] = [];
+  if (budgetMs > 0 && names.length > 0) {
+    await pool.query(
+      `UPDATE backfills AS b SET started_at = now()
+       WHERE b.name = ANY($1::text[]) AND b.started_at IS NULL
+         AND EXISTS (SELECT FROM backfill_days AS d WHERE d.backfill = b.name AND d.done_at IS NULL)`,
+      [names],
+    );
+  }
+  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
+  while (Date.now() < deadline && stopBy - Date.now() >= LEAST_DAY_MS && !signal?.aborted) {
+    const outcome = await fillNextDay(pool, { ...options, byName, skipped });
+    if (!outcome) break;
+    if ("error" in outcome) {
+      result.failed.push(outcome);
+      skipped.push(`${outcome.backfill} ${outcome.day}`);
+      // The session was ended (an operator, a restart, a failover): stop here; the next run resumes.
+      if (outcome.sessionEnded) break;
+    } else {
+      result.filled.push(outcome);
+      options.onDay?.(outcome);
+    }
+  }
+  const { rows } = await pool.query<{ remaining: number }>(
+    "SELECT count(*)::int AS remaining FROM backfill_days WHERE done_at IS NULL AND backfill = ANY($1::text[])",
+    [names],
+  );
+  result.remaining = rows[0]?.remaining ?? 0;
+  if (result.failed.some(isAlarming)) throw new BackfillError(result);
+  return result;
+}
+
+/** Fills the newest pending day not skipped and not taken by another runner; undefined when there is none. */
+async function fillNextDay(
+  pool: pg.Pool,
+  options: RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[] },
+): Promise<FilledDay | FailedDay | undefined> {
+  const { lockTimeoutMs = 5_000, byName, skipped } = options;
+  const dayTimeoutMs = Math.min(
+    options.dayTimeoutMs ?? 600_000,
+    (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now(),
+  );
+  let claimed: { backfill: string; day: string } | undefined;
+  try {
+    return await withClient(pool, async (client) => {
+      await client.query("BEGIN");
+      try {
+        // The timeouts hold for this transaction only; a vanished runner's session is ended by the server.
+        await client.query(
+          `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+                  set_config('idle_in_transaction_session_timeout', '60s', true),
+                  set_config('client_connection_check_interval', '10s', true)`,
+          [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${Math.max(1, Math.round(dayTimeoutMs))}ms`],
+        );
+        const next = await client.query<{ backfill: string; day: string }>(
+          `SELECT backfill, day::text AS day FROM backfill_days
+           WHERE done_at IS NULL AND backfill = ANY($1::text[]) AND NOT (backfill || ' ' || day::text = ANY($2::text[]))
+           ORDER BY day DESC, backfill
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED`,
+          [[...byName.keys()], skipped],
+        );
+        const row = next.rows[0];
+        const backfill = row && byName.get(row.backfill);
+        if (!row || !backfill) {
+          await client.query("ROLLBACK");
+          return undefined;
+        }
+        claimed = row;
+        const started = performance.now();
+        const filled = await client.query<{ events: string }>(`SELECT ${backfill.fill}($1::date) AS events`, [row.day]);
+        const events = Number(filled.rows[0]?.events ?? 0);
+        const ms = Math.round(performance.now() - started);
+        await client.query(
+          `UPDATE backfill_days
+           SET done_at = now(), events = $3, fill_ms = $4, attempts = attempts + 1, failures = 0, last_error = NULL,
+               last_attempt_at = now()
+           WHERE backfill = $1 AND day = $2::date`,
+          [row.backfill, row.day, events, ms],
+        );
+        await client.query("COMMIT");
+        return { backfill: row.backfill, day: row.day, events, ms };
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    });
+  } catch (error) {
+    // A failure before a day was claimed (the database is unreachable) is the run's, not a day's.
+    if (!claimed) throw error;
+    return recordFailure(pool, claimed, error);
+  }
+}
+
+async function recordFailure(
+  pool: pg.Pool,
+  day: { backfill: string; day: string },
+  error: unknown,
+): Promise<FailedDay> {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const { rows } = await pool.query<{ failures: number }>(
+    `UPDATE backfill_days
+     SET attempts = attempts + 1, failures = failures + 1, last_error = $3, last_attempt_at = now()
+     WHERE backfill = $1 AND day = $2::date
+     RETURNING failures`,
+    [day.backfill, day.day, message],
+  );
+  const sessionEnded =
+    (typeof code === "string" && (code.startsWith("08") || /^57P0[1-3]$/.test(code))) ||
+    /Connection terminated|terminating connection/i.test(message);
+  return {
+    ...day,
+    error: message,
+    ...(typeof code === "string" ? { code } : {}),
+    failures: rows[0]?.failures ?? 1,
+    ...(sessionEnded ? { sessionEnded } : {}),
+  };
+}
