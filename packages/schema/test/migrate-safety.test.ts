@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { earlierMigrations, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { MigrationError, migrate, migrationsFolder } from "../src/index.ts";
+import { MigrationError, migrate, migrationsFolder, migrationTags } from "../src/index.ts";
 
 // The migrator must never hold the database hostage: a migration that waits too long for a lock, runs too long, or
 // loses its session is rolled back whole, leaves no lock behind, and says what happened; the next run succeeds.
@@ -65,20 +65,16 @@ describe("migrate", () => {
     const applied = await appliedMigrations();
     const error = await migrate(pool, { lockTimeoutMs: 50, lockAttempts: 2 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).pending).toEqual([
-      "0008_metric_rollups",
-      "0009_batches_rejected_index",
-      "0010_search_token_counts",
-      "0011_backfills",
-    ]);
+    const pending = await migrationTags({ first: "0008" });
+    expect((error as MigrationError).pending).toEqual(pending);
     expect((error as Error).message).toMatch(
-      /^migrating to 0011_backfills \(4 pending\) failed: another session held a lock the migration needs for more than 50 ms, 2 times .*Nothing was applied.*Run the deployment again/,
+      /^migrating to \S+ \(\d+ pending\) failed: another session held a lock the migration needs for more than 50 ms, 2 times .*Nothing was applied.*Run the deployment again/,
     );
     expect(await appliedMigrations()).toBe(applied);
     expect(await otherLocks()).toEqual([]);
 
     await holder.query("ROLLBACK");
-    expect(await migrate(pool)).toHaveLength(4);
+    expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
   });
 
   test("a migration whose session is ended while it waits mid-way leaves no lock, and the next run succeeds", async () => {
@@ -107,7 +103,7 @@ describe("migrate", () => {
     expect(tables.rows[0]).toEqual({ rolled_back: true });
 
     await holder.query("ROLLBACK");
-    expect(await migrate(pool)).toHaveLength(4);
+    expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
   });
 
   test("a statement longer than statement_timeout fails the run with that reason, and the session's limits are reset after every run", async () => {
@@ -127,14 +123,14 @@ describe("migrate", () => {
       );
       expect(error).toBeInstanceOf(MigrationError);
       expect((error as Error).message).toMatch(
-        /^migrating to 9999_slow \(5 pending\) failed: a statement ran longer than the migration's statement_timeout of 100 ms/,
+        /^migrating to 9999_slow \(\d+ pending\) failed: a statement ran longer than the migration's statement_timeout of 100 ms/,
       );
       expect(await appliedMigrations()).toBe(applied);
       expect(await otherLocks()).toEqual([]);
     } finally {
       await rm(slow, { recursive: true, force: true });
     }
-    expect(await migrate(pool)).toHaveLength(4);
+    expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
     const settings = await pool.query(
       `SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock,
               current_setting('idle_in_transaction_session_timeout') AS idle`,

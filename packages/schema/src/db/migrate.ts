@@ -10,6 +10,22 @@ import { withClient } from "./checkout.ts";
 /** The committed drizzle-kit migrations; bundlers copy this folder beside the code that runs migrate(). */
 export const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
 
+interface Journal {
+  entries: { when: number; tag: string }[];
+}
+
+async function readJournal(folder: string): Promise<Journal> {
+  return JSON.parse(await readFile(path.join(folder, "meta", "_journal.json"), "utf8")) as Journal;
+}
+
+/** The tags of the migrations in `folder` (`0007_…`), oldest first; from `first` on when given. */
+export async function migrationTags(options: { folder?: string; first?: string } = {}): Promise<string[]> {
+  const tags = (await readJournal(options.folder ?? migrationsFolder)).entries.map((entry) => entry.tag);
+  const start = options.first === undefined ? 0 : tags.findIndex((tag) => tag.startsWith(options.first ?? ""));
+  if (start < 0) throw new Error(`no migration ${options.first} in the journal`);
+  return tags.slice(start);
+}
+
 /** Serializes migrators (several Lambdas or local stacks starting at once) on one database. */
 const MIGRATION_LOCK = 727_110_001;
 
@@ -63,9 +79,7 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
     lockAttempts = 3,
     statementTimeoutMs = 300_000,
   } = options;
-  const journal = JSON.parse(await readFile(path.join(folder, "meta", "_journal.json"), "utf8")) as {
-    entries: { when: number; tag: string }[];
-  };
+  const journal = await readJournal(folder);
   for (let attempt = 1; ; attempt++) {
     let pending: string[] = [];
     try {
