@@ -358,6 +358,16 @@ ON CONFLICT (bucket_minutes, dimension, bucket_start, value) DO UPDATE SET
 $sql$, source, fill_day)
 $fn$;
 --> statement-breakpoint
+-- Whether the day has a partition of events, read from the catalog (no lock).
+CREATE OR REPLACE FUNCTION msgevents_day_stored(day date) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+  SELECT EXISTS (
+    SELECT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'events'::regclass AND c.relname = msgevents_partition_name(day)
+  )
+$$;
+--> statement-breakpoint
 -- The Metrics API rollups' backfill of this migration (`metric_rollups_0012`), one day: every metric rollup of the day
 -- (metric_rollups, bounce_rollups, reason_rollups, the rows of metric_unique_rollups of the hours that start in the
 -- day and the day's own, the day's metric_engagement rows) replaced by a recount of the day's events and of the next
@@ -372,7 +382,7 @@ AS $$
 DECLARE
   day_partition regclass := msgevents_lock_day_for_backfill(fill_day);
   next_partition regclass := msgevents_lock_day_for_backfill(fill_day + 1);
-  previous_partition regclass := msgevents_lock_day_for_backfill(fill_day - 1);
+  previous_stored boolean;
   day_start timestamptz := fill_day::timestamp AT TIME ZONE 'UTC';
   day_end timestamptz := (fill_day + 1)::timestamp AT TIME ZONE 'UTC';
   stored bigint := 0;
@@ -404,7 +414,14 @@ BEGIN
     EXECUTE msgevents_reason_rollup_statement(day_partition::text);
     EXECUTE format('SELECT count(*) FROM %s', day_partition) INTO stored;
   END IF;
-  IF previous_partition IS NULL THEN
+  -- The day before stored nothing: partition creators (and retention) wait for this fill, so none can store an event
+  -- of it until this fill's rows of it are written.
+  previous_stored := msgevents_day_stored(fill_day - 1);
+  IF NOT previous_stored THEN
+    PERFORM pg_advisory_xact_lock(727110002);
+    previous_stored := msgevents_day_stored(fill_day - 1);
+  END IF;
+  IF NOT previous_stored THEN
     DELETE FROM metric_unique_rollups
     WHERE bucket_minutes IN (60, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
           'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
