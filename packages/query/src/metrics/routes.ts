@@ -125,6 +125,18 @@ const windowSegments = (query: SourceQuery, window: ResolvedWindow): Segments =>
 const phaseMs = (query: SourceQuery) => (query.uniques.unit === "hour" ? (query.uniques.phase ?? 0) * 60_000 : 0);
 
 /**
+ * The days whose rows of metric_unique_rollups are not complete: the pending days, and for the hours of :15 and :30
+ * zones the day before each (its last hours run into the pending day, and when it stores no events of its own the
+ * pending day's fill writes them).
+ */
+function uniquesPending(pending: ReadonlySet<string>, shiftMs: number): ReadonlySet<string> {
+  if (shiftMs === 0) return pending;
+  const days = new Set(pending);
+  for (const day of pending) days.add(new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  return days;
+}
+
+/**
  * The rows of the answer's statement, built by `statement` over the window's segments: from the rollups, except in
  * the days their backfills have not filled yet, which are counted from the events (coverSegments). The pending days
  * and the rows are read in one snapshot, in which a day's rollups and its done mark were committed together.
@@ -146,7 +158,7 @@ async function rowsOf(
     }
     const covered: Segments = {
       counts: coverSegments(segments.counts, pending),
-      uniques: coverSegments(segments.uniques, pending, phaseMs(query)),
+      uniques: coverSegments(segments.uniques, uniquesPending(pending, phaseMs(query)), phaseMs(query)),
     };
     return (await db.execute(statement(covered))).rows;
   });
