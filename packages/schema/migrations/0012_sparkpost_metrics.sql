@@ -50,7 +50,9 @@ DROP TABLE "metric_first_seen" CASCADE;
 
 -- The one statement that adds the delays and rejections of `source` (a table or transition table of events rows) to
 -- reason_rollups, as text, like msgevents_rollup_statement (migration 0008): counted by msgevents_event_metrics, in
--- the same increments and dimension rows, upserted in key order so concurrent loaders wait instead of deadlocking.
+-- the same dimension rows, upserted in key order so concurrent loaders wait instead of deadlocking. Its increments
+-- are UTC hours and days (a reason is a long key, so quarter hours would cost four times the rows): a window's
+-- minutes beyond whole hours are counted from the events.
 CREATE OR REPLACE FUNCTION msgevents_reason_rollup_statement(source text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
@@ -63,7 +65,7 @@ SELECT i.minutes, d.dimension,
        sum(m.count_delayed), sum(m.count_delayed_first), sum(m.count_policy_rejection),
        sum(m.count_generation_rejection), sum(m.count_generation_failed)
 FROM %1$s AS e
-CROSS JOIN (VALUES (15::smallint), (1440::smallint)) AS i(minutes)
+CROSS JOIN (VALUES (60::smallint), (1440::smallint)) AS i(minutes)
 CROSS JOIN LATERAL msgevents_event_metrics(e.type, e.bounce_class, e.payload) AS m
 CROSS JOIN LATERAL msgevents_metric_dimensions(e.recipient_domain, e.campaign_id, e.template_id, e.sending_ip,
   e.ip_pool, e.sending_domain, e.subaccount_id, e.mailbox_provider, e.mailbox_provider_region) AS d
@@ -396,7 +398,7 @@ BEGIN
         'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
     AND bucket_start >= day_start AND bucket_start < day_end;
   DELETE FROM reason_rollups
-  WHERE bucket_minutes IN (15, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
+  WHERE bucket_minutes IN (60, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
         'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
     AND bucket_start >= day_start AND bucket_start < day_end;
   DELETE FROM metric_unique_rollups
@@ -544,7 +546,7 @@ BEGIN
           'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
       AND bucket_start >= day_start AND bucket_start < day_start + interval '1 day';
     DELETE FROM reason_rollups
-    WHERE bucket_minutes IN (15, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
+    WHERE bucket_minutes IN (60, 1440) AND dimension IN ('', 'domain', 'campaign', 'template', 'sending_ip', 'ip_pool',
           'sending_domain', 'subaccount', 'mailbox_provider', 'mailbox_provider_region')
       AND bucket_start >= day_start AND bucket_start < day_start + interval '1 day';
     DELETE FROM search_token_counts

@@ -6,7 +6,7 @@ import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
 import { describeBounceClass } from "./bounce-classes.ts";
 import { BOUNCE_METRICS, DELAY_METRICS, REJECTION_TYPES } from "./catalog.ts";
 import { type MetricsRequest, type Precision, parseMetricsRequest } from "./params.ts";
-import { coverSegments, isAlignedTo, planSegments, type Segment } from "./segments.ts";
+import { coverSegments, isAlignedTo, planHourSegments, planSegments, type Segment } from "./segments.ts";
 import {
   countersOf,
   DIMENSION_COLUMNS,
@@ -115,9 +115,12 @@ interface Segments {
   uniques: readonly Segment[];
 }
 
-/** The window's segments for an aggregate route (see planSegments and uniqueSegments). */
+/**
+ * The window's segments for an aggregate route (see planSegments and uniqueSegments); reason_rollups keeps hours
+ * instead of quarter hours (planHourSegments).
+ */
 const windowSegments = (query: SourceQuery, window: ResolvedWindow): Segments => ({
-  counts: planSegments(window.from, window.to),
+  counts: (query.table === "reason_rollups" ? planHourSegments : planSegments)(window.from, window.to),
   uniques: uniqueSegments(query, window.from, window.to, false),
 });
 

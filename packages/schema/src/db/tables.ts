@@ -248,8 +248,8 @@ export const bounceRollups = pgTable(
 );
 
 /**
- * Delay and rejection counters by reason, per increment and dimension value like metric_rollups (migration 0012),
- * for the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
+ * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0012), for
+ * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
  */
 export const reasonRollups = pgTable(
   "reason_rollups",
