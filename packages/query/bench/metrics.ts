@@ -61,6 +61,8 @@ const SHAPES: Array<[name: string, path: string]> = [
     `/campaign?from=${wallTime(new Date(now.getTime() - 2 * DAY))}&to=${wallTime(now)}&precision=15min&metrics=${KEY_METRICS}`,
   ],
   [`bounce-reason, ${DAYS} days, top 10`, `/bounce-reason?${WINDOW}&metrics=count_bounce,count_admin_bounce&limit=10`],
+  [`delay-reason, ${DAYS} days, top 10`, `/delay-reason?${WINDOW}&limit=10`],
+  [`rejection-reason, ${DAYS} days, top 10`, `/rejection-reason?${WINDOW}&limit=10`],
 ];
 
 const database = await startTestDatabase();
