@@ -15,6 +15,7 @@ import { Bastion } from "./src/components/bastion.ts";
 import { BATCH_PREFIX, BatchArchive } from "./src/components/batch-archive.ts";
 import { Database } from "./src/components/database.ts";
 import { EndpointPolicies } from "./src/components/endpoint-policies.ts";
+import { Erasure, RecipientSecret } from "./src/components/erasure.ts";
 import { Functions } from "./src/components/functions.ts";
 import { LoaderTrigger } from "./src/components/loader-trigger.ts";
 import { Network } from "./src/components/network.ts";
@@ -71,6 +72,11 @@ const archive = new BatchArchive(
   inStack,
 );
 const secrets = new AppSecrets("secrets", { credentials: settings.credentials }, inStack);
+const recipientSecret = new RecipientSecret(
+  "recipient-hash",
+  { value: settings.credentials.recipientHashSecret },
+  inStack,
+);
 const functions = new Functions(
   "functions",
   {
@@ -90,27 +96,13 @@ const functions = new Functions(
     },
     archive,
     secrets,
+    recipientSecretArn: recipientSecret.arn,
     maxBodyBytes: settings.maxBodyBytes,
     retentionDays: settings.retentionDays,
     loader: settings.loader,
     query: settings.query,
     reservations,
     logRetentionDays: settings.logRetentionDays,
-  },
-  inStack,
-);
-new EndpointPolicies(
-  "endpoint-policies",
-  {
-    s3EndpointId: network.s3EndpointId,
-    secretsEndpointId: network.secretsEndpointId,
-    bucketArn: archive.bucketArn,
-    batchPrefix: BATCH_PREFIX,
-    loaderRoleArn: functions.loader.roleArn,
-    secretReaders: [
-      { secretArn: database.masterSecretArn, readerRoleArn: functions.migrator.roleArn },
-      { secretArn: secrets.apiSecretArn, readerRoleArn: functions.query.roleArn },
-    ],
   },
   inStack,
 );
@@ -163,6 +155,46 @@ const alarms = new Alarms(
     noWebhookTrafficHours: settings.alarms.noWebhookTrafficHours,
     storageDaysLeft: settings.alarms.storageDaysLeft,
     apiLatencyP99Ms: settings.alarms.apiLatencyP99Ms,
+  },
+  inStack,
+);
+// The batch bucket keeps versions (BatchArchive enables versioning): the eraser deletes a rewritten batch's noncurrent
+// versions, and is granted s3:ListBucketVersions and s3:DeleteObjectVersion for it. Keep this in step with the bucket.
+const ARCHIVE_VERSIONED = true;
+const erasure = new Erasure(
+  "erasure",
+  {
+    bundle: bundles.eraser,
+    databaseEnvironment: functions.eraserDatabase.environment,
+    databaseUserArn: functions.eraserDatabase.userArn,
+    bucketName: archive.bucketName,
+    bucketArn: archive.bucketArn,
+    batchPrefix: BATCH_PREFIX,
+    versioned: ARCHIVE_VERSIONED,
+    recipientSecretArn: recipientSecret.arn,
+    vpc: { subnetIds: network.subnetIds, securityGroupId: network.functionSecurityGroupIds.eraser },
+    dependsOn: [...network.ready, functions.migration],
+    logRetentionDays: settings.logRetentionDays,
+    alarmTopicArn: alarms.topicArn,
+  },
+  inStack,
+);
+new EndpointPolicies(
+  "endpoint-policies",
+  {
+    s3EndpointId: network.s3EndpointId,
+    secretsEndpointId: network.secretsEndpointId,
+    bucketArn: archive.bucketArn,
+    batchPrefix: BATCH_PREFIX,
+    loaderRoleArn: functions.loader.roleArn,
+    eraser: { roleArn: erasure.eraser.roleArn, versioned: ARCHIVE_VERSIONED },
+    secretReaders: [
+      { secretArn: database.masterSecretArn, readerRoleArn: functions.migrator.roleArn },
+      { secretArn: secrets.apiSecretArn, readerRoleArn: functions.query.roleArn },
+      { secretArn: recipientSecret.arn, readerRoleArn: functions.loader.roleArn },
+      { secretArn: recipientSecret.arn, readerRoleArn: functions.query.roleArn },
+      { secretArn: recipientSecret.arn, readerRoleArn: erasure.eraser.roleArn },
+    ],
   },
   inStack,
 );

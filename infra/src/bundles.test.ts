@@ -24,10 +24,10 @@ function sourceRoot(): string {
 }
 
 describe("bundles", () => {
-  it("finds the five contract directories and hashes each", () => {
+  it("finds the six contract directories and hashes each", () => {
     const bundles = locateBundles(sourceRoot());
-    expect(Object.keys(bundles).sort()).toEqual(["ingest", "loader", "maintenance", "migrator", "query"]);
-    expect(new Set(Object.values(bundles).map((b) => b.hash)).size).toBe(5);
+    expect(Object.keys(bundles).sort()).toEqual(["eraser", "ingest", "loader", "maintenance", "migrator", "query"]);
+    expect(new Set(Object.values(bundles).map((b) => b.hash)).size).toBe(6);
   });
 
   it("says which bundle is missing and how to build it", () => {
@@ -51,7 +51,7 @@ describe("bundles", () => {
         .join(";"),
     );
     buildBundles(root);
-    expect(Object.keys(locateBundles(root))).toHaveLength(5);
+    expect(Object.keys(locateBundles(root))).toHaveLength(6);
     expect(JSON.parse(readFileSync(path.join(root, "turbo-ran.json"), "utf8"))).toEqual({
       argv: ["run", "build"],
       telemetry: "1",

@@ -4,13 +4,14 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { hashDirectory, listFiles } from "./source-hash.ts";
 
-/** The five deployables and where `pnpm build` leaves each (CONTRACTS.md): a directory whose index.mjs exports handler. */
+/** The six deployables and where `pnpm build` leaves each (CONTRACTS.md): a directory whose index.mjs exports handler. */
 export const BUNDLE_DIRECTORIES = {
   ingest: "packages/ingest/dist/ingest",
   loader: "packages/loader/dist/loader",
   query: "packages/query/dist/query",
   migrator: "packages/migrator/dist/migrator",
   maintenance: "packages/migrator/dist/maintenance",
+  eraser: "packages/erasure/dist/eraser",
 } as const;
 
 export type FunctionName = keyof typeof BUNDLE_DIRECTORIES;

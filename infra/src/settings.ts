@@ -106,6 +106,8 @@ export interface CredentialSettings {
   oauthClientSecret: pulumi.Output<string> | undefined;
   apiKey: pulumi.Output<string> | undefined;
   cursorSecret: pulumi.Output<string> | undefined;
+  /** The key of erased recipients' keyed hashes (packages/erasure); generated when unset. */
+  recipientHashSecret: pulumi.Output<string> | undefined;
 }
 
 export const ARCHIVE_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
@@ -166,6 +168,7 @@ export const SETTING_KEYS = [
   "oauthClientSecret",
   "apiKey",
   "cursorSecret",
+  "recipientHashSecret",
 ] as const;
 
 /** The shortest value each function accepts for a credential (their env.ts), so a deploy never ships one they refuse. */
@@ -176,6 +179,7 @@ const CREDENTIAL_MIN_LENGTHS = {
   oauthClientSecret: 16,
   apiKey: 8,
   cursorSecret: 16,
+  recipientHashSecret: 16,
 } as const;
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -458,5 +462,6 @@ function readCredentials(config: pulumi.Config): CredentialSettings {
     oauthClientSecret: config.getSecret("oauthClientSecret"),
     apiKey: config.getSecret("apiKey"),
     cursorSecret: config.getSecret("cursorSecret"),
+    recipientHashSecret: config.getSecret("recipientHashSecret"),
   };
 }

@@ -46,6 +46,7 @@ describe("the alarms of the default stack", () => {
         "database-connections",
         "database-freeable-memory",
         "database-cpu-credits",
+        "erasure-unfinished",
       ].sort(),
     );
     for (const a of run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {

@@ -55,9 +55,9 @@ describe.each([
         expect(findBroadGrants(policyOf(resource, key), kind, isException), `${type} ${resource.name}`).toEqual([]);
       }
     }
-    // Five function roles (and the bastion's) with one inline policy each, one bucket policy, one queue policy,
-    // two endpoint policies.
-    expect(walked).toBe(2 * (5 + bastionRoles) + 1 + 1 + 2);
+    // Six function roles (the eraser's too, and the bastion's) with one inline policy each, one bucket policy, one
+    // queue policy, two endpoint policies.
+    expect(walked).toBe(2 * (6 + bastionRoles) + 1 + 1 + 2);
     for (const type of POLICY_BEARING_TYPES) expect(run.ofType(type), type).toEqual([]);
   });
 
@@ -111,6 +111,22 @@ describe.each([
         Resource: [bucketArn],
         Condition: { ...onlyRole("loader"), StringLike: { "s3:prefix": "batches/*" } },
       }),
+      // The eraser rewrites batches and deletes their noncurrent versions (packages/erasure; test/erasure.test.ts).
+      expect.objectContaining({
+        Principal: "*",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"],
+        Resource: [`${bucketArn}/batches/*`],
+        Condition: { ArnEquals: { "aws:PrincipalArn": run.named("erasure-eraser-role").state.arn } },
+      }),
+      expect.objectContaining({
+        Principal: "*",
+        Action: ["s3:ListBucketVersions"],
+        Resource: [bucketArn],
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": run.named("erasure-eraser-role").state.arn },
+          StringLike: { "s3:prefix": "batches/*" },
+        },
+      }),
     ]);
     const secrets = run.named("endpoint-policies-secretsmanager");
     expect(secrets.inputs.vpcEndpointId).toBe(run.named("network-secretsmanager").id);
@@ -125,6 +141,15 @@ describe.each([
         ["secretsmanager:GetSecretValue"],
         [run.ofType("aws:secretsmanager/secret:Secret").find((s) => s.name === "secrets-api")?.state.arn],
       ],
+      ...["loader", "query", "eraser"].map((fn) => [
+        {
+          ArnEquals: {
+            "aws:PrincipalArn": run.named(fn === "eraser" ? "erasure-eraser-role" : `functions-${fn}-role`).state.arn,
+          },
+        },
+        ["secretsmanager:GetSecretValue"],
+        [run.ofType("aws:secretsmanager/secret:Secret").find((s) => s.name === "recipient-hash-secret")?.state.arn],
+      ]),
     ]);
   });
 });

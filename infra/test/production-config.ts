@@ -26,4 +26,5 @@ export const productionConfig: Record<string, string> = {
   oauthClientId: "sparkpost-prod-client",
   oauthClientSecret: "given-oauth-client-secret-0123456789",
   apiKey: "given-api-key-0123456789abcdef",
+  recipientHashSecret: "given-recipient-hash-secret-0123456789",
 };

@@ -3,7 +3,15 @@ import { NO_SUBSCRIBER_WARNING } from "../src/components/alarms.ts";
 import { ROUTES, routeArnPath, routeSlug } from "../src/components/api.ts";
 import { BATCH_PREFIX } from "../src/components/batch-archive.ts";
 import { deployedConnectionBudget } from "./deployed-budget.ts";
-import { fixtureSourceRoot, isSecretValue, type ProgramRun, plain, policyOf, runProgram } from "./harness.ts";
+import {
+  fixtureSourceRoot,
+  isSecretValue,
+  type ProgramRun,
+  plain,
+  policyOf,
+  type RecordedResource,
+  runProgram,
+} from "./harness.ts";
 
 let run: ProgramRun;
 
@@ -84,17 +92,17 @@ describe("the default stack", () => {
     expect(db.maxAllocatedStorage).toBe(100);
   });
 
-  it("opens the database only to the four functions in the VPC, on PostgreSQL's port", () => {
+  it("opens the database only to the five functions in the VPC, on PostgreSQL's port", () => {
     const dbGroupId = `${run.named("network-database").state.name}`;
     const ingress = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     const intoDatabase = ingress.filter((rule) => rule.name.startsWith("network-database-from-"));
     expect(intoDatabase.map((rule) => rule.name).sort()).toEqual(
-      ["loader", "maintenance", "migrator", "query"].map((f) => `network-database-from-${f}`),
+      ["eraser", "loader", "maintenance", "migrator", "query"].map((f) => `network-database-from-${f}`),
     );
     for (const rule of intoDatabase) {
       expect(rule.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 5432, toPort: 5432 });
       expect(rule.inputs.cidrIpv4).toBeUndefined();
-      expect(rule.inputs.referencedSecurityGroupId).toMatch(/^network-(loader|query|maintenance|migrator)-dev-/);
+      expect(rule.inputs.referencedSecurityGroupId).toMatch(/^network-(loader|query|maintenance|migrator|eraser)-dev-/);
     }
     for (const rule of ingress) expect(rule.inputs.cidrIpv4 ?? rule.inputs.cidrIpv6).toBeUndefined();
     expect(dbGroupId).toBeDefined();
@@ -283,9 +291,9 @@ describe("the default stack", () => {
 
   it("runs each function from its bundle on Node.js 24 arm64, with its own role and log group", () => {
     const functions = run.ofType("aws:lambda/function:Function");
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     const roles = new Set(functions.map((f) => f.inputs.role));
-    expect(roles.size).toBe(5);
+    expect(roles.size).toBe(6);
     for (const f of functions) {
       expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler" });
       expect(f.inputs.loggingConfig.logGroup).toMatch(/-logs-dev-/);
@@ -317,12 +325,14 @@ describe("the default stack", () => {
       ...database("msgevents_loader"),
       MSGEVENTS_S3_BUCKET: run.named("archive-batches").state.bucket,
       MSGEVENTS_LOADER_POOL_MAX: "2",
+      MSGEVENTS_RECIPIENT_SECRET_ARN: arnOf("recipient-hash-secret"),
     });
     expect(env("query")).toEqual({
       ...database("msgevents_query"),
       MSGEVENTS_API_SECRET_ARN: arnOf("secrets-api"),
       MSGEVENTS_DB_POOL_MAX: "2",
       MSGEVENTS_QUERY_TIMEOUT_MS: "15000",
+      MSGEVENTS_RECIPIENT_SECRET_ARN: arnOf("recipient-hash-secret"),
     });
     expect(env("maintenance")).toEqual(database("msgevents_maintenance"));
     const { MSGEVENTS_DB_USER: _user, MSGEVENTS_DB_IAM_AUTH: _iam, ...connection } = database("");
@@ -359,7 +369,8 @@ describe("the default stack", () => {
       expect(isSecretValue(secretString), secretName).toBe(true);
       return JSON.parse(String(plain(secretString)));
     };
-    expect(versions).toHaveLength(2);
+    // The third is the recipient-hash key's (test/erasure.test.ts).
+    expect(versions).toHaveLength(3);
     const webhook = contentOf("secrets-webhook");
     expect(Object.keys(webhook).sort()).toEqual(["oauthClientId", "oauthClientSecret", "password", "username"]);
     expect(webhook).toMatchObject({
@@ -371,16 +382,20 @@ describe("the default stack", () => {
     const api = contentOf("secrets-api");
     expect(Object.keys(api).sort()).toEqual(["apiKey", "cursorSecret"]);
     expect(api.apiKey).toBe(run.outputs.apiKey);
-    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(4);
+    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(5); // and the recipient-hash key
     for (const password of run.ofType("random:index/randomPassword:RandomPassword")) {
       expect(password.inputs).toMatchObject({ length: 32, special: false });
     }
   });
 
   it("runs maintenance hourly through the live alias", () => {
-    const rule = one("aws:cloudwatch/eventRule:EventRule");
+    // The other rule is the eraser's (test/erasure.test.ts).
+    const rule = run
+      .ofType("aws:cloudwatch/eventRule:EventRule")
+      .find((r) => r.name === "schedules-maintenance") as RecordedResource;
     expect(rule.inputs.scheduleExpression).toBe("rate(1 hour)");
-    expect(one("aws:cloudwatch/eventTarget:EventTarget").inputs).toMatchObject({
+    const target = run.ofType("aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "schedules-maintenance");
+    expect(target?.inputs).toMatchObject({
       rule: rule.state.name,
       arn: run.named("functions-maintenance-live").state.arn,
     });
@@ -394,7 +409,7 @@ describe("the default stack", () => {
 
   it("sends every alarm to one topic and warns that nobody is subscribed to it", () => {
     const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms.length).toBe(15);
+    expect(alarms.length).toBe(16); // fifteen, and erasure's (test/erasure.test.ts)
     const topicArn = arnOf("alarms-topic");
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions, alarm.name).toEqual([topicArn]);

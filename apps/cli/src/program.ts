@@ -5,6 +5,7 @@ import type { CliDeps } from "./deps.ts";
 import { CliError, configError, EXIT, usageError } from "./errors.ts";
 import { eventFields } from "./event-fields.ts";
 import { DEFAULT_EVENT_COLUMNS, EVENT_FILTERS, type EventFilter, searchEvents } from "./events.ts";
+import { registerForget } from "./forget.ts";
 import { apiTime, checkNames, checkNotEmpty, integerIn, parseEventTypes, parseList, parseRange } from "./input.ts";
 import { openWebApp } from "./open-web-app.ts";
 import { defaultFormat, OUTPUT_FORMATS, type OutputFormat, parseColumns, writeText } from "./output.ts";
@@ -551,6 +552,7 @@ Examples:
       await print(await openWebApp(await connection(command), { print: options.print === true }, deps));
     });
 
+  registerForget(program, { deps, connection, sparkPostOptions, account, print });
   return program;
 }
 

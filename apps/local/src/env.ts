@@ -23,6 +23,8 @@ const envSchema = z.object({
   MSGEVENTS_S3_ENDPOINT: optionalText,
   MSGEVENTS_S3_BUCKET: optionalText,
   MSGEVENTS_S3_REGION: z.string().default("us-east-1"),
+  /** "true" when the bucket keeps versions: erasures then delete a rewritten batch's noncurrent versions too. */
+  MSGEVENTS_S3_VERSIONED: z.enum(["true", "false"]).default("false"),
   MSGEVENTS_SQS_QUEUE_URL: optionalText,
   MSGEVENTS_SQS_ENDPOINT: optionalText,
   MSGEVENTS_LOADER_CONCURRENCY: positiveInt(2),

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { RecipientHasher } from "@msgevents/erasure";
 import { loadStaticSite, serveStaticSite } from "@msgevents/http";
 import {
   type IngestDeps,
@@ -16,11 +17,12 @@ import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABat
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
-import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { type ErasableObjectStore, FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
 import { closeServer, createHttpServer, listen } from "./http-server.ts";
+import { startLocalEraser } from "./local-eraser.ts";
 import { LocalQueue, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
@@ -104,7 +106,7 @@ async function start(
   await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";
-  const store: ObjectStore = config.MSGEVENTS_S3_ENDPOINT
+  const store: ErasableObjectStore = config.MSGEVENTS_S3_ENDPOINT
     ? new S3ObjectStore({
         client: new S3Client({
           endpoint: config.MSGEVENTS_S3_ENDPOINT,
@@ -112,13 +114,25 @@ async function start(
           forcePathStyle: true,
         }),
         bucket,
+        versioned: config.MSGEVENTS_S3_VERSIONED === "true",
       })
     : new FileObjectStore(path.join(config.dataDir, "objects"));
+  const recipients = new RecipientHasher(serviceCredentials.MSGEVENTS_RECIPIENT_HASH_SECRET ?? "");
   const loaderDeps: LoaderDeps = {
     pool: database.pool,
     store,
     partitions: new PartitionManager(database.pool),
     logger,
+    recipients,
+  };
+  // Erasure requests run in this process, on the raw store (a rewrite is not a new batch to load); a load that
+  // dropped an erased recipient's records leaves its batch to rewrite, so it wakes the eraser.
+  const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
+  cleanups.push(() => eraser.stop());
+  const load = async (key: string, receivedAt: Date | undefined) => {
+    const result = await loadBatch(key, loaderDeps, { receivedAt });
+    if (result.recordsSuppressed > 0) eraser.kick();
+    return result;
   };
 
   const queueDir = path.join(config.dataDir, "queue");
@@ -144,7 +158,7 @@ async function start(
   } else {
     const queue = new LocalQueue({
       dir: queueDir,
-      load: (key, receivedAt) => loadBatch(key, loaderDeps, { receivedAt }),
+      load,
       isPermanent: (error) => error instanceof BatchFailedError || error instanceof NotABatchKeyError,
       concurrency: config.MSGEVENTS_LOADER_CONCURRENCY,
       maxAttempts: config.MSGEVENTS_LOADER_MAX_ATTEMPTS,
@@ -250,6 +264,8 @@ async function start(
         cursorKey: queryConfig.cursorKey,
         logger,
         processFigures: { queue: () => localQueue?.stats(), oversizedBatches: () => oversizedBatches },
+        recipients,
+        onErasureRequested: () => eraser.kick(),
       }),
     ],
     {

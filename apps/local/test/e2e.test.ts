@@ -114,6 +114,7 @@ describe("the local stack, started as the README says", () => {
       "MSGEVENTS_WEBHOOK_PASSWORD",
       "MSGEVENTS_OAUTH_CLIENT_SECRET",
       "MSGEVENTS_API_KEY",
+      "MSGEVENTS_RECIPIENT_HASH_SECRET",
       "MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD",
     ];
     for (const name of secrets) {

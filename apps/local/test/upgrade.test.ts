@@ -1,9 +1,8 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { startEmbeddedPostgres } from "@msgevents/devdb";
-import { loadBatch } from "@msgevents/loader";
-import { migrate, PartitionManager } from "@msgevents/schema";
+import { migrate, normalizeBatch } from "@msgevents/schema";
+import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { connectionScope, earlierMigrations, generateEvents } from "@msgevents/testkit";
 import { expect, test } from "vitest";
@@ -37,16 +36,20 @@ async function previousDataDir(dataDir: string, records: unknown[]): Promise<voi
     await admin.end();
     const pool = connections.pool({ connectionString: server.urlFor("msgevents"), max: 2 });
     await migrate(pool, { migrationsFolder: earlier.folder });
-    const deps = {
-      pool,
-      store: new FileObjectStore(path.join(dataDir, "objects")),
-      partitions: new PartitionManager(pool),
-      logger: new Logger({ serviceName: "msgevents-previous-main", logLevel: "SILENT" }),
-    };
+    // As that version's loader: the raw batch stored, its events as whole jsonb payloads, the batch marked loaded.
+    const store = new FileObjectStore(path.join(dataDir, "objects"));
     for (let start = 0; start < records.length; start += 100) {
-      const key = batchKey(`previous-main-${start}`, new Date("2024-06-04T12:00:00Z"));
-      await deps.store.put(key, new TextEncoder().encode(JSON.stringify(records.slice(start, start + 100))));
-      await loadBatch(key, deps);
+      const batchId = `previous-main-${start}`;
+      const receivedAt = new Date("2024-06-04T12:00:00Z");
+      const key = batchKey(batchId, receivedAt);
+      const batch = records.slice(start, start + 100);
+      await store.put(key, new TextEncoder().encode(JSON.stringify(batch)));
+      const stored = await storeEventsAsBefore0013(pool, normalizeBatch(batch).events, { batchId, receivedAt });
+      await pool.query(
+        `INSERT INTO batches (batch_id, object_key, received_at, loaded_at, status, events_loaded)
+         VALUES ($1, $2, $3, now(), 'loaded', $4)`,
+        [batchId, key, receivedAt, stored],
+      );
     }
   } finally {
     await connections.end();

@@ -13,6 +13,10 @@ export const ROUTES = [
   // The Metrics API: the summary, and its time series, group-bys and bounce routes below it.
   { method: "GET", path: "/api/v1/metrics/deliverability", target: "query" },
   { method: "GET", path: "/api/v1/metrics/deliverability/{proxy+}", target: "query" },
+  // SparkPost's Data Privacy API on msgevents' data, and the audit of its requests (packages/erasure).
+  { method: "POST", path: "/api/v1/data-privacy/rtbf-request", target: "query" },
+  { method: "GET", path: "/api/v1/data-privacy/rtbf-requests", target: "query" },
+  { method: "GET", path: "/api/v1/data-privacy/rtbf-requests/{proxy+}", target: "query" },
   // The web app (apps/web): its page and its hashed files, served by the query function from the files beside it.
   { method: "GET", path: "/", target: "query" },
   { method: "GET", path: "/assets/{proxy+}", target: "query" },

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { eraserS3EndpointStatements } from "../erasure-policies.ts";
 import { s3EndpointPolicy, secretsEndpointPolicy } from "../policies.ts";
 
 export interface EndpointPoliciesArgs {
@@ -9,6 +10,8 @@ export interface EndpointPoliciesArgs {
   batchPrefix: string;
   /** The only role that reads batches through the S3 endpoint. */
   loaderRoleArn: pulumi.Input<string>;
+  /** The eraser (erasure.ts) rewrites batches through the S3 endpoint too; `versioned` as its own policy. */
+  eraser: { roleArn: pulumi.Input<string>; versioned: boolean };
   /** Each secret read through the Secrets Manager endpoint and the one role that reads it. */
   secretReaders: { secretArn: pulumi.Input<string>; readerRoleArn: pulumi.Input<string> }[];
 }
@@ -27,10 +30,17 @@ export class EndpointPolicies extends pulumi.ComponentResource {
       {
         vpcEndpointId: args.s3EndpointId,
         policy: pulumi
-          .all([args.bucketArn, args.loaderRoleArn])
-          .apply(([bucketArn, loaderRoleArn]) =>
-            JSON.stringify(s3EndpointPolicy({ bucketArn, batchPrefix: args.batchPrefix, loaderRoleArn })),
-          ),
+          .all([args.bucketArn, args.loaderRoleArn, args.eraser.roleArn])
+          .apply(([bucketArn, loaderRoleArn, eraserRoleArn]) => {
+            const policy = s3EndpointPolicy({ bucketArn, batchPrefix: args.batchPrefix, loaderRoleArn });
+            const eraser = eraserS3EndpointStatements({
+              bucketArn,
+              batchPrefix: args.batchPrefix,
+              eraserRoleArn,
+              versioned: args.eraser.versioned,
+            });
+            return JSON.stringify({ ...policy, Statement: [...policy.Statement, ...eraser] });
+          }),
       },
       parent,
     );

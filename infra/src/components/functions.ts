@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Bundle, FunctionName } from "../bundles.ts";
+import { readRecipientSecret, withStatements } from "../erasure-policies.ts";
 import {
   databaseUserArn,
   ingestPolicy,
@@ -19,6 +20,7 @@ export const DATABASE_USERS = {
   loader: "msgevents_loader",
   query: "msgevents_query",
   maintenance: "msgevents_maintenance",
+  eraser: "msgevents_eraser",
 } as const;
 
 /** The alias API routes, the event source mapping and the schedule invoke; it moves only after a migration succeeded. */
@@ -54,6 +56,8 @@ export interface FunctionsArgs {
   };
   archive: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; queueArn: pulumi.Input<string> };
   secrets: { webhookSecretArn: pulumi.Input<string>; apiSecretArn: pulumi.Input<string> };
+  /** The recipient-hash key (erasure), read by the loader (suppression) and query (requests). */
+  recipientSecretArn: pulumi.Input<string>;
   /** Unset leaves ingest's default: whatever the platform delivers. */
   maxBodyBytes: number | undefined;
   retentionDays: number;
@@ -78,6 +82,8 @@ export class Functions extends pulumi.ComponentResource {
   readonly migrator: BundledFunction;
   readonly migration: aws.lambda.Invocation;
   readonly live: Record<"ingest" | "loader" | "query" | "maintenance", aws.lambda.Alias>;
+  /** How the eraser (components/erasure.ts) logs in: its connection variables and its IAM database user. */
+  readonly eraserDatabase: { environment: Record<string, pulumi.Input<string>>; userArn: pulumi.Output<string> };
 
   constructor(name: string, args: FunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("msgevents:aws:Functions", name, {}, opts);
@@ -143,12 +149,21 @@ export class Functions extends pulumi.ComponentResource {
           ...iamLogin(DATABASE_USERS.loader),
           MSGEVENTS_S3_BUCKET: args.archive.bucketName,
           MSGEVENTS_LOADER_POOL_MAX: String(args.loader.poolMax),
+          MSGEVENTS_RECIPIENT_SECRET_ARN: args.recipientSecretArn,
         },
         policy: (logGroupArn) =>
           pulumi
-            .all([args.archive.bucketArn, args.archive.queueArn, userArn(DATABASE_USERS.loader)])
-            .apply(([bucketArn, queueArn, databaseUser]) =>
-              loaderPolicy({ logGroupArn, bucketArn, batchPrefix: BATCH_PREFIX, queueArn, databaseUser }),
+            .all([
+              args.archive.bucketArn,
+              args.archive.queueArn,
+              userArn(DATABASE_USERS.loader),
+              args.recipientSecretArn,
+            ])
+            .apply(([bucketArn, queueArn, databaseUser, recipientSecretArn]) =>
+              withStatements(
+                loaderPolicy({ logGroupArn, bucketArn, batchPrefix: BATCH_PREFIX, queueArn, databaseUser }),
+                readRecipientSecret(recipientSecretArn),
+              ),
             ),
       },
       parent,
@@ -170,11 +185,17 @@ export class Functions extends pulumi.ComponentResource {
           MSGEVENTS_API_SECRET_ARN: args.secrets.apiSecretArn,
           MSGEVENTS_DB_POOL_MAX: String(args.query.poolMax),
           MSGEVENTS_QUERY_TIMEOUT_MS: String(args.query.statementTimeoutMs),
+          MSGEVENTS_RECIPIENT_SECRET_ARN: args.recipientSecretArn,
         },
         policy: (logGroupArn) =>
           pulumi
-            .all([args.secrets.apiSecretArn, userArn(DATABASE_USERS.query)])
-            .apply(([apiSecretArn, databaseUser]) => queryPolicy({ logGroupArn, apiSecretArn, databaseUser })),
+            .all([args.secrets.apiSecretArn, userArn(DATABASE_USERS.query), args.recipientSecretArn])
+            .apply(([apiSecretArn, databaseUser, recipientSecretArn]) =>
+              withStatements(
+                queryPolicy({ logGroupArn, apiSecretArn, databaseUser }),
+                readRecipientSecret(recipientSecretArn),
+              ),
+            ),
       },
       parent,
     );
@@ -240,6 +261,7 @@ export class Functions extends pulumi.ComponentResource {
       query: moveAfterMigration("query", this.query),
       maintenance: moveAfterMigration("maintenance", this.maintenance),
     };
+    this.eraserDatabase = { environment: iamLogin(DATABASE_USERS.eraser), userArn: userArn(DATABASE_USERS.eraser) };
     this.registerOutputs({ migration: this.migration.result });
   }
 }

@@ -13,15 +13,20 @@ export interface NetworkArgs {
 }
 
 /** Functions inside the VPC, each with its own security group so every path below is explicit. */
-export type VpcFunction = "loader" | "query" | "maintenance" | "migrator";
+export type VpcFunction = "loader" | "query" | "maintenance" | "migrator" | "eraser";
 
 const POSTGRES_PORT = 5432;
 const HTTPS_PORT = 443;
 const VPC_CIDR = "10.20.0.0/16";
 const SUBNET_CIDRS = ["10.20.0.0/20", "10.20.16.0/20"] as const;
 
-/** Which VPC functions call Secrets Manager (the migrator for the master secret, query for its API key). */
-const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query"];
+/**
+ * Which VPC functions call Secrets Manager: the migrator for the master secret, query for its API key, and query,
+ * the loader and the eraser for the recipient-hash key (erasure).
+ */
+const SECRETS_CLIENTS: readonly VpcFunction[] = ["migrator", "query", "loader", "eraser"];
+/** Which VPC functions reach S3 through the gateway endpoint: the loader reads batches, the eraser rewrites them. */
+const S3_CLIENTS: readonly VpcFunction[] = ["loader", "eraser"];
 
 /**
  * A VPC with two isolated subnets (two AZs: RDS requires a subnet group spanning two) and no route to the internet: no
@@ -91,6 +96,7 @@ export class Network extends pulumi.ComponentResource {
       query: group("query", "msgevents query function"),
       maintenance: group("maintenance", "msgevents maintenance function"),
       migrator: group("migrator", "msgevents migrator function"),
+      eraser: group("eraser", "msgevents eraser function"),
     };
 
     const rules: pulumi.Resource[] = [];
@@ -150,20 +156,22 @@ export class Network extends pulumi.ComponentResource {
         ),
       );
     }
-    rules.push(
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-loader-to-s3`,
-        {
-          securityGroupId: functions.loader.id,
-          prefixListId: s3Endpoint.prefixListId,
-          ipProtocol: "tcp",
-          fromPort: HTTPS_PORT,
-          toPort: HTTPS_PORT,
-          description: "HTTPS to S3 through the gateway endpoint",
-        },
-        parent,
-      ),
-    );
+    for (const fn of S3_CLIENTS) {
+      rules.push(
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-${fn}-to-s3`,
+          {
+            securityGroupId: functions[fn].id,
+            prefixListId: s3Endpoint.prefixListId,
+            ipProtocol: "tcp",
+            fromPort: HTTPS_PORT,
+            toPort: HTTPS_PORT,
+            description: "HTTPS to S3 through the gateway endpoint",
+          },
+          parent,
+        ),
+      );
+    }
 
     const secretsEndpoint = new aws.ec2.VpcEndpoint(
       `${name}-secretsmanager`,
@@ -189,6 +197,7 @@ export class Network extends pulumi.ComponentResource {
       query: functions.query.id,
       maintenance: functions.maintenance.id,
       migrator: functions.migrator.id,
+      eraser: functions.eraser.id,
     };
     this.ready = [...rules, s3Endpoint, secretsEndpoint, ...subnets];
     this.registerOutputs({ vpcId: this.vpcId, subnetIds: this.subnetIds });

@@ -12,6 +12,8 @@ export interface LoadCounts {
   eventsLoaded: number;
   eventsDuplicate: number;
   recordsRejected: number;
+  /** Records dropped because their recipient was erased (the suppression list). */
+  recordsSuppressed: number;
 }
 
 /** The batch's status when already recorded, read without a transaction (a replay's fast path). */
@@ -56,17 +58,17 @@ export async function markBatchLoaded(
     await client.query(
       `UPDATE batches SET loaded_at = now(), events_loaded = least(events_loaded + $2, $3::int),
          events_duplicate = greatest($3::int - least(events_loaded + $2, $3::int), 0), records_rejected = $4,
-         rejections = $5::jsonb, last_error = NULL
+         rejections = $5::jsonb, records_suppressed = $6, last_error = NULL
        WHERE batch_id = $1`,
-      [batchId, counts.eventsLoaded, eventsInBatch, counts.recordsRejected, rejected],
+      [batchId, counts.eventsLoaded, eventsInBatch, counts.recordsRejected, rejected, counts.recordsSuppressed],
     );
     return;
   }
   await client.query(
     `UPDATE batches SET status = 'loaded', loaded_at = now(), events_loaded = $2, events_duplicate = $3,
-       records_rejected = $4, rejections = $5::jsonb, last_error = NULL
+       records_rejected = $4, rejections = $5::jsonb, records_suppressed = $6, last_error = NULL
      WHERE batch_id = $1`,
-    [batchId, counts.eventsLoaded, counts.eventsDuplicate, counts.recordsRejected, rejected],
+    [batchId, counts.eventsLoaded, counts.eventsDuplicate, counts.recordsRejected, rejected, counts.recordsSuppressed],
   );
 }
 

@@ -1,12 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import {
-  encodeBodies,
-  InvalidBatchError,
-  type NormalizedBatch,
-  type NormalizedEvent,
-  type PartitionManager,
-  parseWebhookBatch,
-} from "@msgevents/schema";
+import type { RecipientHasher } from "@msgevents/erasure";
+import { encodeBodies, InvalidBatchError, type NormalizedEvent, type PartitionManager } from "@msgevents/schema";
 import { ObjectNotFoundError, type ObjectStore, parseBatchKey } from "@msgevents/storage";
 import type pg from "pg";
 import {
@@ -18,6 +12,13 @@ import {
   recordBatchFailure,
 } from "./batch-records.ts";
 import { BatchFailedError, isContentRejectedByDatabase, isMissingPartition, NotABatchKeyError } from "./errors.ts";
+import {
+  flagForScrub,
+  type PreparedBatch,
+  prepareBatch,
+  recordUnindexedRecipients,
+  splitSuppressed,
+} from "./suppression.ts";
 import { retryAtOnce, withTransaction } from "./transaction.ts";
 import { inKeyOrder, insertEvents } from "./write-events.ts";
 
@@ -26,6 +27,12 @@ export interface LoaderDeps {
   store: ObjectStore;
   partitions: PartitionManager;
   logger: Logger;
+  /**
+   * Hashes recipients with the deployment's key, for the suppression list (erased recipients, packages/erasure):
+   * records of a suppressed recipient are dropped and counted, and recipients no stored event will point to are
+   * recorded for erasures. Every deployable passes it; without it nothing is suppressed (loader-only tests).
+   */
+  recipients?: RecipientHasher;
 }
 
 export interface LoadOptions {
@@ -84,30 +91,27 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
     deps.logger.info(message[outcome], { ...result });
     return result;
   };
-  const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0 };
+  const nothing: LoadCounts = { eventsLoaded: 0, eventsDuplicate: 0, recordsRejected: 0, recordsSuppressed: 0 };
 
   // The first query of an invocation is the one most likely to meet a connection that died while Lambda was frozen.
   const status = await retryAtOnce(() => readBatchStatus(deps.pool, batch.batchId));
   if (status === "loaded" && !options.force) return finish("already-loaded", nothing);
   const body = await readStoredBatch(batch, deps);
-  const normalized = await normalize(batch, body, deps);
+  const prepared = await prepare(batch, body, deps);
   // Creating a partition locks the parent table: done in statements of their own, before the load transaction.
   const ensurePartitions = () =>
-    retryAtOnce(() => deps.partitions.ensureFor(normalized.events.map((event) => event.eventTime)));
+    retryAtOnce(() =>
+      deps.partitions.ensureFor(prepared.records.flatMap((record) => record.events.map((event) => event.eventTime))),
+    );
   await ensurePartitions();
-  const events = inKeyOrder(normalized.events);
-  // Encoded before the transaction: nothing waits on a lock meanwhile.
-  const bodies = await encodeBodies(events.map((event) => event.body));
+  // Encoded before the transaction, so that nothing waits on a lock meanwhile (those of suppressed records unused).
+  const everyEvent = prepared.records.flatMap((record) => record.events);
+  const encoded = await encodeBodies(everyEvent.map((event) => event.body));
+  const bodies = new Map(everyEvent.map((event, index) => [event, encoded[index] as Buffer]));
   const write = () =>
     retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
-        writeBatch(
-          client,
-          { ...batch, bytes: body.byteLength },
-          { events, bodies },
-          normalized,
-          options.force === true,
-        ),
+        writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, bodies, deps, options.force === true),
       ),
     );
   try {
@@ -120,7 +124,8 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       return write();
     });
     if (!counts) return finish("already-loaded", nothing);
-    return finish(status === "loaded" || counts.reloaded ? "reloaded" : "loaded", counts);
+    const { reloaded, ...loadCounts } = counts;
+    return finish(status === "loaded" || reloaded ? "reloaded" : "loaded", loadCounts);
   } catch (error) {
     if (!isContentRejectedByDatabase(error)) throw error;
     const code = (error as { code?: string }).code;
@@ -143,20 +148,37 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
 async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
-  { events, bodies }: { events: readonly NormalizedEvent[]; bodies: readonly Buffer[] },
-  normalized: NormalizedBatch,
+  prepared: PreparedBatch,
+  bodies: ReadonlyMap<NormalizedEvent, Buffer>,
+  deps: LoaderDeps,
   force: boolean,
 ): Promise<{ commit: boolean; value: (LoadCounts & { reloaded: boolean }) | undefined }> {
   const claimed = await claimBatch(client, batch);
   if (claimed.status === "loaded" && !force) return { commit: false, value: undefined };
-  const eventsLoaded = await insertEvents(client, claimed.batchNumber, events, bodies);
+  const { kept, suppressed } = deps.recipients
+    ? await splitSuppressed(client, deps.recipients, prepared.records)
+    : { kept: prepared.records, suppressed: [] };
+  const events = inKeyOrder(kept.flatMap((record) => record.events));
+  const eventBodies = events.map((event) => bodies.get(event) as Buffer);
+  const eventsLoaded = await insertEvents(client, claimed.batchNumber, events, eventBodies);
+  if (deps.recipients) {
+    await recordUnindexedRecipients(
+      client,
+      deps.recipients,
+      { batchId: batch.batchId, batchNumber: claimed.batchNumber },
+      kept,
+      eventsLoaded < events.length,
+    );
+    if (suppressed.length > 0) await flagForScrub(client, batch);
+  }
   const counts: LoadCounts = {
     eventsLoaded,
     eventsDuplicate: events.length - eventsLoaded,
-    recordsRejected: normalized.rejected.length,
+    recordsRejected: prepared.rejected.length,
+    recordsSuppressed: suppressed.length,
   };
   const reloaded = claimed.status === "loaded";
-  await markBatchLoaded(client, batch.batchId, counts, normalized.rejected, reloaded ? events.length : undefined);
+  await markBatchLoaded(client, batch.batchId, counts, prepared.rejected, reloaded ? events.length : undefined);
   return { commit: true, value: { ...counts, reloaded } };
 }
 
@@ -169,9 +191,9 @@ async function readStoredBatch(batch: BatchIdentity, deps: LoaderDeps): Promise<
   }
 }
 
-async function normalize(batch: BatchIdentity, body: Uint8Array, deps: LoaderDeps): Promise<NormalizedBatch> {
+async function prepare(batch: BatchIdentity, body: Uint8Array, deps: LoaderDeps): Promise<PreparedBatch> {
   try {
-    return parseWebhookBatch(body);
+    return prepareBatch(body, deps.recipients !== undefined);
   } catch (error) {
     if (!(error instanceof InvalidBatchError)) throw error;
     throw await failBatch(deps, { ...batch, bytes: body.byteLength }, error.message, { cause: error });

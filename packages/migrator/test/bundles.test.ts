@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { migrationsFolder } from "@msgevents/schema";
 import {
@@ -59,14 +60,14 @@ let sqs: SQSClient;
 let secrets: TestSecretsManager;
 let admin: pg.Pool;
 const notifications: S3EventNotification[] = [];
-const secretArns = { webhook: "", api: "", master: "" };
+const secretArns = { webhook: "", api: "", master: "", recipients: "" };
 
 const bundle = (name: string) => path.join(bundles, name, "index.mjs");
 
 beforeAll(async () => {
   bundles = await mkdtemp(path.join(os.tmpdir(), "msgevents-bundles-"));
   // One after the other: esbuild is CPU-heavy and CI runs every suite at once on two cores.
-  for (const pkg of ["ingest", "loader", "query", "migrator"]) {
+  for (const pkg of ["ingest", "loader", "query", "migrator", "erasure"]) {
     await run("node_modules/.bin/tsx", ["build.ts", bundles], { cwd: path.join(packagesDir, pkg) });
   }
 
@@ -87,6 +88,7 @@ beforeAll(async () => {
   secretArns.webhook = secrets.put("msgevents/webhook", WEBHOOK);
   secretArns.api = secrets.put("msgevents/api", API);
   secretArns.master = secrets.put("rds!db-0123", { username: OWNER, password: OWNER_PASSWORD });
+  secretArns.recipients = secrets.put("msgevents/recipient-hash", { recipientHashSecret: "bundle-test-recipient-key" });
 });
 
 afterAll(async () => {
@@ -150,6 +152,7 @@ const loaderEnv = () => ({
   ...databaseEnv("msgevents_loader"),
   MSGEVENTS_S3_BUCKET: s3.bucket,
   MSGEVENTS_LOADER_POOL_MAX: "2",
+  MSGEVENTS_RECIPIENT_SECRET_ARN: secretArns.recipients,
 });
 const queryEnv = () => ({
   ...awsEnv(),
@@ -157,6 +160,13 @@ const queryEnv = () => ({
   MSGEVENTS_API_SECRET_ARN: secretArns.api,
   MSGEVENTS_DB_POOL_MAX: "2",
   MSGEVENTS_QUERY_TIMEOUT_MS: "15000",
+  MSGEVENTS_RECIPIENT_SECRET_ARN: secretArns.recipients,
+});
+const eraserEnv = () => ({
+  ...awsEnv(),
+  ...databaseEnv("msgevents_eraser"),
+  MSGEVENTS_S3_BUCKET: s3.bucket,
+  MSGEVENTS_RECIPIENT_SECRET_ARN: secretArns.recipients,
 });
 const maintenanceEnv = () => ({
   ...awsEnv(),
@@ -185,7 +195,7 @@ const currentBatch = JSON.stringify(
 );
 const lateBatch = readSampleText("batch-all-types");
 
-describe("the five bundles under Node 24", () => {
+describe("the six bundles under Node 24", () => {
   test("migrator: applies every migration as the master user from its secret and creates the login roles", async () => {
     const [first, second] = await invokeBundle(bundle("migrator"), migratorEnv(), [
       { trigger: "deployment-1" },
@@ -193,14 +203,14 @@ describe("the five bundles under Node 24", () => {
     ]);
     expect(resultOf(first)).toEqual({
       applied: journal.entries.map((entry) => entry.tag),
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"],
     });
     expect(resultOf(second)).toEqual({
       applied: [],
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"],
     });
     // Test-only: RDS roles log in with IAM tokens; here each gets a password.
-    for (const role of ["msgevents_loader", "msgevents_query", "msgevents_maintenance"]) {
+    for (const role of ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"]) {
       await admin.query(`ALTER ROLE ${role} PASSWORD '${ROLE_PASSWORD}'`);
     }
   });
@@ -293,7 +303,7 @@ describe("the five bundles under Node 24", () => {
         httpApiEvent({ method: "GET", path: "/api/v1/events/message", headers: { authorization: "wrong-key-0123" } }),
       ],
     );
-    expect(secrets.reads.slice(readsBefore)).toEqual([secretArns.api]);
+    expect(secrets.reads.slice(readsBefore).sort()).toEqual([secretArns.api, secretArns.recipients].sort());
     const stored = await admin.query<{ n: number; late: number }>(
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE event_time < '2017-01-01')::int AS late FROM events",
     );
@@ -347,6 +357,40 @@ describe("the five bundles under Node 24", () => {
       `SELECT count(*)::int AS n FROM pg_class WHERE relname = 'events_' || to_char(now() AT TIME ZONE 'UTC' + interval '7 days', 'YYYYMMDD')`,
     );
     expect(week.rows[0]?.n).toBe(1);
+  });
+
+  test("eraser: a request saved through the query bundle is erased by a scheduled run as msgevents_eraser", async () => {
+    const records = JSON.parse(currentBatch) as { msys: Record<string, { rcpt_to: string }> }[];
+    const recipient = Object.values(records[0]?.msys ?? {})[0]?.rcpt_to ?? "";
+    const holding = records.filter((record) => Object.values(record.msys)[0]?.rcpt_to === recipient).length;
+    const count = async () =>
+      (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE rcpt_to = $1", [recipient]))
+        .rows[0]?.n;
+    expect(await count()).toBeGreaterThan(0);
+    const [saved] = await invokeBundle(bundle("query"), queryEnv(), [
+      httpApiEvent({
+        method: "POST",
+        path: "/api/v1/data-privacy/rtbf-request",
+        headers: { authorization: API.apiKey, "content-type": "application/json" },
+        body: JSON.stringify({ recipients: [recipient], include_subaccounts: true }),
+      }),
+    ]);
+    expect(response(resultOf(saved))).toMatchObject({
+      statusCode: 200,
+      json: { results: { message: "Request saved." } },
+    });
+    const [run] = await invokeBundle(bundle("eraser"), eraserEnv(), [scheduledEvent(new Date())]);
+    expect(resultOf(run)).toMatchObject({ busy: false, failed: [], requests: [{ status: "completed" }] });
+    expect(await count()).toBe(0);
+    const key = (
+      await admin.query<{ object_key: string }>("SELECT object_key FROM batches WHERE batch_id = 'bundle-current-1'")
+    ).rows[0]?.object_key;
+    const client = new S3Client(s3.clientConfig);
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    const text = await object.Body?.transformToString();
+    client.destroy();
+    expect(text).not.toContain(recipient);
+    expect(JSON.parse(text ?? "[]")).toHaveLength(40 - holding);
   });
 
   test("a bundle whose secret cannot be read fails every invocation instead of serving", async () => {

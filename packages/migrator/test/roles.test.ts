@@ -62,11 +62,11 @@ afterAll(async () => {
 });
 
 describe("migrateAndGrant, run by the schema owner", () => {
-  test("applies every migration and creates the three login roles", async () => {
+  test("applies every migration and creates the four login roles", async () => {
     const result = await migrateAndGrant(owner, { migrationsFolder });
     expect(result.applied[0]).toBe("0000_init");
     expect(result.applied.length).toBeGreaterThanOrEqual(7);
-    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance"]);
+    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"]);
     // Passwords are the operator's business (on RDS the roles log in with IAM tokens); the tests set their own.
     for (const role of result.roles) await admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`);
   });
@@ -254,7 +254,7 @@ describe("the maintenance role's vacuum", () => {
 describe("the maintenance role's backfills", () => {
   test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
-    await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
+    await owner.query("TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts");
     await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
     const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     expect(stored.rows[0]?.n).toBeGreaterThan(0);
@@ -276,5 +276,32 @@ describe("the maintenance role's backfills", () => {
     expect(await outcome(poolAs(LOGIN_ROLES.query), "SELECT msgevents_fill_search_token_counts(current_date)")).toBe(
       INSUFFICIENT_PRIVILEGE,
     );
+  });
+});
+
+describe("the erasure privileges", () => {
+  test("only the eraser deletes events; the query role only adds requests; the loader reads no event payload", async () => {
+    const eraser = poolAs(LOGIN_ROLES.eraser);
+    const query = poolAs(LOGIN_ROLES.query);
+    const loader = poolAs(LOGIN_ROLES.loader);
+    expect(await outcome(eraser, "DELETE FROM events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "UPDATE search_token_counts SET events = events WHERE false")).toBe("ok");
+    expect(await outcome(eraser, "DELETE FROM batches WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(eraser, "SELECT msgevents_drop_partitions_before(now())")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM events WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(query, "UPDATE erasure_requests SET status = status WHERE false")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    expect(
+      await outcome(
+        query,
+        "INSERT INTO suppressed_recipients (recipient_hash, scope, request_id) SELECT '\\x00', 0, 0 WHERE false",
+      ),
+    ).toBe("ok");
+    expect(await outcome(loader, "SELECT event_id, batch_id FROM events LIMIT 1")).toBe("ok");
+    expect(await outcome(loader, "SELECT payload FROM events LIMIT 1")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(loader, "DELETE FROM suppressed_recipients WHERE false")).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });

@@ -154,19 +154,19 @@ async function printStorage(database: pg.Pool): Promise<void> {
 }
 
 /**
- * The metric_rollups_0012 backfill's fill of one whole day of the load (an upgraded database's conversion), timed: it
+ * The metric_rollups_0016 backfill's fill of one whole day of the load (an upgraded database's conversion), timed: it
  * recounts every metric rollup of the day from its events, as a fresh one would, so the rows it leaves are the same.
  */
 async function timeDayFill(database: pg.Pool): Promise<void> {
   const day = new Date(from.getTime() + Math.floor(DAYS / 2) * DAY).toISOString().slice(0, 10);
   const started = performance.now();
   const { rows } = await database.query<{ events: string }>(
-    "SELECT msgevents_fill_metric_rollups_0012($1::date) AS events",
+    "SELECT msgevents_fill_metric_rollups_0016($1::date) AS events",
     [day],
   );
   const seconds = (performance.now() - started) / 1000;
   const events = Number(rows[0]?.events);
   console.log(
-    `\nmetric_rollups_0012 backfill, one day (${day}): ${events.toLocaleString("en")} events in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString("en")} events/s)`,
+    `\nmetric_rollups_0016 backfill, one day (${day}): ${events.toLocaleString("en")} events in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString("en")} events/s)`,
   );
 }

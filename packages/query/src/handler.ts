@@ -1,3 +1,4 @@
+import { handleDataPrivacy, isDataPrivacyPath, type RecipientHasher } from "@msgevents/erasure";
 import {
   errorResponse,
   HttpError,
@@ -32,6 +33,10 @@ export interface QueryDeps {
   logger?: QueryLogger;
   /** What `/health` adds for the local stack (queue, oversized batches); absent in the Lambda. */
   processFigures?: ProcessFigures;
+  /** The deployment's recipient hasher, for the Data Privacy API; without it those routes answer 503. */
+  recipients?: RecipientHasher;
+  /** Called once an erasure request is saved (the local stack runs its eraser at once). */
+  onErasureRequested?: (requestId: number) => void;
 }
 
 const ROUTES: Record<string, typeof eventsSearch | typeof legacySearch> = {
@@ -62,6 +67,7 @@ function databaseErrorCode(error: unknown): string | undefined {
 export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
   if (path === HEALTH_PATH) return request.method === "GET" ? health(request, deps) : methodNotAllowed(["GET"]);
+  if (isDataPrivacyPath(path)) return dataPrivacy(request, path, deps);
   const route = ROUTES[path] ?? metricsRouteFor(path);
   if (!route) return notFound();
   if (request.method !== "GET") return methodNotAllowed(["GET"]);
@@ -97,6 +103,34 @@ export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promis
     }
     deps.logger?.error("search failed", { path, error: error instanceof Error ? error.message : String(error) });
     return errorResponse(500, { message: "internal error", description: "the search failed; retry later" });
+  }
+}
+
+/** `…/data-privacy/…` (packages/erasure): authenticated like every route; never logs a parameter's value. */
+async function dataPrivacy(request: HttpRequest, path: string, deps: QueryDeps): Promise<HttpResponse> {
+  if (!isAuthorized(request.headers.authorization, deps.apiKey)) return unauthorizedResponse();
+  if (!deps.recipients) {
+    return errorResponse(503, {
+      message: "erasure is not configured",
+      description: "this deployment has no recipient-hash secret (MSGEVENTS_RECIPIENT_HASH_SECRET)",
+    });
+  }
+  const started = Date.now();
+  try {
+    const response = await handleDataPrivacy(request, path, {
+      pool: deps.db.$client,
+      hasher: deps.recipients,
+      apiKey: deps.apiKey,
+      onRequestSaved: deps.onErasureRequested,
+    });
+    deps.logger?.info("data privacy request served", { path, status: response.status, ms: Date.now() - started });
+    return response;
+  } catch (error) {
+    deps.logger?.error("data privacy request failed", {
+      path,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return errorResponse(500, { message: "internal error", description: "the request was not saved; retry later" });
   }
 }
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { readRecipientHasher } from "@msgevents/erasure";
 import { fromApiGatewayV2, loadStaticSite, serveStaticSite, toApiGatewayV2 } from "@msgevents/http";
 import { readSecretJson } from "@msgevents/runtime-config/secrets";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -12,6 +13,8 @@ import { handleQuery } from "./handler.ts";
 const logger = new Logger({ serviceName: "msgevents-query" });
 const secretArn = apiSecretArn(process.env);
 const config = loadQueryConfig(secretArn ? withApiSecret(process.env, await readSecretJson(secretArn)) : process.env);
+// The Data Privacy API hashes addresses with the deployment's recipient key (its own secret, read once).
+const recipients = await readRecipientHasher(process.env);
 // The pool outlives invocations and survives freeze/thaw (see createQueryDatabase).
 const { db } = createQueryDatabase(config, logger);
 // The web app, copied beside the bundle as web/ by build.ts, held in memory like the local stack holds it.
@@ -27,6 +30,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     apiKey: config.apiKey,
     cursorKey: config.cursorKey,
     logger,
+    recipients,
   });
   return toApiGatewayV2(response);
 }

@@ -2,7 +2,7 @@ import { migrate, runBackfills } from "@msgevents/schema";
 import { type EarlierMigrations, earlierMigrations, generateEvents } from "@msgevents/testkit";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectDerivedTablesToMatchRecount, METRIC_SHAPES, metricAnswers, recountedMetricAnswers } from "./recount.ts";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture } from "./support.ts";
+import { eventIdsOf, get, insertLegacyRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 // A database upgraded from before the rollups and the search counts (the 11cc0ad migrations up to 0007) holds events
 // the derived tables have not counted until the backfills fill their days. Every Metrics API answer and every search
@@ -18,7 +18,7 @@ let searches: string[];
 beforeAll(async () => {
   earlier = await earlierMigrations({ before: "0008" });
   fixture = await startQueryFixture(new Date("2024-06-05T00:00:00Z"), { migrationsFolder: earlier.folder });
-  await insertRecords(
+  await insertLegacyRecords(
     fixture,
     generateEvents(900, {
       seed: 21,

@@ -10,7 +10,7 @@ import { type EarlierMigrations, earlierMigrations, generateEvents, type Webhook
 import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectDerivedTablesToMatchRecount } from "./recount.ts";
-import { type QueryFixture, startQueryFixture } from "./support.ts";
+import { insertLegacyRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 // An event loaded while its day is being backfilled is counted exactly once. A day's fill locks the day partition in
 // SHARE mode: a load into that day committed before the lock was granted is in the fill's recount (and the rows its
@@ -56,7 +56,9 @@ beforeAll(async () => {
   });
   // A third of the events, from every day, stored before the upgrade by the loader on the old schema.
   const before = records.filter((_, index) => index % 3 === 0);
-  for (let start = 0; start < before.length; start += PER_BATCH) await load(before.slice(start, start + PER_BATCH));
+  for (let start = 0; start < before.length; start += PER_BATCH) {
+    await insertLegacyRecords(fixture, before.slice(start, start + PER_BATCH));
+  }
   expect(await migrate(fixture.pool)).toContain("0011_backfills");
 });
 

@@ -46,7 +46,7 @@ async function pendingListLimits(): Promise<Record<string, string | null>> {
 }
 
 async function insert(records: unknown[]): Promise<void> {
-  await insertLegacyRecords({ pool, partitions: new PartitionManager(pool) }, records);
+  await insertLegacyRecords({ pool }, records);
 }
 
 describe("migration 0007", () => {

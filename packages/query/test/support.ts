@@ -1,7 +1,7 @@
 import type { HttpResponse } from "@msgevents/http";
 import { events, migrate, normalizeBatch, PartitionManager, toEventRows } from "@msgevents/schema";
+import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import { getTableColumns } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { deriveCursorKey } from "../src/env.ts";
@@ -83,26 +83,11 @@ export async function insertRecords(fixture: QueryFixture, records: unknown[]): 
     .onConflictDoNothing();
 }
 
-/**
- * Stores webhook records as the loader did before migration 0013 (event bodies): every field beyond the columns in
- * payload, no body, into whatever columns the database has: for tests of migrations that run on older databases.
- */
-export async function insertLegacyRecords(
-  fixture: { pool: pg.Pool; partitions: PartitionManager },
-  records: unknown[],
-): Promise<void> {
+/** Stores webhook records in a database of an earlier schema as that version's loader did (before event bodies). */
+export async function insertLegacyRecords(fixture: { pool: pg.Pool }, records: unknown[]): Promise<void> {
   const { events: rows, rejected } = normalizeBatch(records);
   if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
-  await fixture.partitions.ensureFor(rows.map((row) => row.eventTime));
-  const columns = Object.entries(getTableColumns(events)).filter(([key]) => key !== "body");
-  const legacy = rows.map((row) => {
-    const values: Record<string, unknown> = { ...row, batchId: "test-batch", receivedAt: new Date() };
-    values.payload = { ...row.payload, ...row.body };
-    return Object.fromEntries(columns.map(([key, column]) => [column.name, values[key]]));
-  });
-  await fixture.pool.query("INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)", [
-    JSON.stringify(legacy),
-  ]);
+  await storeEventsAsBefore0013(fixture.pool, rows, { batchId: "test-batch", receivedAt: new Date() });
 }
 
 export interface JsonResponse {

@@ -43,7 +43,7 @@ async function load(batch: readonly unknown[]): Promise<void> {
 async function loadAsPreviousVersion(batch: readonly unknown[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await insertLegacyRecords({ pool: loaderPool, partitions: deps.partitions }, [...batch]);
+      return await insertLegacyRecords({ pool: loaderPool }, [...batch]);
     } catch (error) {
       if ((error as { code?: string }).code !== "40P01" || attempt === 5) throw error;
     }
@@ -197,16 +197,16 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
     const cut = await run;
     expect(cut).toBeInstanceOf(BackfillError);
     const { result } = cut as BackfillError;
-    // metric_rollups has nothing left to do since 0012's backfill recounts every metric rollup.
+    // metric_rollups has nothing left to do since 0016's backfill recounts every metric rollup.
     expect(result.filled.map((day) => `${day.backfill} ${day.day}`)).toEqual(
       expect.arrayContaining([
         "metric_rollups 2024-06-03",
-        "metric_rollups_0012 2024-06-03",
+        "metric_rollups_0016 2024-06-03",
         "search_token_counts 2024-06-03",
         "metric_rollups 2024-06-02",
       ]),
     );
-    expect(result.failed).toMatchObject([{ backfill: "metric_rollups_0012", day: "2024-06-02", sessionEnded: true }]);
+    expect(result.failed).toMatchObject([{ backfill: "metric_rollups_0016", day: "2024-06-02", sessionEnded: true }]);
     expect(result.remaining).toBe(5);
     await holder.query("ROLLBACK");
     await moreLoads;

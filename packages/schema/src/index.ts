@@ -1,5 +1,6 @@
 export * from "./backfills/index.ts";
 export * from "./db/checkout.ts";
+export * from "./db/erasure-tables.ts";
 export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";
 export * from "./db/partitions.ts";
@@ -17,5 +18,6 @@ export type * from "./model/event-types.ts";
 export * from "./model/events-api.ts";
 export * from "./model/groupings.ts";
 export * from "./model/normalize.ts";
+export * from "./model/record-events.ts";
 export * from "./model/sanitize.ts";
 export * from "./model/timestamp.ts";

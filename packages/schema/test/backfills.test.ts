@@ -6,7 +6,7 @@ import {
   type Backfill,
   BackfillError,
   dropExpiredPartitions,
-  METRIC_ROLLUPS_0012_BACKFILL,
+  METRIC_ROLLUPS_0016_BACKFILL,
   normalizeBatch,
   readBackfillProgress,
   runBackfills,
@@ -86,9 +86,9 @@ describe("runBackfills", () => {
     expect(result.failed).toEqual([]);
     expect(result.remaining).toBe(0);
     expect(result.filled.map((day) => `${day.day} ${day.backfill}`)).toEqual(
-      DAYS.flatMap((day) => [`${day} metric_rollups`, `${day} metric_rollups_0012`, `${day} search_token_counts`]),
+      DAYS.flatMap((day) => [`${day} metric_rollups`, `${day} metric_rollups_0016`, `${day} search_token_counts`]),
     );
-    // The metric_rollups backfill has nothing left to do since 0012's recounts every metric rollup.
+    // The metric_rollups backfill has nothing left to do since 0016's recounts every metric rollup.
     expect(result.filled.reduce((sum, day) => sum + day.events, 0)).toBe(2 * 900);
     expect(await derivedRows()).toEqual(keptByTriggers);
   });
@@ -134,20 +134,20 @@ describe("runBackfills", () => {
       // An open load transaction on the newest day: its fill must wait, and gives up after lockTimeoutMs. So does
       // the day before's, which locks the next day too (the part of its last hours of :15 and :30 zones).
       await holder.query("BEGIN; LOCK TABLE events_20240603 IN ROW EXCLUSIVE MODE");
-      const options = { lockTimeoutMs: 50, backfills: [METRIC_ROLLUPS_0012_BACKFILL] };
+      const options = { lockTimeoutMs: 50, backfills: [METRIC_ROLLUPS_0016_BACKFILL] };
       const first = await runBackfills(pool, options);
       expect(first.filled.map((day) => day.day)).toEqual(["2024-06-01"]);
       expect(first.failed).toMatchObject([
-        { backfill: "metric_rollups_0012", day: "2024-06-03", code: "55P03", failures: 1 },
-        { backfill: "metric_rollups_0012", day: "2024-06-02", code: "55P03", failures: 1 },
+        { backfill: "metric_rollups_0016", day: "2024-06-03", code: "55P03", failures: 1 },
+        { backfill: "metric_rollups_0016", day: "2024-06-02", code: "55P03", failures: 1 },
       ]);
       await expect(runBackfills(pool, options)).resolves.toMatchObject({
         failed: [{ failures: 2 }, { failures: 2 }],
       });
       const third = await runBackfills(pool, options).catch((error: unknown) => error);
       expect(third).toBeInstanceOf(BackfillError);
-      expect((third as BackfillError).message).toMatch(/metric_rollups_0012 2024-06-03 \(3 time\(s\) in a row: .*lock/);
-      const progress = (await readBackfillProgress(pool)).find((backfill) => backfill.name === "metric_rollups_0012");
+      expect((third as BackfillError).message).toMatch(/metric_rollups_0016 2024-06-03 \(3 time\(s\) in a row: .*lock/);
+      const progress = (await readBackfillProgress(pool)).find((backfill) => backfill.name === "metric_rollups_0016");
       expect(progress).toMatchObject({ status: "failing", daysDone: 1, daysTotal: 3 });
       expect(progress?.lastError).toMatch(/lock/);
     } finally {
@@ -155,9 +155,9 @@ describe("runBackfills", () => {
       await holder.end();
     }
     const after = await runBackfills(pool);
-    expect(after.filled.map((day) => `${day.backfill} ${day.day}`)).toContain("metric_rollups_0012 2024-06-03");
+    expect(after.filled.map((day) => `${day.backfill} ${day.day}`)).toContain("metric_rollups_0016 2024-06-03");
     expect(await derivedRows()).toEqual(keptByTriggers);
-    const progress = (await readBackfillProgress(pool)).find((backfill) => backfill.name === "metric_rollups_0012");
+    const progress = (await readBackfillProgress(pool)).find((backfill) => backfill.name === "metric_rollups_0016");
     expect(progress).toMatchObject({ status: "done", daysDone: 3, lastError: null });
   });
 
@@ -195,7 +195,7 @@ describe("readBackfillProgress", () => {
   test("shows each backfill's days done of total, events filled and their rate, and when it started and finished", async () => {
     expect(await readBackfillProgress(pool)).toMatchObject([
       { name: "metric_rollups", status: "waiting", daysDone: 0, daysTotal: 3, eventsFilled: 0, startedAt: null },
-      { name: "metric_rollups_0012", status: "waiting", daysDone: 0, daysTotal: 3, eventsPerSecond: null },
+      { name: "metric_rollups_0016", status: "waiting", daysDone: 0, daysTotal: 3, eventsPerSecond: null },
       { name: "search_token_counts", status: "waiting", daysDone: 0, daysTotal: 3, eventsPerSecond: null },
     ]);
     const stop = new AbortController();
@@ -206,7 +206,7 @@ describe("readBackfillProgress", () => {
     await runBackfills(pool);
     for (const progress of await readBackfillProgress(pool)) {
       expect(progress).toMatchObject({ status: "done", daysDone: 3, daysTotal: 3, lastError: null });
-      // metric_rollups reads nothing since 0012's backfill recounts every metric rollup.
+      // metric_rollups reads nothing since 0016's backfill recounts every metric rollup.
       if (progress.name === "metric_rollups") expect(progress.eventsFilled).toBe(0);
       else expect(progress.eventsPerSecond).toBeGreaterThan(0);
       expect(progress.finishedAt).toMatch(/Z$/);

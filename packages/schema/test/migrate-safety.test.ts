@@ -106,6 +106,47 @@ describe("migrate", () => {
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
   });
 
+  test("a migration the database ends to break a deadlock with a load is run again and applied once the load is done", async () => {
+    await migrate(admin);
+    const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-deadlock-migration-"));
+    try {
+      // A migration that locks two tables in turn, as 0013 altered events after 0008 had locked it; a load holding
+      // the second and then asking for the first closes the cycle. The migration waits first, so the database's
+      // deadlock check (after deadlock_timeout) runs in its session and ends it.
+      await cp(migrationsFolder, folder, { recursive: true });
+      const journalPath = path.join(folder, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { when: number; tag: string }[] };
+      const last = journal.entries.at(-1);
+      journal.entries.push({ ...last, when: (last?.when ?? 0) + 1, tag: "9999_two_locks" } as {
+        when: number;
+        tag: string;
+      });
+      await writeFile(journalPath, JSON.stringify(journal));
+      await writeFile(
+        path.join(folder, "9999_two_locks.sql"),
+        "LOCK TABLE backfill_days IN ACCESS EXCLUSIVE MODE;\n--> statement-breakpoint\nLOCK TABLE events IN ACCESS EXCLUSIVE MODE;",
+      );
+      await holdEventsLikeALoad();
+      const running = migrate(pool, { migrationsFolder: folder, lockTimeoutMs: 120_000 });
+      while (true) {
+        const { rows } = await admin.query(
+          `SELECT 1 FROM pg_stat_activity
+           WHERE application_name = 'migrator-under-test' AND wait_event_type = 'Lock' AND state = 'active'`,
+        );
+        if (rows.length > 0) break;
+        await sleep(20);
+      }
+      // Granted once the database has ended the migration's transaction; the load then finishes.
+      await holder.query("LOCK TABLE backfill_days IN ROW EXCLUSIVE MODE");
+      await holder.query("COMMIT");
+
+      expect(await running).toEqual(["9999_two_locks"]);
+      expect(await otherLocks()).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   test("a statement longer than statement_timeout fails the run with that reason, and the session's limits are reset after every run", async () => {
     const slow = await mkdtemp(path.join(os.tmpdir(), "msgevents-slow-migration-"));
     try {

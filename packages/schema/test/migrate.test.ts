@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { getTableName } from "drizzle-orm";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  erasureBatches,
+  erasureRecipients,
+  erasureRequests,
+  pendingBatchScrubs,
+  recipientBatches,
+  suppressedRecipients,
+} from "../src/db/erasure-tables.ts";
 import {
   backfillDays,
   backfills,
@@ -106,9 +115,19 @@ describe("migrate", () => {
     );
     expect(rows).toEqual([
       { name: "metric_rollups", days: 0 },
-      { name: "metric_rollups_0012", days: 0 },
+      { name: "metric_rollups_0016", days: 0 },
       { name: "search_token_counts", days: 0 },
     ]);
+    for (const table of [
+      erasureRequests,
+      erasureRecipients,
+      suppressedRecipients,
+      erasureBatches,
+      recipientBatches,
+      pendingBatchScrubs,
+    ]) {
+      expect(await describeLiveTable(pool, getTableName(table))).toEqual(describeDrizzleTable(table));
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import { getTableColumns } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { events, migrate, type NormalizedEvent, PartitionManager, toEventRows } from "../src/index.ts";
+import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
 
 export interface MigratedDatabase {
   database: TestDatabase;
@@ -39,28 +39,9 @@ export async function storeEvents(pool: pg.Pool, rows: NormalizedEvent[], batchI
   return inserted.length;
 }
 
-/**
- * Stores events as the loader of an earlier schema did (main at 11cc0ad, before event bodies and batch numbers): the
- * whole payload as jsonb, the batch named by id and receipt time. For databases built with earlierMigrations().
- */
-export async function storeLegacyEvents(pool: pg.Pool, rows: NormalizedEvent[], batchId = "batch-1"): Promise<number> {
-  if (rows.length === 0) return 0;
-  await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
-  const legacyColumns = Object.entries(getTableColumns(events)).filter(
-    ([key]) => key !== "body" && key !== "batchNumber",
-  );
-  const legacy = rows.map((row) => {
-    const values: Record<string, unknown> = { ...row, batchId, receivedAt: RECEIVED_AT };
-    values.payload = { ...row.payload, ...row.body };
-    return Object.fromEntries(legacyColumns.map(([key, column]) => [column.name, values[key]]));
-  });
-  const inserted = await pool.query(
-    `INSERT INTO events (${legacyColumns.map(([, column]) => `"${column.name}"`).join(", ")})
-     SELECT ${legacyColumns.map(([, column]) => `"${column.name}"`).join(", ")}
-     FROM json_populate_recordset(NULL::events, $1::json) ON CONFLICT DO NOTHING`,
-    [JSON.stringify(legacy)],
-  );
-  return inserted.rowCount ?? 0;
+/** Stores events in a database of an earlier schema as that version's loader did (see storeEventsAsBefore0013). */
+export function storeLegacyEvents(pool: pg.Pool, rows: NormalizedEvent[], batchId = "batch-1"): Promise<number> {
+  return storeEventsAsBefore0013(pool, rows, { batchId, receivedAt: RECEIVED_AT });
 }
 
 export async function countEvents(pool: pg.Pool): Promise<number> {

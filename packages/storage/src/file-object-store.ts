@@ -4,9 +4,9 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promis
 import path from "node:path";
 import { assertValidObjectKey, assertValidPrefix } from "./object-keys.ts";
 import {
+  type ErasableObjectStore,
   type ListOptions,
   ObjectNotFoundError,
-  type ObjectStore,
   ObjectStoreError,
   type StoredObject,
 } from "./object-store.ts";
@@ -18,7 +18,7 @@ import {
  * files start with a dot, which no key segment can, so listings never show them. Unlike S3, a key cannot also be
  * the directory of other keys (`a/b` and `a/b/c`); batch keys never are. POSIX only (directory fsync).
  */
-export class FileObjectStore implements ObjectStore {
+export class FileObjectStore implements ErasableObjectStore {
   readonly rootDir: string;
   /** Directories this store created or found, so a put needs no mkdir round trip (recreated if deleted). */
   private readonly knownDirectories = new Set<string>();
@@ -48,6 +48,20 @@ export class FileObjectStore implements ObjectStore {
       await rm(tempPath, { force: true }).catch(() => {});
       throw storeError(`could not store ${key}`, error);
     }
+  }
+
+  /**
+   * A put: the rename replaces the file, whose blocks the file system frees (not overwritten: a disk image or a
+   * file-system snapshot may still hold them). A directory keeps no versions.
+   */
+  async replace(key: string, body: Uint8Array): Promise<{ versionsDeleted: number }> {
+    await this.put(key, body);
+    return { versionsDeleted: 0 };
+  }
+
+  async deleteOtherVersions(key: string): Promise<number> {
+    assertValidObjectKey(key);
+    return 0;
   }
 
   async get(key: string): Promise<Uint8Array> {

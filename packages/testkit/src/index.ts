@@ -8,3 +8,4 @@ export * from "./secrets-manager.ts";
 export * from "./sqs.ts";
 export * from "./storage-report.ts";
 export * from "./tls.ts";
+export * from "./versioned-s3.ts";

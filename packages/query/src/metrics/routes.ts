@@ -1,5 +1,5 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import { METRIC_ROLLUPS_0012_BACKFILL, METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
+import { METRIC_ROLLUPS_0016_BACKFILL, METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import { pendingDays } from "../backfill-coverage.ts";
 import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
@@ -107,7 +107,7 @@ function sourceQuery(
 }
 
 /** The backfills that fill the metric rollups: a day either has not filled is counted from the events. */
-const METRIC_BACKFILLS = [METRIC_ROLLUPS_BACKFILL.name, METRIC_ROLLUPS_0012_BACKFILL.name];
+const METRIC_BACKFILLS = [METRIC_ROLLUPS_BACKFILL.name, METRIC_ROLLUPS_0016_BACKFILL.name];
 
 /** The segments of a window: its counters' and, when they are per hour or day, its unique counters' own. */
 interface Segments {

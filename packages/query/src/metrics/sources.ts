@@ -42,7 +42,7 @@ export function countersOf(table: RollupTable, metrics: readonly ServedMetric[])
   return COUNTERS[table].filter((counter) => needed.has(counter));
 }
 
-/** The event types that count in each table (see msgevents_event_metrics, migrations 0008 and 0012). */
+/** The event types that count in each table (see msgevents_event_metrics, migrations 0008 and 0016). */
 const COUNTED_TYPES: Readonly<Record<RollupTable, readonly string[]>> = {
   metric_rollups: [
     "injection",

@@ -31,7 +31,7 @@ const METRIC_ROLLUP_TABLES = [
 ];
 
 /**
- * The Metrics API rollups of events stored before 0008 created them. Since 0012 its fill does nothing: 0012's backfill
+ * The Metrics API rollups of events stored before 0008 created them. Since 0016 its fill does nothing: 0016's backfill
  * recounts every metric rollup of every day stored (queued for all of them), and answers wait for both.
  */
 export const METRIC_ROLLUPS_BACKFILL: Backfill = {
@@ -42,14 +42,14 @@ export const METRIC_ROLLUPS_BACKFILL: Backfill = {
 };
 
 /**
- * The Metrics API rollups of events stored before 0012, which counted uniques per 15 minutes and per day (SparkPost
+ * The Metrics API rollups of events stored before 0016, which counted uniques per 15 minutes and per day (SparkPost
  * counts them per minute, hour and day) and kept no delay or rejection reasons: each day recounted from its events.
  */
-export const METRIC_ROLLUPS_0012_BACKFILL: Backfill = {
-  name: "metric_rollups_0012",
-  migration: "0012_sparkpost_metrics",
+export const METRIC_ROLLUPS_0016_BACKFILL: Backfill = {
+  name: "metric_rollups_0016",
+  migration: "0016_sparkpost_metrics",
   tables: METRIC_ROLLUP_TABLES,
-  fill: "msgevents_fill_metric_rollups_0012",
+  fill: "msgevents_fill_metric_rollups_0016",
 };
 
 /** The search counts (created by 0010, kept by its trigger). */
@@ -64,5 +64,5 @@ export const SEARCH_TOKEN_COUNTS_BACKFILL: Backfill = {
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
   SEARCH_TOKEN_COUNTS_BACKFILL,
-  METRIC_ROLLUPS_0012_BACKFILL,
+  METRIC_ROLLUPS_0016_BACKFILL,
 ];

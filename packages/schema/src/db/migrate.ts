@@ -36,7 +36,10 @@ export interface MigrateOptions {
    * later load and search of that table wait behind it, so the wait is kept short and the whole run tried again.
    */
   lockTimeoutMs?: number;
-  /** Tries when a lock was not granted in time (default 3), a second apart. */
+  /**
+   * Tries when a lock was not granted in time, or the database broke a deadlock between the migration and a load by
+   * ending the migration (default 3), a second apart.
+   */
   lockAttempts?: number;
   /**
    * Longest any one statement may run (default 5 minutes), the wait for another migrator included: well under the
@@ -59,6 +62,9 @@ export class MigrationError extends Error {
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
+const DEADLOCK_DETECTED = "40P01";
+/** Failures over locks that a later run, once the other session's transaction has ended, does not meet again. */
+const LOCK_CONFLICTS = [LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED];
 const QUERY_CANCELED = "57014";
 const CONNECTION_ENDED = ["57P01", "57P02", "57P03", "08006", "08003"];
 
@@ -122,7 +128,7 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
       });
     } catch (error) {
       const code = databaseCode(error);
-      if (code === LOCK_NOT_AVAILABLE && attempt < lockAttempts) {
+      if (code !== undefined && LOCK_CONFLICTS.includes(code) && attempt < lockAttempts) {
         await sleep(1_000);
         continue;
       }
@@ -157,11 +163,14 @@ function describeFailure(
     code === LOCK_NOT_AVAILABLE
       ? `another session held a lock the migration needs for more than ${limits.lockTimeoutMs} ms, ${limits.lockAttempts} times ` +
         "(a long search or load on the events table, or a stuck session: see pg_stat_activity)"
-      : code === QUERY_CANCELED
-        ? `a statement ran longer than the migration's statement_timeout of ${limits.statementTimeoutMs} ms`
-        : sessionEnded
-          ? "the migration's database session was ended"
-          : "the database refused a statement";
+      : code === DEADLOCK_DETECTED
+        ? `the database ended it to break a deadlock with another session's locks, ${limits.lockAttempts} times ` +
+          "(loads creating partitions while the migration changes the events table)"
+        : code === QUERY_CANCELED
+          ? `a statement ran longer than the migration's statement_timeout of ${limits.statementTimeoutMs} ms`
+          : sessionEnded
+            ? "the migration's database session was ended"
+            : "the database refused a statement";
   return new MigrationError(
     `${which} failed: ${happened} (${reason}). Nothing was applied: the pending migrations run in one transaction, ` +
       "which was rolled back, and no lock is left behind; the deployed functions stay on the previous version. " +

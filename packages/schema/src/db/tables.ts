@@ -248,7 +248,7 @@ export const bounceRollups = pgTable(
 );
 
 /**
- * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0012), for
+ * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0016), for
  * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
  */
 export const reasonRollups = pgTable(
@@ -274,7 +274,7 @@ export const reasonRollups = pgTable(
 );
 
 /**
- * Which engagement each message had in one UTC day (migration 0012): `seen` holds `minute * 4 + kind` for each minute
+ * Which engagement each message had in one UTC day (migration 0016): `seen` holds `minute * 4 + kind` for each minute
  * of the day (0-1439) in which the message had an event of a unique metric's kind (0 rendered, 1 initial_rendered,
  * 2 clicked), and the minutes 1440-1469 for its events in the first half hour of the next day, which belong to hours
  * of :15 and :30 zones that start on this day. The rollup trigger upserts it and reads the row as it was before
@@ -296,7 +296,7 @@ const unique = (name: string) => integer(name).notNull().default(0);
 const dayUnique = (name: string) => integer(name);
 
 /**
- * Unique metrics per SparkPost's hour and day increments (migration 0012), per dimension value like metric_rollups.
+ * Unique metrics per SparkPost's hour and day increments (migration 0016), per dimension value like metric_rollups.
  * A row of `bucket_minutes` 60 is the UTC hour `bucket_start`, and holds the uniques of the hour of each phase that
  * starts in it: `hour_*` the hour from :00, `hour15_*` from :15 (the hours of zones 5:45 or 8:45 from UTC), `hour30_*`
  * from :30 (zones 5:30, 9:30, -3:30…). A row of 1440 is a UTC day: the same sums over the hours that start in it, and
@@ -414,6 +414,8 @@ export const batches = pgTable(
     eventsLoaded: integer("events_loaded").notNull().default(0),
     eventsDuplicate: integer("events_duplicate").notNull().default(0),
     recordsRejected: integer("records_rejected").notNull().default(0),
+    /** Records dropped because their recipient was erased (the suppression list, migration 0015). */
+    recordsSuppressed: integer("records_suppressed").notNull().default(0),
     /** Why each rejected record was refused: `[{"index": 3, "reason": "..."}]`. */
     rejections: jsonb("rejections").$type<{ index: number; reason: string }[]>(),
     attempts: integer("attempts").notNull().default(0),

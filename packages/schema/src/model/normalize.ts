@@ -44,6 +44,11 @@ const decoder = new TextDecoder("utf-8");
 
 /** Parses a raw webhook body (bytes as received) and normalizes it. */
 export function parseWebhookBatch(body: Uint8Array | string): NormalizedBatch {
+  return normalizeBatch(parseWebhookRecords(body));
+}
+
+/** The records of a raw webhook body; throws InvalidBatchError when it is not a JSON array. */
+export function parseWebhookRecords(body: Uint8Array | string): unknown[] {
   const text = typeof body === "string" ? body : decoder.decode(body);
   let parsed: unknown;
   try {
@@ -52,7 +57,7 @@ export function parseWebhookBatch(body: Uint8Array | string): NormalizedBatch {
     throw new InvalidBatchError(`batch is not valid JSON: ${(error as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new InvalidBatchError("batch is not a JSON array");
-  return normalizeBatch(parsed);
+  return parsed;
 }
 
 /**

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectDerivedTablesToMatchRecount, metricAnswers, recountedMetricAnswers } from "./recount.ts";
 import { insertLegacyRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
-// A database whose Metrics API rollups were kept before migration 0012 (11cc0ad's migrations: uniques per 15 minutes
-// and per day, no reason rollups) is upgraded: every day stored is queued for the metric_rollups_0012 backfill. Every
+// A database whose Metrics API rollups were kept before migration 0016 (11cc0ad's migrations: uniques per 15 minutes
+// and per day, no reason rollups) is upgraded: every day stored is queued for the metric_rollups_0016 backfill. Every
 // Metrics API answer (uniques per minute, per hour of Kathmandu and Kolkata, per day among them) must be the same with
 // no day filled, as the days are filled one by one, and after.
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await insertLegacyRecords(fixture, [...spread, ...midnight]);
   const { rows } = await fixture.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM metric_rollups");
   expect(rows[0]?.n).toBeGreaterThan(0);
-  expect(await migrate(fixture.pool)).toContain("0012_sparkpost_metrics");
+  expect(await migrate(fixture.pool)).toContain("0016_sparkpost_metrics");
 });
 
 afterAll(async () => {
@@ -43,7 +43,7 @@ afterAll(async () => {
 
 async function pendingDays(): Promise<string[]> {
   const { rows } = await fixture.pool.query<{ day: string }>(
-    "SELECT day::text AS day FROM backfill_days WHERE backfill = 'metric_rollups_0012' AND done_at IS NULL ORDER BY 1",
+    "SELECT day::text AS day FROM backfill_days WHERE backfill = 'metric_rollups_0016' AND done_at IS NULL ORDER BY 1",
   );
   return rows.map((row) => row.day);
 }

@@ -370,7 +370,7 @@ AS $$
   )
 $$;
 --> statement-breakpoint
--- The Metrics API rollups' backfill of this migration (`metric_rollups_0012`), one day: every metric rollup of the day
+-- The Metrics API rollups' backfill of this migration (`metric_rollups_0016`), one day: every metric rollup of the day
 -- (metric_rollups, bounce_rollups, reason_rollups, the rows of metric_unique_rollups of the hours that start in the
 -- day and the day's own, the day's metric_engagement rows) replaced by a recount of the day's events and of the next
 -- day's first half hour (the part of the day's last hours of :15 and :30 zones). Both days are locked
@@ -378,7 +378,7 @@ $$;
 -- before the fill or after it. When the day before has no partition (the first day stored, or one retention dropped),
 -- no fill of its own will come: this fill also writes its rows, those of the hours that start in it and run into this
 -- day. Returns the events read.
-CREATE OR REPLACE FUNCTION msgevents_fill_metric_rollups_0012(fill_day date) RETURNS bigint
+CREATE OR REPLACE FUNCTION msgevents_fill_metric_rollups_0016(fill_day date) RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -569,4 +569,4 @@ $$;
 -- The events stored before this migration: their uniques followed other increments and their delays and rejections
 -- were in no reason rollup. Every day partition that exists now is filled again by the backfill (src/backfills);
 -- until a day is, answers count it from the events.
-SELECT msgevents_register_backfill('metric_rollups_0012', true);
+SELECT msgevents_register_backfill('metric_rollups_0016', true);

@@ -1,0 +1,36 @@
+import { getTableColumns } from "drizzle-orm";
+import type pg from "pg";
+import { PartitionManager } from "../db/partitions.ts";
+import { events } from "../db/tables.ts";
+import type { NormalizedEvent } from "../model/normalize.ts";
+
+/** The columns of `events` before migration 0013 (event bodies) and 0014 (batch numbers). */
+const LEGACY_COLUMNS = Object.entries(getTableColumns(events)).filter(
+  ([key]) => key !== "body" && key !== "batchNumber",
+);
+
+/**
+ * Stores events as the loader did before event bodies (migration 0013) and batch numbers (0014): the whole payload as
+ * jsonb, the batch named by its id and receipt time, duplicates skipped. For tests and benches of upgrades, on
+ * databases built with earlier migrations (testkit's earlierMigrations), where today's loader cannot write. Returns
+ * how many rows were new.
+ */
+export async function storeEventsAsBefore0013(
+  pool: pg.Pool,
+  rows: readonly NormalizedEvent[],
+  batch: { batchId: string; receivedAt: Date },
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
+  const legacy = rows.map((row) => {
+    const values: Record<string, unknown> = { ...row, ...batch, payload: { ...row.payload, ...row.body } };
+    return Object.fromEntries(LEGACY_COLUMNS.map(([key, column]) => [column.name, values[key]]));
+  });
+  const names = LEGACY_COLUMNS.map(([, column]) => `"${column.name}"`).join(", ");
+  const inserted = await pool.query(
+    `INSERT INTO events (${names}) SELECT ${names} FROM json_populate_recordset(NULL::events, $1::json)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(legacy)],
+  );
+  return inserted.rowCount ?? 0;
+}
