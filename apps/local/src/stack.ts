@@ -17,7 +17,7 @@ import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABat
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
-import { type ErasableObjectStore, FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { type ErasableObjectStore, FileObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";

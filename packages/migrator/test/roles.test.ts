@@ -254,7 +254,9 @@ describe("the maintenance role's vacuum", () => {
 describe("the maintenance role's backfills", () => {
   test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
-    await owner.query("TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts");
+    await owner.query(
+      "TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts",
+    );
     await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
     const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     expect(stored.rows[0]?.n).toBeGreaterThan(0);
