@@ -30,6 +30,7 @@ test("msgevents status shows the local stack's health and its backfills, as text
   expect(report.status).toBe("ok");
   expect(report.backfills.map(({ name, status }) => ({ name, status }))).toEqual([
     { name: "metric_rollups", status: "done" },
+    { name: "metric_rollups_0016", status: "done" },
     { name: "search_token_counts", status: "done" },
   ]);
 });

@@ -135,7 +135,13 @@ describe("the loader role", () => {
       "SELECT count(*)::int AS n FROM metric_rollups WHERE bucket_start < '2017-01-01' AND dimension = ''",
     );
     expect(rollups.rows[0]?.n).toBe(2);
-    for (const table of ["metric_rollups", "bounce_rollups", "metric_first_seen"]) {
+    for (const table of [
+      "metric_rollups",
+      "bounce_rollups",
+      "reason_rollups",
+      "metric_unique_rollups",
+      "metric_engagement",
+    ]) {
       expect(await outcome(loader, `DELETE FROM ${table}`), table).toBe(INSUFFICIENT_PRIVILEGE);
     }
   });
@@ -157,7 +163,8 @@ describe("the query role", () => {
       "SELECT msgevents_count_by_value('campaign_id', ARRAY['x'], '2016-01-01', '2017-01-01')",
       "SELECT count(*) FROM metric_rollups",
       "SELECT count(*) FROM bounce_rollups",
-      "SELECT count(*) FROM metric_first_seen",
+      "SELECT count(*) FROM metric_unique_rollups",
+      "SELECT count(*) FROM metric_engagement",
     ]) {
       expect(await outcome(query, sql), sql).toBe("ok");
     }
@@ -172,7 +179,7 @@ describe("the query role", () => {
       "CREATE TABLE query_owned (x int)",
       "DELETE FROM metric_rollups",
       "UPDATE bounce_rollups SET count_admin_bounce = 0",
-      "INSERT INTO metric_first_seen VALUES (15, now(), 1, 'm')",
+      "INSERT INTO metric_engagement VALUES (current_date, 'm', '{1}')",
     ]) {
       expect(await outcome(query, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
     }
@@ -259,7 +266,8 @@ describe("the maintenance role", () => {
     const rollupsLeft = await owner.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2017-01-01')
             + (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2017-01-01')
-            + (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2017-01-01') AS n`,
+            + (SELECT count(*) FROM metric_unique_rollups WHERE bucket_start < '2017-01-01')
+            + (SELECT count(*) FROM metric_engagement WHERE day < '2017-01-01') AS n`,
     );
     expect(Number(rollupsLeft.rows[0]?.n)).toBe(0);
     expect(await outcome(maintenance, "DELETE FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
@@ -317,7 +325,9 @@ describe("the maintenance role's vacuum", () => {
 describe("the maintenance role's backfills", () => {
   test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
-    await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
+    await owner.query(
+      "TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts",
+    );
     await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
     const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     expect(stored.rows[0]?.n).toBeGreaterThan(0);

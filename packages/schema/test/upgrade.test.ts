@@ -68,7 +68,7 @@ async function count(table: string): Promise<number> {
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0011 read no event and queue every day of both backfills", async () => {
+  test("from before the rollups (0007): 0008-0016 read no event and queue every day of every backfill", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -76,27 +76,27 @@ describe("upgrading a database that holds events", () => {
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
 
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: DAYS, search_token_counts: DAYS });
+    expect(await queuedDays()).toEqual({ metric_rollups: DAYS, metric_rollups_0016: DAYS, search_token_counts: DAYS });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
   });
 
-  test("from after the rollups (0009): only the search counts, which 0010 creates now, are queued", async () => {
+  test("from after the rollups (0009): only the search counts, which 0010 creates now, and 0016's recount of the metric rollups are queued", async () => {
     await earlierDatabaseWithEvents("0010");
     const rollups = await count("metric_rollups");
     expect(rollups).toBeGreaterThan(0);
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0010" }));
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: [], search_token_counts: DAYS });
+    expect(await queuedDays()).toEqual({ metric_rollups: [], metric_rollups_0016: DAYS, search_token_counts: DAYS });
     expect(await count("metric_rollups")).toBe(rollups);
   });
 
-  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing", async () => {
+  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups", async () => {
     await earlierDatabaseWithEvents();
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0011" }));
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: [], search_token_counts: [] });
+    expect(await queuedDays()).toEqual({ metric_rollups: [], metric_rollups_0016: DAYS, search_token_counts: [] });
   });
 });

@@ -2,8 +2,7 @@ import type { AlertMetricsSource, MeasureQuery, MeasureRow } from "@msgevents/al
 import { sql } from "drizzle-orm";
 import type { SearchDatabase } from "../search/snapshot.ts";
 import { resolveMetric, type ServedMetric } from "./catalog.ts";
-import { rowsOf } from "./routes.ts";
-import { planSegments } from "./segments.ts";
+import { rowsOf, windowSegments } from "./routes.ts";
 import { countersOf, DIMENSION_COLUMNS, type GroupKey, metricSql, type SourceQuery, unionSql } from "./sources.ts";
 
 function servedMetric(name: string): ServedMetric {
@@ -38,6 +37,8 @@ export function createAlertMetricsSource(db: SearchDatabase): AlertMetricsSource
           "metric_rollups",
           metrics.map(({ metric }) => metric),
         ),
+        // SparkPost's increment for uniques without a precision: per minute (kept in metric_rollups itself).
+        uniques: { unit: "minute" },
         source: "rollups",
       };
       const keyColumns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
@@ -45,9 +46,10 @@ export function createAlertMetricsSource(db: SearchDatabase): AlertMetricsSource
       const rows = await rowsOf(
         { db, source: "rollups" },
         query,
-        planSegments(query.from, query.to),
+        source,
+        windowSegments(source, query),
         (segments) =>
-          sql`SELECT ${sql.join(columns, sql`, `)} FROM (${unionSql(source, segments)}) AS s
+          sql`SELECT ${sql.join(columns, sql`, `)} FROM (${unionSql(source, segments.counts, segments.uniques)}) AS s
             ${keys.length > 0 ? sql`GROUP BY ${sql.join(keyColumns, sql`, `)}` : sql``}`,
       );
       return rows

@@ -43,7 +43,7 @@ const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
  * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
- *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_first_seen rows, works the
+ *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_engagement rows, works the
  *   erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
@@ -61,11 +61,10 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
-    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.search_token_counts TO ${loader}`,
-    `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
     `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
     `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
-    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.backfill_days TO ${alerts}`,
+    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.metric_unique_rollups, ${s}.backfill_days TO ${alerts}`,
     `GRANT SELECT, UPDATE ON ${s}.alerts TO ${alerts}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.alert_incidents, ${s}.alert_deliveries TO ${alerts}`,
     `GRANT SELECT ON ${s}.suppressed_recipients TO ${loader}`,
@@ -73,7 +72,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT (event_id, type, event_time, batch_id, batch_number) ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.recipient_batches, ${s}.pending_batch_scrubs TO ${loader}`,
     `GRANT INSERT ON ${s}.erasure_requests, ${s}.erasure_recipients, ${s}.suppressed_recipients TO ${query}`,
-    `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_first_seen TO ${eraser}`,
+    `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_engagement TO ${eraser}`,
     `GRANT SELECT, UPDATE, DELETE ON ${s}.search_token_counts TO ${eraser}`,
     `GRANT SELECT ON ${s}.batches, ${s}.recipient_batches, ${s}.suppressed_recipients TO ${eraser}`,
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
