@@ -88,8 +88,11 @@ describe("the alerts' metrics source", () => {
     const sorted = <T extends { values: readonly unknown[] }>(rows: T[]) =>
       [...rows].sort((a, b) => String(a.values).localeCompare(String(b.values)));
     const before = sorted(await measure({ dimensions: ["mailbox_provider"] }));
-    // As after an upgrade whose backfill has not reached 2024-06-01: the day queued, its rollups not there yet.
-    await fixture.pool.query("INSERT INTO backfill_days (backfill, day) VALUES ('metric_rollups', '2024-06-01')");
+    // As after an upgrade whose backfills have not reached 2024-06-01: the day queued for both that fill the metric
+    // rollups (metric_rollups_0016's fill recounts them; metric_rollups' has nothing left to do), its rollups not there.
+    await fixture.pool.query(
+      "INSERT INTO backfill_days (backfill, day) VALUES ('metric_rollups', '2024-06-01'), ('metric_rollups_0016', '2024-06-01')",
+    );
     await fixture.pool.query(
       "DELETE FROM metric_rollups WHERE bucket_start >= '2024-06-01T00:00:00Z' AND bucket_start < '2024-06-02T00:00:00Z'",
     );
