@@ -206,6 +206,7 @@ const alerts = new Alerts(
     reservedConcurrency: reservations?.alertEvaluator,
     settings: settings.alerts,
     logRetentionDays: settings.logRetentionDays,
+    alarmTopicArn: alarms.topicArn,
   },
   inStack,
 );

@@ -17,6 +17,10 @@ export interface AlertSettings {
 /** The sender refuses a shorter signing key (packages/alerter, senderSecrets). */
 const SIGNING_KEY_MIN_LENGTH = 16;
 const SCHEDULE = /^(rate|cron)\(.+\)$/;
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const RATE_UNIT_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
+/** The evaluator-stopped alarm (components/alerts.ts) expects a run at least this often. */
+export const LONGEST_ALERT_INTERVAL_MINUTES = 180;
 const API_URL = /^https:\/\/[^/\s]+\/?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -47,9 +51,16 @@ export function readAlertSettings(config: pulumi.Config): AlertSettings {
       `${key("alertSparkPostApiKey")} and ${key("alertEmailFrom")} go together: alert e-mails are sent through your SparkPost account, from an address on one of its sending domains. Set both (the key with --secret) or neither.`,
     );
   }
+  const scheduleExpression =
+    matching("alertSchedule", SCHEDULE, "an EventBridge schedule such as rate(5 minutes)") ?? "rate(5 minutes)";
+  const rate = RATE.exec(scheduleExpression);
+  if (rate && Number(rate[1]) * (RATE_UNIT_MINUTES[rate[2] ?? ""] ?? 0) > LONGEST_ALERT_INTERVAL_MINUTES) {
+    throw new Error(
+      `${key("alertSchedule")} must run the evaluator at least every ${LONGEST_ALERT_INTERVAL_MINUTES / 60} hours (an alert that waits longer is no alert, and the evaluator-stopped alarm expects a run that often); got ${JSON.stringify(scheduleExpression)}.`,
+    );
+  }
   return {
-    scheduleExpression:
-      matching("alertSchedule", SCHEDULE, "an EventBridge schedule such as rate(5 minutes)") ?? "rate(5 minutes)",
+    scheduleExpression,
     sparkPostApiKey,
     sparkPostApiUrl:
       matching("alertSparkPostApiUrl", API_URL, "https://api.sparkpost.com or https://api.eu.sparkpost.com") ??

@@ -196,6 +196,10 @@ describe("readSettings", () => {
     expect(() => settingsFrom({ alertSchedule: "every 5 minutes" })).toThrow(
       'msgevents:alertSchedule must be an EventBridge schedule such as rate(5 minutes); got "every 5 minutes".',
     );
+    expect(() => settingsFrom({ alertSchedule: "rate(4 hours)" })).toThrow(
+      /msgevents:alertSchedule must run the evaluator at least every 3 hours .*got "rate\(4 hours\)"/,
+    );
+    expect(settingsFrom({ alertSchedule: "rate(3 hours)" }).alerts.scheduleExpression).toBe("rate(3 hours)");
     expect(() => settingsFrom({ alertSparkPostApiUrl: "http://api.sparkpost.com" })).toThrow(
       /msgevents:alertSparkPostApiUrl must be https:\/\/api.sparkpost.com or/,
     );

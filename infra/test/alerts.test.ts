@@ -173,6 +173,41 @@ describe("the alerts of the default stack", () => {
     ]);
   });
 
+  it("alarms on failing alert cycles, on an evaluator that stopped running, and on a crashing sender", () => {
+    const alarm = (name: string) =>
+      run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.name === name)?.inputs ?? {};
+    const topic = [run.named("alarms-topic").state.arn];
+    const evaluatorName = run.named("alerts-evaluator-function").state.name;
+    expect(alarm("alerts-evaluator-errors")).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: evaluatorName },
+      period: 900,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      alarmActions: topic,
+      okActions: topic,
+    });
+    // No invocation at all is missing data: that is the evaluator not running, so it breaches.
+    expect(alarm("alerts-evaluator-stopped")).toMatchObject({
+      metricName: "Invocations",
+      dimensions: { FunctionName: evaluatorName },
+      period: 3 * 3600,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      alarmActions: topic,
+    });
+    expect(alarm("alerts-sender-errors")).toMatchObject({
+      metricName: "Errors",
+      dimensions: { FunctionName: run.named("alerts-sender-function").state.name },
+      treatMissingData: "notBreaching",
+      alarmActions: topic,
+    });
+  });
+
   it("keeps a generated signing key in the sender's secret and exports it only as a secret", () => {
     const version = run.ofType("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.name === "alerts-sender")
       ?.inputs.secretString;

@@ -411,7 +411,7 @@ describe("the default stack", () => {
 
   it("sends every alarm to one topic and warns that nobody is subscribed to it", () => {
     const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms.length).toBe(16); // fifteen, and erasure's (test/erasure.test.ts)
+    expect(alarms.length).toBe(19); // fifteen, erasure's (test/erasure.test.ts) and the alerts' three (alerts.test.ts)
     const topicArn = arnOf("alarms-topic");
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions, alarm.name).toEqual([topicArn]);

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AlertSettings } from "../alert-settings.ts";
+import { type AlertSettings, LONGEST_ALERT_INTERVAL_MINUTES } from "../alert-settings.ts";
 import type { Bundle } from "../bundles.ts";
 import { ALERT_EVALUATOR_CONNECTIONS } from "../connections.ts";
 import { alertEvaluatorPolicy, alertSenderPolicy, databaseUserArn, tlsOnlyBucketPolicy } from "../policies.ts";
@@ -45,6 +45,8 @@ export interface AlertsArgs {
   reservedConcurrency: number | undefined;
   settings: AlertSettings;
   logRetentionDays: number;
+  /** The stack's alarm topic: the evaluator's and the sender's own alarms go there. */
+  alarmTopicArn: pulumi.Input<string>;
 }
 
 /**
@@ -55,6 +57,11 @@ export interface AlertsArgs {
  * `receipts/`, which the evaluator records on the incident at its next cycle. The sender can read only the outbox,
  * write only receipts and read only its own secret (the signing key and the SparkPost API key).
  */
+/** Failed cycles are counted per quarter hour; two quarter hours running with a failure raise the alarm. */
+const ERRORS_PERIOD_SECONDS = 900;
+/** No evaluator run at all for this long raises the alarm: readAlertSettings refuses rarer `rate(…)` schedules. */
+const EVALUATOR_SILENCE_SECONDS = LONGEST_ALERT_INTERVAL_MINUTES * 60;
+
 export class Alerts extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   /** For the S3 gateway endpoint's policy, which admits the evaluator to this bucket alone (EndpointPolicies). */
@@ -215,10 +222,88 @@ export class Alerts extends pulumi.ComponentResource {
       { parent: this, dependsOn: [invoke] },
     );
 
+    this.alarms(name, args.alarmTopicArn);
+
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.secretArn = secret.arn;
     this.registerOutputs({ bucketName: this.bucketName });
+  }
+
+  /**
+   * Nobody hears of a blocklisting when the alerts themselves fail: the evaluator failing cycles (database unreachable,
+   * timeouts), the evaluator not running at all (a disabled schedule, a broken alias), and the sender crashing (its
+   * receipt never comes: the evaluator retries the delivery after 15 minutes, and the incident shows it).
+   */
+  private alarms(name: string, topicArn: pulumi.Input<string>): void {
+    const lambdaAlarm = (
+      suffix: string,
+      description: string,
+      functionName: pulumi.Input<string>,
+      settings: Pick<
+        aws.cloudwatch.MetricAlarmArgs,
+        | "metricName"
+        | "period"
+        | "evaluationPeriods"
+        | "datapointsToAlarm"
+        | "threshold"
+        | "comparisonOperator"
+        | "treatMissingData"
+      >,
+    ) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          alarmDescription: description,
+          namespace: "AWS/Lambda",
+          dimensions: { FunctionName: functionName },
+          statistic: "Sum",
+          alarmActions: [topicArn],
+          okActions: [topicArn],
+          ...settings,
+        },
+        { parent: this },
+      );
+    lambdaAlarm(
+      "evaluator-errors",
+      "Alert cycles fail: rules are not evaluated and nobody is notified (runbook: alert evaluator errors).",
+      this.evaluator.function.name,
+      {
+        metricName: "Errors",
+        period: ERRORS_PERIOD_SECONDS,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      },
+    );
+    lambdaAlarm(
+      "evaluator-stopped",
+      "The alert evaluator has not run for three hours: rules are not evaluated (runbook: alert evaluator stopped).",
+      this.evaluator.function.name,
+      {
+        metricName: "Invocations",
+        period: EVALUATOR_SILENCE_SECONDS,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      },
+    );
+    lambdaAlarm(
+      "sender-errors",
+      "The alert sender crashed on a delivery: it is retried after 15 minutes (runbook: alert sender errors).",
+      this.sender.function.name,
+      {
+        metricName: "Errors",
+        period: ERRORS_PERIOD_SECONDS,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      },
+    );
   }
 
   /** Private, encrypted, TLS only; what either side leaves behind expires. */
