@@ -126,13 +126,20 @@ describe("migrate", () => {
   test("a migration the database ends to break a deadlock with a load is run again and applied once the load is done", async () => {
     await migrate(admin);
     // A migration that locks two tables in turn, as 0013 altered events after 0008 had locked it; a load holding the
-    // second and then asking for the first closes the cycle. The migration waits first, so the database's deadlock
-    // check (after deadlock_timeout) runs in its session and ends it.
+    // second and then asking for the first closes the cycle. The database ends whichever session's deadlock check
+    // (after its deadlock_timeout of waiting) finds the cycle first: the migration's, after 10 s, when the load is
+    // surely waiting too however loaded the machine; the load's only after 5 minutes.
     const twoLocks =
       "LOCK TABLE backfill_days IN ACCESS EXCLUSIVE MODE;\n--> statement-breakpoint\nLOCK TABLE events IN ACCESS EXCLUSIVE MODE;";
+    const migrator = database.pool({
+      max: 1,
+      application_name: "migrator-under-test",
+      options: "-c deadlock_timeout=10s",
+    });
+    await holder.query("SET deadlock_timeout = '300s'");
     await withExtraMigration("9999_two_locks", twoLocks, async (folder) => {
       await holdEventsLikeALoad();
-      const running = migrate(pool, { migrationsFolder: folder, lockTimeoutMs: 120_000 });
+      const running = migrate(migrator, { migrationsFolder: folder, lockTimeoutMs: 120_000 });
       while (true) {
         const { rows } = await admin.query(
           `SELECT 1 FROM pg_stat_activity
@@ -148,6 +155,7 @@ describe("migrate", () => {
       expect(await running).toEqual(["9999_two_locks"]);
       expect(await otherLocks()).toEqual([]);
     });
+    await migrator.end();
   });
 
   test("a statement longer than statement_timeout fails the run with that reason, and the session's limits are reset after every run", async () => {
