@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { type AlertSettings, LONGEST_ALERT_INTERVAL_MINUTES } from "../alert-settings.ts";
 import type { Bundle } from "../bundles.ts";
 import { ALERT_EVALUATOR_CONNECTIONS } from "../connections.ts";
-import { alertEvaluatorPolicy, alertSenderPolicy, databaseUserArn, tlsOnlyBucketPolicy } from "../policies.ts";
+import { alertEvaluatorPolicy, alertSenderPolicy, databaseUserArn } from "../policies.ts";
+import { privateBucket } from "./private-bucket.ts";
 import { BundledFunction } from "./bundled-function.ts";
 import { LIVE_ALIAS, RDS_CA_BUNDLE } from "./functions.ts";
 
@@ -309,33 +310,7 @@ export class Alerts extends pulumi.ComponentResource {
   /** Private, encrypted, TLS only; what either side leaves behind expires. */
   private outboxBucket(name: string): aws.s3.Bucket {
     const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(`${name}-outbox`, { forceDestroy: true }, parent);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-outbox`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-outbox`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-outbox`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-outbox`,
-      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-      { parent: this, dependsOn: [publicAccess] },
-    );
+    const bucket = privateBucket(`${name}-outbox`, { forceDestroy: true }, this);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-outbox`,
       {
