@@ -5,9 +5,9 @@ import { type AlertSettings, LONGEST_ALERT_INTERVAL_MINUTES } from "../alert-set
 import type { Bundle } from "../bundles.ts";
 import { ALERT_EVALUATOR_CONNECTIONS } from "../connections.ts";
 import { alertEvaluatorPolicy, alertSenderPolicy, databaseUserArn } from "../policies.ts";
-import { privateBucket } from "./private-bucket.ts";
 import { BundledFunction } from "./bundled-function.ts";
 import { LIVE_ALIAS, RDS_CA_BUNDLE } from "./functions.ts";
+import { privateBucket } from "./private-bucket.ts";
 
 /** The login role the migrator creates for the evaluator (packages/schema/src/db/roles.ts). */
 export const ALERTS_DATABASE_USER = "msgevents_alerts";
