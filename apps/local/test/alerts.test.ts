@@ -5,11 +5,11 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { verifySignature } from "@msgevents/alerts";
+import { startFakeSlack, startFakeTransmissions, startWebhookReceiver } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadLocalConfig } from "../src/env.ts";
 import { type LocalStack, startLocalStack } from "../src/stack.ts";
 import { basicAuth, postBatch, searchEvents } from "./clients.ts";
-import { startFakeSlack, startFakeTransmissions, startWebhookReceiver } from "./fake-channels.ts";
 import { makeDataRoot, waitFor } from "./stack-process.ts";
 
 const SPARKPOST_KEY = "transmissions-key-0123456789";

@@ -1,7 +1,7 @@
 // The evaluation cycle against a real PostgreSQL: incidents, the outbox and its retries, with a metrics source whose
 // numbers the test sets (the Metrics API's own source is tested in packages/query) and a real HTTP receiver.
 import { migrate } from "@msgevents/schema";
-import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { startTestDatabase, startWebhookReceiver, type TestDatabase } from "@msgevents/testkit";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,7 +10,7 @@ import { runAlertCycle } from "../src/cycle.ts";
 import { directTransport } from "../src/delivery/transport.ts";
 import type { AlertMetricsSource, MeasureRow } from "../src/evaluate/source.ts";
 import { MAX_ATTEMPTS } from "../src/store/deliveries.ts";
-import { callApi, startReceiver } from "./support.ts";
+import { callApi } from "./support.ts";
 
 const KEY = "cycle-test-signing-key-0123456789";
 const START = new Date("2030-03-01T10:00:00Z");
@@ -19,7 +19,7 @@ const minutes = (count: number) => new Date(START.getTime() + count * 60_000);
 let database: TestDatabase;
 let pool: pg.Pool;
 let db: NodePgDatabase;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 /** What the receiver answers; the test turns it into an outage. */
 let receiverStatus = 200;
 /** The Gmail numbers the source reports for any window. */
@@ -50,7 +50,7 @@ beforeAll(async () => {
   pool = database.pool({ max: 4 });
   await migrate(pool);
   db = drizzle({ client: pool });
-  receiver = await startReceiver(() => receiverStatus);
+  receiver = await startWebhookReceiver(() => receiverStatus);
 });
 
 afterAll(async () => {

@@ -44,8 +44,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A webhook receiver that answers 200 to every POST. */
-export const startWebhookReceiver = () => startServer(() => ({ status: 200, body: "" }));
+/** A webhook receiver recording every request; `status` decides each answer (200, "ok", unless it says otherwise). */
+export const startWebhookReceiver = (status: (request: Received) => number = () => 200) =>
+  startServer((request) => {
+    const code = status(request);
+    return { status: code, body: code === 200 ? "ok" : "unavailable" };
+  });
 
 /** A Slack incoming webhook: a JSON message with a non-empty `text` is posted, anything else refused as Slack does. */
 export const startFakeSlack = () =>
