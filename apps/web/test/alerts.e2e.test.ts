@@ -1,14 +1,10 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
+import { startWebhookReceiver } from "@msgevents/testkit";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { basicAuth, postBatch, searchEvents } from "../../local/test/clients.ts";
-import { makeDataRoot, type StackProcess, startStackProcess, waitFor } from "../../local/test/stack-process.ts";
+import { type StackProcess, waitFor } from "../../local/test/stack-process.ts";
 import {
   type AppSession,
-  LAPTOP,
-  launchChromium,
   lowContrastText,
   openApp,
   overflowsHorizontally,
@@ -16,6 +12,7 @@ import {
   screenshot,
   signIn,
 } from "./browser.ts";
+import { startWebSession, type WebTestSession } from "./web-session.ts";
 
 const MINUTE = 60_000;
 const BLOCK_BOUNCES = 40;
@@ -41,32 +38,20 @@ function record(type: "delivery" | "bounce", at: Date) {
 }
 
 describe("the alerts page, in Chromium against a running local stack", () => {
-  let dataRoot: string;
+  let web: WebTestSession | undefined;
   let stack: StackProcess;
   let apiKey: string;
   let browser: Browser;
   let app: AppSession;
-  let receiver: http.Server;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
   let receiverUrl: string;
-  const received: string[] = [];
 
   beforeAll(async () => {
-    receiver = http.createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      request.on("end", () => {
-        received.push(body);
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
-    dataRoot = await makeDataRoot("msgevents-web-alerts-");
+    receiver = await startWebhookReceiver();
+    receiverUrl = `${receiver.url}/alerts`;
     // The shortest interval the stack allows, so the rule the test creates is evaluated within seconds.
-    stack = await startStackProcess(path.join(dataRoot, "data"), { MSGEVENTS_ALERT_INTERVAL_SECONDS: "10" });
-    apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+    web = await startWebSession("alerts", { MSGEVENTS_ALERT_INTERVAL_SECONDS: "10" });
+    ({ stack, apiKey, browser, app } = web);
 
     // 300 deliveries and 40 block bounces at Gmail over the last 40 to 5 minutes: 11.76 % block bounces.
     const start = Date.now();
@@ -91,17 +76,13 @@ describe("the alerts page, in Chromium against a running local stack", () => {
       () => "the posted events did not become searchable",
     );
 
-    browser = await launchChromium();
-    app = await openApp(browser, stack.url, LAPTOP);
     await app.page.goto(`${stack.url}/#/alerts`);
     await signIn(app.page, apiKey);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (stack) expect(await stack.terminate()).toBe(true);
-    await new Promise<void>((resolve) => receiver?.close(() => resolve()));
-    await import("node:fs/promises").then(({ rm }) => rm(dataRoot, { recursive: true, force: true }));
+    await receiver?.close();
+    if (web) expect(await web.close()).toBe(true);
   });
 
   test("validates a new alert at its fields, in the browser and from the API's 400s, then creates it", async () => {
@@ -151,7 +132,7 @@ describe("the alerts page, in Chromium against a running local stack", () => {
         return page.locator(".deliveries li").first().textContent();
       })
       .toBe("triggered by webhook: sent");
-    expect(received).toHaveLength(1);
+    expect(receiver?.received).toHaveLength(1);
     await screenshot(page, "alerts-incident");
 
     await page.getByRole("link", { name: /^Events of incident \d+$/ }).click();

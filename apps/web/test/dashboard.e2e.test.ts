@@ -1,13 +1,10 @@
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { searchEvents } from "../../local/test/clients.ts";
-import { makeDataRoot, type StackProcess, startStackProcess } from "../../local/test/stack-process.ts";
+import type { StackProcess } from "../../local/test/stack-process.ts";
 import {
   type AppSession,
   LAPTOP,
-  launchChromium,
   lowContrastText,
   openApp,
   overflowsHorizontally,
@@ -16,6 +13,7 @@ import {
   signIn,
 } from "./browser.ts";
 import { postTraffic, TRAFFIC } from "./traffic.ts";
+import { startWebSession, type WebTestSession } from "./web-session.ts";
 
 const METRICS = "/api/v1/metrics/deliverability";
 const SEARCH = "/api/v1/events/message";
@@ -35,7 +33,7 @@ const rateValue = (row: Row, numerator: string, denominator: string) =>
   Number(row[denominator]) <= 0 ? 0 : Number(row[numerator]) / Number(row[denominator]);
 
 describe("the dashboard, in Chromium against a running local stack", () => {
-  let dataRoot: string;
+  let web: WebTestSession | undefined;
   let stack: StackProcess;
   let apiKey: string;
   let browser: Browser;
@@ -58,20 +56,15 @@ describe("the dashboard, in Chromium against a running local stack", () => {
   const main = () => open(DASHBOARD.slice(3));
 
   beforeAll(async () => {
-    dataRoot = await makeDataRoot("msgevents-web-dashboard-");
-    stack = await startStackProcess(path.join(dataRoot, "data"));
-    apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+    web = await startWebSession("dashboard");
+    ({ stack, apiKey, browser, app } = web);
     await postTraffic(stack);
-    browser = await launchChromium();
-    app = await openApp(browser, stack.url, LAPTOP);
     await app.page.goto(`${stack.url}${DASHBOARD}`);
     await signIn(app.page, apiKey);
     await app.page.locator(".rates").waitFor();
   });
   afterAll(async () => {
-    await browser?.close();
-    if (stack) expect(await stack.terminate()).toBe(true);
-    await rm(dataRoot, { recursive: true, force: true });
+    if (web) expect(await web.close()).toBe(true);
   });
 
   test("charts the picked metrics per day exactly as the Metrics API counts them, rates beside the counts", async () => {

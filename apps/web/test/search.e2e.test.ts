@@ -1,15 +1,13 @@
 import { execFile } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type EventsPage, searchEvents, walkAllPages } from "../../local/test/clients.ts";
-import { makeDataRoot, type StackProcess, startStackProcess } from "../../local/test/stack-process.ts";
+import type { StackProcess } from "../../local/test/stack-process.ts";
 import {
   type AppSession,
   LAPTOP,
-  launchChromium,
   lowContrastText,
   openApp,
   overflowsHorizontally,
@@ -18,12 +16,13 @@ import {
   signIn,
 } from "./browser.ts";
 import { postTraffic, TRAFFIC } from "./traffic.ts";
+import { startWebSession, type WebTestSession } from "./web-session.ts";
 
 const SEARCH = "/api/v1/events/message";
 const run = promisify(execFile);
 
 describe("the search page, in Chromium against a running local stack", () => {
-  let dataRoot: string;
+  let web: WebTestSession | undefined;
   let stack: StackProcess;
   let apiKey: string;
   let browser: Browser;
@@ -32,18 +31,13 @@ describe("the search page, in Chromium against a running local stack", () => {
   let apiQuery: string;
 
   beforeAll(async () => {
-    dataRoot = await makeDataRoot("msgevents-web-search-");
-    stack = await startStackProcess(path.join(dataRoot, "data"));
-    apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+    web = await startWebSession("search");
+    ({ stack, apiKey, browser, app } = web);
     await postTraffic(stack);
     apiQuery = `from=${TRAFFIC.from}&to=${TRAFFIC.to}&per_page=25&events=bounce,delivery`;
-    browser = await launchChromium();
-    app = await openApp(browser, stack.url, LAPTOP);
   });
   afterAll(async () => {
-    await browser?.close();
-    if (stack) expect(await stack.terminate()).toBe(true);
-    await rm(dataRoot, { recursive: true, force: true });
+    if (web) expect(await web.close()).toBe(true);
   });
 
   test("asks for the API key, refuses a wrong one, and keeps the right one for the browser session only", async () => {
