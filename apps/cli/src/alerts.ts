@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { IncidentObject } from "@msgevents/alerts/incident";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type Connection, requireApiKey } from "./connection.ts";
 import type { CliDeps } from "./deps.ts";
@@ -101,11 +102,6 @@ function alertRow(alert: AlertObject): Row {
     muted: alert.muted,
     last_triggered: alert.last_triggered ?? "",
   };
-}
-
-interface IncidentObject {
-  filters: Record<string, unknown>;
-  deliveries: { channel: string; status: string; attempts: number; last_error: string | null }[];
 }
 
 function incidentRow(incident: IncidentObject & Row): Row {

@@ -8,6 +8,7 @@ export * from "./delivery/transport.ts";
 export * from "./evaluate/source.ts";
 export * from "./model/alert.ts";
 export * from "./model/catalog.ts";
+export * from "./model/incident.ts";
 export * from "./model/parse.ts";
 export * from "./store/database.ts";
 export * from "./store/deliveries.ts";

@@ -2,35 +2,11 @@ import { type AlertIncidentRow, alertDeliveries, alertIncidents } from "@msgeven
 import { desc, eq, inArray } from "drizzle-orm";
 import { drillDownLink, roundValue } from "../channels/notification.ts";
 import type { AlertMetric } from "../model/catalog.ts";
+import type { IncidentDelivery, IncidentObject } from "../model/incident.ts";
 import type { AlertsDatabase } from "./database.ts";
 
 /** The most recent incidents an alert lists (SparkPost lists them all; a flapping rule could make that large). */
 export const INCIDENTS_LISTED = 1000;
-
-export interface IncidentDelivery {
-  channel: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  created_at: string;
-  sent_at: string | null;
-  last_error: string | null;
-}
-
-/** SparkPost's incident object, then msgevents' additions: the latest value, closing, link and deliveries. */
-export interface IncidentObject {
-  id: number;
-  triggered_value: number;
-  first_fired: string;
-  last_fired: string;
-  status: "open" | "closed";
-  filters: Record<string, string | number>;
-  last_value: number;
-  closed_at: string | null;
-  closed_reason: string | null;
-  link: string;
-  deliveries: IncidentDelivery[];
-}
 
 const iso = (time: Date | null) => time?.toISOString() ?? null;
 
