@@ -3,12 +3,14 @@
 // authentication, storage autoscaling, protected), the raw-batch bucket (versioned, protected) with its SQS queue and
 // dead-letter queue, two app secrets, five Lambdas from the esbuild bundles (ingest, loader, query, migrator,
 // maintenance), the schema migration that runs before traffic moves, an HTTP API with the routes, the loader's SQS
-// trigger, the hourly maintenance schedule, CloudWatch alarms into an SNS topic, and optionally an SSM-only bastion.
+// trigger, the hourly maintenance schedule, CloudWatch alarms into an SNS topic, the eraser, the alerts (an evaluator
+// in the VPC every 5 minutes and a sender outside it, joined by an outbox bucket), and optionally an SSM-only bastion.
 // Before declaring anything it checks what the account and region must offer (src/preflight.ts).
 // See infra/README.md for configuration, costs and limits.
 import * as pulumi from "@pulumi/pulumi";
 import { buildBundles, locateBundles, MIGRATIONS_DIRECTORY } from "./src/bundles.ts";
 import { Alarms } from "./src/components/alarms.ts";
+import { Alerts } from "./src/components/alerts.ts";
 import { Api } from "./src/components/api.ts";
 import { AppSecrets } from "./src/components/app-secrets.ts";
 import { Bastion } from "./src/components/bastion.ts";
@@ -179,6 +181,35 @@ const erasure = new Erasure(
   },
   inStack,
 );
+const alerts = new Alerts(
+  "alerts",
+  {
+    bundles: { evaluator: bundles["alert-evaluator"], sender: bundles["alert-sender"] },
+    partition: account.partition,
+    region: account.region,
+    accountId: account.accountId,
+    network: {
+      vpcId: network.vpcId,
+      subnetIds: network.subnetIds,
+      databaseSecurityGroupId: network.databaseSecurityGroupId,
+      s3PrefixListId: network.s3PrefixListId,
+      ready: network.ready,
+    },
+    database: {
+      address: database.address,
+      port: database.port,
+      name: database.name,
+      resourceId: database.resourceId,
+    },
+    migration: functions.migration,
+    publicUrl: api.baseUrl,
+    reservedConcurrency: reservations?.alertEvaluator,
+    settings: settings.alerts,
+    logRetentionDays: settings.logRetentionDays,
+    alarmTopicArn: alarms.topicArn,
+  },
+  inStack,
+);
 new EndpointPolicies(
   "endpoint-policies",
   {
@@ -188,6 +219,7 @@ new EndpointPolicies(
     batchPrefix: BATCH_PREFIX,
     loaderRoleArn: functions.loader.roleArn,
     eraser: { roleArn: erasure.eraser.roleArn, versioned: ARCHIVE_VERSIONED },
+    alertEvaluator: { roleArn: alerts.evaluator.roleArn, bucketArn: alerts.bucketArn },
     secretReaders: [
       { secretArn: database.masterSecretArn, readerRoleArn: functions.migrator.roleArn },
       { secretArn: secrets.apiSecretArn, readerRoleArn: functions.query.roleArn },
@@ -217,6 +249,8 @@ export const webhookUrl = pulumi.interpolate`${api.baseUrl}/webhooks/sparkpost`;
 export const tokenUrl = pulumi.interpolate`${api.baseUrl}/oauth/token`;
 export const eventsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/events/message`;
 export const webAppUrl = pulumi.interpolate`${api.baseUrl}/`;
+export const alertsApiUrl = pulumi.interpolate`${api.baseUrl}/api/v1/alerts`;
+export const alertOutboxBucketName = alerts.bucketName;
 /** Where the custom domain's CNAME points; null without a custom domain. */
 export const customDomainTarget = api.customDomainTarget;
 export const bucketName = archive.bucketName;
@@ -234,3 +268,4 @@ export const webhookPassword = secrets.webhookPassword;
 export const oauthClientId = secrets.oauthClientId;
 export const oauthClientSecret = secrets.oauthClientSecret;
 export const apiKey = secrets.apiKey;
+export const alertSigningKey = alerts.signingKey;

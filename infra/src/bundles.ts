@@ -4,7 +4,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { hashDirectory, listFiles } from "./source-hash.ts";
 
-/** The six deployables and where `pnpm build` leaves each (CONTRACTS.md): a directory whose index.mjs exports handler. */
+/** The deployables and where `pnpm build` leaves each (CONTRACTS.md): a directory whose index.mjs exports handler. */
 export const BUNDLE_DIRECTORIES = {
   ingest: "packages/ingest/dist/ingest",
   loader: "packages/loader/dist/loader",
@@ -12,6 +12,8 @@ export const BUNDLE_DIRECTORIES = {
   migrator: "packages/migrator/dist/migrator",
   maintenance: "packages/migrator/dist/maintenance",
   eraser: "packages/erasure/dist/eraser",
+  "alert-evaluator": "packages/alerter/dist/alert-evaluator",
+  "alert-sender": "packages/alerter/dist/alert-sender",
 } as const;
 
 export type FunctionName = keyof typeof BUNDLE_DIRECTORIES;

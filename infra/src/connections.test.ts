@@ -26,15 +26,16 @@ describe("the connection budget", () => {
     expect(assertConnectionBudget(defaults)).toEqual({
       maxConnections: 78,
       available: 68,
-      demand: { loader: 10, query: 20, maintenance: 2, migrator: 2, total: 34 },
-      duringDeploy: 66,
+      demand: { loader: 10, query: 20, maintenance: 2, migrator: 2, alerts: 2, total: 36 },
+      duringDeploy: 68,
     });
   });
 
   it("still fits the defaults during a deploy, while the previous versions' pools wait for idle_session_timeout", () => {
     const budget = connectionBudget(defaults);
-    // Old and new loader, query and maintenance pools at once, plus the migrator.
-    expect(budget.duringDeploy).toBe(2 * (10 + 20 + 2) + 2);
+    // Old and new loader, query and maintenance pools at once, plus the migrator and the alert evaluator (whose pool
+    // lives only during a cycle).
+    expect(budget.duringDeploy).toBe(2 * (10 + 20 + 2) + 2 + 2);
     expect(budget.duringDeploy).toBeLessThanOrEqual(budget.available);
   });
 
@@ -50,24 +51,24 @@ describe("the connection budget", () => {
   it("counts the account's quota as the query function's cap when nothing is reserved, and says how to cap it", () => {
     const unreserved = { ...defaults, queryReservedConcurrency: 1000, queryCappedBy: "account quota" as const };
     expect(() => assertConnectionBudget(unreserved)).toThrow(
-      /could open 2014 database connections .* set msgevents:lambdaReservedConcurrency true/,
+      /could open 2016 database connections .* set msgevents:lambdaReservedConcurrency true/,
     );
     expect(() => assertConnectionBudget({ ...unreserved, queryReservedConcurrency: 10 })).not.toThrow();
   });
 
   it("refuses concurrency that could exhaust the instance, naming the settings to change", () => {
     const tooMany = { ...defaults, loaderMaxConcurrency: 30, queryReservedConcurrency: 20 };
-    expect(connectionBudget(tooMany).demand.total).toBe(104);
+    expect(connectionBudget(tooMany).demand.total).toBe(106);
     expect(() => assertConnectionBudget(tooMany)).toThrow(
-      /could open 104 database connections .*db\.t4g\.micro leaves 68 for them: lower msgevents:loaderMaxConcurrency/,
+      /could open 106 database connections .*db\.t4g\.micro leaves 68 for them: lower msgevents:loaderMaxConcurrency/,
     );
   });
 
-  it("accepts up to 22 loaders or 27 query instances on db.t4g.micro with the other defaults (infra/README.md)", () => {
-    expect(() => assertConnectionBudget({ ...defaults, loaderMaxConcurrency: 22 })).not.toThrow();
-    expect(() => assertConnectionBudget({ ...defaults, loaderMaxConcurrency: 23 })).toThrow();
-    expect(() => assertConnectionBudget({ ...defaults, queryReservedConcurrency: 27 })).not.toThrow();
-    expect(() => assertConnectionBudget({ ...defaults, queryReservedConcurrency: 28 })).toThrow();
+  it("accepts up to 21 loaders or 26 query instances on db.t4g.micro with the other defaults (infra/README.md)", () => {
+    expect(() => assertConnectionBudget({ ...defaults, loaderMaxConcurrency: 21 })).not.toThrow();
+    expect(() => assertConnectionBudget({ ...defaults, loaderMaxConcurrency: 22 })).toThrow();
+    expect(() => assertConnectionBudget({ ...defaults, queryReservedConcurrency: 26 })).not.toThrow();
+    expect(() => assertConnectionBudget({ ...defaults, queryReservedConcurrency: 27 })).toThrow();
     expect(connectionBudget({ ...defaults, instanceClass: "db.t4g.small" }).available).toBe(147);
   });
 

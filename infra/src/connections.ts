@@ -16,6 +16,11 @@ export const MAINTENANCE_CONNECTIONS = 2;
 /** The migrator is invoked once per deploy; its pool is at most this size. */
 export const MIGRATOR_CONNECTIONS = 2;
 /**
+ * The alert evaluator runs one cycle at a time (every 5 minutes, reserved concurrency 1 unless
+ * msgevents:lambdaReservedConcurrency is off) with a pool of this size, opened for the cycle and closed after it.
+ */
+export const ALERT_EVALUATOR_CONNECTIONS = 2;
+/**
  * The longest idle timeout of the functions' pools (loader 60 s, query 30 s, maintenance 10 s): a running pool closes
  * its own idle connections sooner, so a session idle longer belongs to a frozen or superseded Lambda environment.
  */
@@ -63,7 +68,7 @@ export interface ConnectionBudget {
   /** What our login roles may use: maxConnections − reserved − operator headroom. */
   available: number;
   /** Worst case: every function at its concurrency cap, every pool full. */
-  demand: { loader: number; query: number; maintenance: number; migrator: number; total: number };
+  demand: { loader: number; query: number; maintenance: number; migrator: number; alerts: number; total: number };
   /**
    * Worst case for up to IDLE_SESSION_TIMEOUT_MS after a deploy: the previous versions' environments still hold full
    * pools while the new ones fill theirs and the migrator runs. Transient: past `available`, new connections are
@@ -87,12 +92,20 @@ export function connectionBudget(demand: ConnectionDemand): ConnectionBudget {
   const maxConnections = assumedMaxConnections(demand.instanceClass);
   const loader = demand.loaderMaxConcurrency * demand.loaderPoolMax;
   const query = demand.queryReservedConcurrency * demand.queryPoolMax;
-  const total = loader + query + MAINTENANCE_CONNECTIONS + MIGRATOR_CONNECTIONS;
+  const total = loader + query + MAINTENANCE_CONNECTIONS + MIGRATOR_CONNECTIONS + ALERT_EVALUATOR_CONNECTIONS;
   return {
     maxConnections,
     available: maxConnections - RESERVED_CONNECTIONS - OPERATOR_HEADROOM,
-    demand: { loader, query, maintenance: MAINTENANCE_CONNECTIONS, migrator: MIGRATOR_CONNECTIONS, total },
-    duringDeploy: 2 * (loader + query + MAINTENANCE_CONNECTIONS) + MIGRATOR_CONNECTIONS,
+    demand: {
+      loader,
+      query,
+      maintenance: MAINTENANCE_CONNECTIONS,
+      migrator: MIGRATOR_CONNECTIONS,
+      alerts: ALERT_EVALUATOR_CONNECTIONS,
+      total,
+    },
+    // The evaluator's pool lives only while a cycle runs: no frozen environment of a previous version holds one.
+    duringDeploy: 2 * (loader + query + MAINTENANCE_CONNECTIONS) + MIGRATOR_CONNECTIONS + ALERT_EVALUATOR_CONNECTIONS,
   };
 }
 
@@ -107,7 +120,8 @@ export function assertConnectionBudget(demand: ConnectionDemand): ConnectionBudg
         : "lower msgevents:loaderMaxConcurrency, msgevents:queryReservedConcurrency or the pool sizes, or choose a larger msgevents:dbInstanceClass.";
     throw new Error(
       `the functions could open ${d.total} database connections (loader ${demand.loaderMaxConcurrency}×${demand.loaderPoolMax}, ` +
-        `query ${demand.queryReservedConcurrency}×${demand.queryPoolMax}, maintenance ${d.maintenance}, migrator ${d.migrator}) ` +
+        `query ${demand.queryReservedConcurrency}×${demand.queryPoolMax}, maintenance ${d.maintenance}, migrator ${d.migrator}, ` +
+        `alert evaluator ${d.alerts}) ` +
         `but ${demand.instanceClass} leaves ${budget.available} for them: ${fix}`,
     );
   }

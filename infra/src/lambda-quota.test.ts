@@ -4,12 +4,12 @@ import { assertLambdaConcurrency, requiredConcurrency, reservationsOf } from "./
 const defaults = { reservedConcurrency: true, query: { reservedConcurrency: 10 } };
 
 describe("the Lambda concurrency pre-flight", () => {
-  it("needs the reservations plus the 100 executions Lambda keeps unreserved: 111 for the default stack", () => {
+  it("needs the reservations plus the 100 executions Lambda keeps unreserved: 112 for the default stack", () => {
     const reservations = reservationsOf(defaults);
-    expect(reservations).toEqual({ query: 10, maintenance: 1 });
-    expect(requiredConcurrency(reservations ?? {})).toBe(111);
+    expect(reservations).toEqual({ query: 10, maintenance: 1, alertEvaluator: 1 });
+    expect(requiredConcurrency(reservations ?? {})).toBe(112);
     expect(() =>
-      assertLambdaConcurrency({ quota: 111, reservations: reservations ?? {}, region: "eu-west-1" }),
+      assertLambdaConcurrency({ quota: 112, reservations: reservations ?? {}, region: "eu-west-1" }),
     ).not.toThrow();
   });
 

@@ -8,14 +8,22 @@ export const LAMBDA_CONCURRENCY_QUOTA = { serviceCode: "lambda", quotaCode: "L-B
 export const UNRESERVED_MINIMUM = 100;
 /** The maintenance function runs one instance at a time. */
 export const MAINTENANCE_RESERVED_CONCURRENCY = 1;
+/** The alert evaluator too: its connections are budgeted for one instance (ALERT_EVALUATOR_CONNECTIONS). */
+export const ALERT_EVALUATOR_RESERVED_CONCURRENCY = 1;
+
+export type Reservations = Record<"query" | "maintenance" | "alertEvaluator", number>;
 
 /** The stack's reservations by function, or none when `lambdaReservedConcurrency` is off. */
 export function reservationsOf(settings: {
   reservedConcurrency: boolean;
   query: { reservedConcurrency: number };
-}): Record<"query" | "maintenance", number> | undefined {
+}): Reservations | undefined {
   if (!settings.reservedConcurrency) return undefined;
-  return { query: settings.query.reservedConcurrency, maintenance: MAINTENANCE_RESERVED_CONCURRENCY };
+  return {
+    query: settings.query.reservedConcurrency,
+    maintenance: MAINTENANCE_RESERVED_CONCURRENCY,
+    alertEvaluator: ALERT_EVALUATOR_RESERVED_CONCURRENCY,
+  };
 }
 
 /** The quota the reservations need: their sum plus the unreserved minimum. */

@@ -251,3 +251,107 @@ export function bucketNotificationQueuePolicy(a: { queueArn: string; bucketArn: 
     },
   );
 }
+
+/**
+ * The alert evaluator (in the VPC): its database user, and the outbox bucket as the only way out: it writes
+ * deliveries under `outbox/`, lists, reads and deletes the sender's receipts under `receipts/`.
+ */
+export function alertEvaluatorPolicy(a: {
+  logGroupArn: string;
+  databaseUser: string;
+  bucketArn: string;
+  outboxPrefix: string;
+  receiptsPrefix: string;
+}) {
+  return document(
+    writeLogs(a.logGroupArn),
+    attachToVpc(),
+    connectAs(a.databaseUser),
+    {
+      Sid: "HandOverDeliveries",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${a.bucketArn}/${a.outboxPrefix}*`],
+    },
+    {
+      Sid: "ListReceipts",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [a.bucketArn],
+      Condition: { StringLike: { "s3:prefix": `${a.receiptsPrefix}*` } },
+    },
+    {
+      Sid: "CollectReceipts",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:DeleteObject"],
+      Resource: [`${a.bucketArn}/${a.receiptsPrefix}*`],
+    },
+  );
+}
+
+/**
+ * What the S3 gateway endpoint admits for the alert evaluator (beside the loader's and the eraser's statements): the
+ * same outbox writes and receipt reads as its own policy, on the outbox bucket only, for its role only.
+ */
+export function alertEvaluatorS3EndpointStatements(a: {
+  bucketArn: string;
+  outboxPrefix: string;
+  receiptsPrefix: string;
+  evaluatorRoleArn: string;
+}): PolicyStatement[] {
+  return [
+    {
+      Sid: "AlertEvaluatorHandsOverDeliveries",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:PutObject"],
+      Resource: [`${a.bucketArn}/${a.outboxPrefix}*`],
+      Condition: onlyRole(a.evaluatorRoleArn),
+    },
+    {
+      Sid: "AlertEvaluatorListsReceipts",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:ListBucket"],
+      Resource: [a.bucketArn],
+      Condition: { ...onlyRole(a.evaluatorRoleArn), StringLike: { "s3:prefix": `${a.receiptsPrefix}*` } },
+    },
+    {
+      Sid: "AlertEvaluatorCollectsReceipts",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:GetObject", "s3:DeleteObject"],
+      Resource: [`${a.bucketArn}/${a.receiptsPrefix}*`],
+      Condition: onlyRole(a.evaluatorRoleArn),
+    },
+  ];
+}
+
+/**
+ * The alert sender (outside the VPC, no database): reads the deliveries the evaluator wrote, writes their receipts,
+ * reads its own secret (signing key, SparkPost key). Nothing else: the internet it reaches needs no IAM.
+ */
+export function alertSenderPolicy(a: {
+  logGroupArn: string;
+  bucketArn: string;
+  outboxPrefix: string;
+  receiptsPrefix: string;
+  secretArn: string;
+}) {
+  return document(
+    writeLogs(a.logGroupArn),
+    {
+      Sid: "ReadDeliveries",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${a.bucketArn}/${a.outboxPrefix}*`],
+    },
+    {
+      Sid: "WriteReceipts",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${a.bucketArn}/${a.receiptsPrefix}*`],
+    },
+    readSecret(a.secretArn),
+  );
+}

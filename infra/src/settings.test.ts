@@ -185,6 +185,36 @@ describe("readSettings", () => {
     expect(() => settingsFrom({ apiKey: "12345678", oauthClientSecret: "x".repeat(16) })).not.toThrow();
   });
 
+  it("reads the alert settings, refusing a bad schedule, URL or From address and a short signing key, naming the key", () => {
+    expect(settingsFrom({}).alerts).toMatchObject({
+      scheduleExpression: "rate(5 minutes)",
+      sparkPostApiUrl: "https://api.sparkpost.com",
+      emailFrom: undefined,
+      sparkPostApiKey: undefined,
+      signingKey: undefined,
+    });
+    expect(() => settingsFrom({ alertSchedule: "every 5 minutes" })).toThrow(
+      'msgevents:alertSchedule must be an EventBridge schedule such as rate(5 minutes); got "every 5 minutes".',
+    );
+    expect(() => settingsFrom({ alertSchedule: "rate(4 hours)" })).toThrow(
+      /msgevents:alertSchedule must run the evaluator at least every 3 hours .*got "rate\(4 hours\)"/,
+    );
+    expect(settingsFrom({ alertSchedule: "rate(3 hours)" }).alerts.scheduleExpression).toBe("rate(3 hours)");
+    expect(() => settingsFrom({ alertSparkPostApiUrl: "http://api.sparkpost.com" })).toThrow(
+      /msgevents:alertSparkPostApiUrl must be https:\/\/api.sparkpost.com or/,
+    );
+    expect(() => settingsFrom({ alertEmailFrom: "alerts", alertSparkPostApiKey: "key" })).toThrow(
+      /msgevents:alertEmailFrom must be an e-mail address/,
+    );
+    expect(() => settingsFrom({ alertSigningKey: "x".repeat(15) })).toThrow(
+      "msgevents:alertSigningKey must be at least 16 characters (the alert sender refuses shorter ones); set it with `pulumi config set --secret`.",
+    );
+    expect(() => settingsFrom({ alertEmailFrom: "alerts@mail.example.com" })).toThrow(
+      /alertSparkPostApiKey and msgevents:alertEmailFrom go together/,
+    );
+    expect(settingsFrom({ alertSigningKey: "x".repeat(16) }).alerts.signingKey).toBeDefined();
+  });
+
   it("turns the reservations, the bastion and the no-traffic alarm on or off", () => {
     expect(
       settingsFrom({ lambdaReservedConcurrency: "false", bastion: "true", alarmNoWebhookTrafficHours: "6" }),

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { type AlertSettings, readAlertSettings } from "./alert-settings.ts";
 import { assertBodyLimitDeliverable } from "./body-limit.ts";
 import { DEFAULT_AUTOSCALING_CEILING_GB } from "./components/database.ts";
 import { INSTANCE_CLASS_MEMORY_GIB } from "./connections.ts";
@@ -38,6 +39,7 @@ export interface Settings {
   /** A bastion reachable only through SSM Session Manager, for psql and the CLI against the private database. */
   bastion: boolean;
   credentials: CredentialSettings;
+  alerts: AlertSettings;
 }
 
 export interface DatabaseSettings {
@@ -169,6 +171,11 @@ export const SETTING_KEYS = [
   "apiKey",
   "cursorSecret",
   "recipientHashSecret",
+  "alertSchedule",
+  "alertSparkPostApiKey",
+  "alertSparkPostApiUrl",
+  "alertEmailFrom",
+  "alertSigningKey",
 ] as const;
 
 /** The shortest value each function accepts for a credential (their env.ts), so a deploy never ships one they refuse. */
@@ -225,6 +232,7 @@ export function readSettings(config = new pulumi.Config("msgevents")): Settings 
     availabilityZoneIds: readZoneIds(config),
     bastion: read.bool("bastion", false),
     credentials: readCredentials(config),
+    alerts: readAlertSettings(config),
   };
 }
 

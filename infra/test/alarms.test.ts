@@ -47,6 +47,9 @@ describe("the alarms of the default stack", () => {
         "database-freeable-memory",
         "database-cpu-credits",
         "erasure-unfinished",
+        "alerts-evaluator-errors",
+        "alerts-evaluator-stopped",
+        "alerts-sender-errors",
       ].sort(),
     );
     for (const a of run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {

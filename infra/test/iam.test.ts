@@ -55,9 +55,9 @@ describe.each([
         expect(findBroadGrants(policyOf(resource, key), kind, isException), `${type} ${resource.name}`).toEqual([]);
       }
     }
-    // Six function roles (the eraser's too, and the bastion's) with one inline policy each, one bucket policy, one
-    // queue policy, two endpoint policies.
-    expect(walked).toBe(2 * (6 + bastionRoles) + 1 + 1 + 2);
+    // Eight function roles (the eraser's, the alert evaluator's and sender's too, and the bastion's) with one inline
+    // policy each, two bucket policies (batches, alert outbox), one queue policy, two endpoint policies.
+    expect(walked).toBe(2 * (8 + bastionRoles) + 2 + 1 + 2);
     for (const type of POLICY_BEARING_TYPES) expect(run.ofType(type), type).toEqual([]);
   });
 
@@ -92,7 +92,7 @@ describe.each([
     expect(readers(secretArn("secrets-api"))).toEqual(["functions-query-policy"]);
   });
 
-  it("scopes the VPC endpoints to the stack: the S3 endpoint to the loader reading batches, Secrets Manager to each reader's secret", () => {
+  it("scopes the VPC endpoints to the stack: the S3 endpoint to the loader reading batches (and the eraser and alert evaluator their own), Secrets Manager to each reader's secret", () => {
     const roleArn = (fn: string) => run.named(`functions-${fn}-role`).state.arn;
     const bucketArn = run.named("archive-batches").state.arn;
     const s3 = run.named("endpoint-policies-s3");
@@ -127,6 +127,8 @@ describe.each([
           StringLike: { "s3:prefix": "batches/*" },
         },
       }),
+      // The alert evaluator hands deliveries over and collects receipts in its outbox bucket (test/alerts.test.ts).
+      ...alertEvaluatorEndpointStatements(run),
     ]);
     const secrets = run.named("endpoint-policies-secretsmanager");
     expect(secrets.inputs.vpcEndpointId).toBe(run.named("network-secretsmanager").id);
@@ -209,3 +211,29 @@ describe("the policy walk itself", () => {
     ).toEqual([]);
   });
 });
+
+/** The S3 endpoint's statements for the alert evaluator: its outbox and receipt actions on its bucket, its role only. */
+function alertEvaluatorEndpointStatements(run: ProgramRun) {
+  const outbox = run.named("alerts-outbox").state.arn;
+  const onlyEvaluator = { ArnEquals: { "aws:PrincipalArn": run.named("alerts-evaluator-role").state.arn } };
+  return [
+    expect.objectContaining({
+      Principal: "*",
+      Action: ["s3:PutObject"],
+      Resource: [`${outbox}/outbox/*`],
+      Condition: onlyEvaluator,
+    }),
+    expect.objectContaining({
+      Principal: "*",
+      Action: ["s3:ListBucket"],
+      Resource: [outbox],
+      Condition: { ...onlyEvaluator, StringLike: { "s3:prefix": "receipts/*" } },
+    }),
+    expect.objectContaining({
+      Principal: "*",
+      Action: ["s3:GetObject", "s3:DeleteObject"],
+      Resource: [`${outbox}/receipts/*`],
+      Condition: onlyEvaluator,
+    }),
+  ];
+}

@@ -4,7 +4,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_DIRECTORIES, MIGRATIONS_DIRECTORY } from "../src/bundles.ts";
 import { fixtureSourceRoot, type ProgramRun, runProgram } from "./harness.ts";
 
-const TRAFFIC_ALIASES = ["ingest", "loader", "query", "maintenance"].map((fn) => `functions-${fn}-live`);
+const TRAFFIC_ALIASES = [
+  ...["ingest", "loader", "query", "maintenance"].map((fn) => `functions-${fn}-live`),
+  "alerts-evaluator-live",
+  "alerts-sender-live",
+];
 
 describe("the schema migration", () => {
   let run: ProgramRun;

@@ -28,7 +28,7 @@ describe("the pre-flight", () => {
   it("refuses a quota that cannot hold the reservations before declaring any resource, naming the quota and the fix", async () => {
     const { error, run } = await programFailure({ sourceRoot }, { account: { lambdaConcurrencyQuota: 10 } });
     expect(error.message).toMatch(
-      /the account's Lambda concurrency quota in us-east-1 is 10, .* needs at least 111 \(Service Quotas: AWS Lambda → Concurrent executions, L-B99A9384\)\. Either request an increase .* or set msgevents:lambdaReservedConcurrency false/,
+      /the account's Lambda concurrency quota in us-east-1 is 10, .* needs at least 112 \(Service Quotas: AWS Lambda → Concurrent executions, L-B99A9384\)\. Either request an increase .* or set msgevents:lambdaReservedConcurrency false/,
     );
     expect(awsResources(run)).toEqual([]);
   });
@@ -38,15 +38,15 @@ describe("the pre-flight", () => {
       { sourceRoot, lambdaReservedConcurrency: "false" },
       { account: { lambdaConcurrencyQuota: 10 } },
     );
-    for (const fn of ["query", "maintenance"]) {
-      expect(run.named(`functions-${fn}-function`).inputs.reservedConcurrentExecutions, fn).toBeUndefined();
+    for (const fn of ["functions-query", "functions-maintenance", "alerts-evaluator"]) {
+      expect(run.named(`${fn}-function`).inputs.reservedConcurrentExecutions, fn).toBeUndefined();
     }
   });
 
   it("refuses to leave the query function unreserved where the account's quota could exhaust the database", async () => {
     const { error, run } = await programFailure({ sourceRoot, lambdaReservedConcurrency: "false" });
     expect(error.message).toMatch(
-      /could open 2014 database connections \(loader 5×2, query 1000×2, .*\) but db\.t4g\.micro leaves 68 for them: set msgevents:lambdaReservedConcurrency true/,
+      /could open 2016 database connections \(loader 5×2, query 1000×2, .*\) but db\.t4g\.micro leaves 68 for them: set msgevents:lambdaReservedConcurrency true/,
     );
     expect(awsResources(run)).toEqual([]);
   });
@@ -115,6 +115,12 @@ describe("the pre-flight", () => {
       (statement: { Action: string[] }) => statement.Action.includes("rds-db:connect"),
     );
     expect(connect.Resource).toEqual([expect.stringMatching(/^arn:aws-cn:rds-db:us-east-1:123456789012:dbuser:/)]);
+    const evaluatorConnect = JSON.parse(run.named("alerts-evaluator-policy").inputs.policy).Statement.find(
+      (statement: { Action: string[] }) => statement.Action.includes("rds-db:connect"),
+    );
+    expect(evaluatorConnect.Resource).toEqual([
+      expect.stringMatching(/^arn:aws-cn:rds-db:us-east-1:123456789012:dbuser:.*\/msgevents_alerts$/),
+    ]);
     expect(run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.serviceName)).toEqual([
       "cn.com.amazonaws.us-east-1.s3",
       "cn.com.amazonaws.us-east-1.secretsmanager",

@@ -19,8 +19,9 @@ beforeAll(async () => {
   run = await runProgram({ sourceRoot: fixtureSourceRoot() });
 });
 
+/** The one resource of a type outside the alerts component (test/alerts.test.ts checks that one's own). */
 const one = (type: string) => {
-  const found = run.ofType(type);
+  const found = run.ofType(type).filter((resource) => !resource.name.startsWith("alerts-"));
   expect(found, type).toHaveLength(1);
   return found[0] as NonNullable<(typeof found)[number]>;
 };
@@ -291,9 +292,9 @@ describe("the default stack", () => {
 
   it("runs each function from its bundle on Node.js 24 arm64, with its own role and log group", () => {
     const functions = run.ofType("aws:lambda/function:Function");
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8);
     const roles = new Set(functions.map((f) => f.inputs.role));
-    expect(roles.size).toBe(6);
+    expect(roles.size).toBe(8);
     for (const f of functions) {
       expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler" });
       expect(f.inputs.loggingConfig.logGroup).toMatch(/-logs-dev-/);
@@ -356,7 +357,7 @@ describe("the default stack", () => {
 
   it("can never open more database connections than db.t4g.micro leaves them (infra/README.md)", () => {
     const budget = deployedConnectionBudget(run);
-    expect(budget.demand.total).toBe(34);
+    expect(budget.demand.total).toBe(36);
     expect(budget.demand.total).toBeLessThanOrEqual(budget.available);
   });
 
@@ -369,8 +370,8 @@ describe("the default stack", () => {
       expect(isSecretValue(secretString), secretName).toBe(true);
       return JSON.parse(String(plain(secretString)));
     };
-    // The third is the recipient-hash key's (test/erasure.test.ts).
-    expect(versions).toHaveLength(3);
+    // The third is the recipient-hash key's (test/erasure.test.ts), the fourth the alert sender's (test/alerts.test.ts).
+    expect(versions).toHaveLength(4);
     const webhook = contentOf("secrets-webhook");
     expect(Object.keys(webhook).sort()).toEqual(["oauthClientId", "oauthClientSecret", "password", "username"]);
     expect(webhook).toMatchObject({
@@ -382,7 +383,8 @@ describe("the default stack", () => {
     const api = contentOf("secrets-api");
     expect(Object.keys(api).sort()).toEqual(["apiKey", "cursorSecret"]);
     expect(api.apiKey).toBe(run.outputs.apiKey);
-    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(5); // and the recipient-hash key
+    // and the recipient-hash key and the alerts' signing key
+    expect(run.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(6);
     for (const password of run.ofType("random:index/randomPassword:RandomPassword")) {
       expect(password.inputs).toMatchObject({ length: 32, special: false });
     }
@@ -409,7 +411,7 @@ describe("the default stack", () => {
 
   it("sends every alarm to one topic and warns that nobody is subscribed to it", () => {
     const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms.length).toBe(16); // fifteen, and erasure's (test/erasure.test.ts)
+    expect(alarms.length).toBe(19); // fifteen, erasure's (test/erasure.test.ts) and the alerts' three (alerts.test.ts)
     const topicArn = arnOf("alarms-topic");
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions, alarm.name).toEqual([topicArn]);
@@ -436,7 +438,7 @@ describe("the default stack", () => {
       bastionInstanceId: null,
     });
     expect(run.secretOutputs.sort()).toEqual(
-      ["apiKey", "oauthClientId", "oauthClientSecret", "webhookPassword", "webhookUsername"].sort(),
+      ["alertSigningKey", "apiKey", "oauthClientId", "oauthClientSecret", "webhookPassword", "webhookUsername"].sort(),
     );
     const secrets = ["apiKey", "oauthClientSecret", "webhookPassword"].map((key) => String(run.outputs[key]));
     const plainOutputs = Object.entries(run.outputs).filter(([key]) => !run.secretOutputs.includes(key));

@@ -79,6 +79,7 @@ describe("a production-like stack", () => {
   it("uses the given credentials instead of generating them, and still exports them only as secrets", () => {
     expect(run.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual([
       "secrets-cursor-secret",
+      "alerts-signing-key",
     ]);
     expect(run.outputs).toMatchObject({
       webhookUsername: "sparkpost-prod",
@@ -131,7 +132,7 @@ describe("a production-like stack", () => {
     expect(run.named("functions-query-function").inputs.reservedConcurrentExecutions).toBe(40);
     expect(run.named("network-secretsmanager").inputs.subnetIds).toHaveLength(2);
     const budget = deployedConnectionBudget(run);
-    expect(budget.demand.total).toBe(20 * 3 + 40 * 2 + 2 + 2);
+    expect(budget.demand.total).toBe(20 * 3 + 40 * 2 + 2 + 2 + 2);
     expect(budget.demand.total).toBeLessThanOrEqual(budget.available);
     for (const group of run.ofType("aws:cloudwatch/logGroup:LogGroup")) expect(group.inputs.retentionInDays).toBe(90);
   });
@@ -152,10 +153,11 @@ describe("a stack that turns the safety defaults off", () => {
     expect(db.protect).toBe(false);
     expect(run.named("archive-batches").inputs.forceDestroy).toBe(true);
     expect(run.named("archive-batches").protect).toBe(false);
-    // No transition, no expiry: only the rule that expires old versions is left.
+    // No transition, no expiry: only the rule that expires old versions is left (the alert outbox keeps its own).
     expect(
       run
-        .ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]
+        .ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        .find((r) => r.name === "archive-batches")
         ?.inputs.rules.map((rule: { id: string }) => rule.id),
     ).toEqual(["old-versions"]);
   });

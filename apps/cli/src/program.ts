@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { registerAlertCommands } from "./alerts.ts";
 import { type ConnectionFlags, dataDirOf, type ResolveOptions, resolveConnection } from "./connection.ts";
 import { CREDENTIAL_NAMES, type CredentialName, showCredentials } from "./credentials.ts";
 import type { CliDeps } from "./deps.ts";
@@ -553,6 +554,7 @@ Examples:
     });
 
   registerForget(program, { deps, connection, sparkPostOptions, account, print });
+  registerAlertCommands(program, deps, connection);
   return program;
 }
 

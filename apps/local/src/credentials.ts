@@ -22,6 +22,8 @@ const OAUTH2: readonly CredentialSpec[] = [
   { env: "MSGEVENTS_OAUTH_CLIENT_SECRET", generate: secret },
 ];
 const API_KEY: CredentialSpec = { env: "MSGEVENTS_API_KEY", generate: secret };
+/** Signs the alerts' webhook channel POSTs (packages/alerts): receivers verify with it. */
+const ALERT_SIGNING_KEY: CredentialSpec = { env: "MSGEVENTS_ALERT_SIGNING_KEY", generate: secret };
 /** The key of the keyed hashes by which erased recipients are known (packages/erasure); never in the database. */
 const RECIPIENT_HASH: CredentialSpec = { env: "MSGEVENTS_RECIPIENT_HASH_SECRET", generate: secret };
 /** The embedded PostgreSQL's superuser password, generated at its first start. */
@@ -29,9 +31,9 @@ export const EMBEDDED_POSTGRES_PASSWORD = "MSGEVENTS_EMBEDDED_POSTGRES_PASSWORD"
 const EMBEDDED_POSTGRES: CredentialSpec = { env: EMBEDDED_POSTGRES_PASSWORD, generate: secret, fileOnly: true };
 
 /**
- * The credentials the local stack needs: the API key and the recipient-hash secret always; webhook credentials for the modes in
- * MSGEVENTS_WEBHOOK_AUTH (`basic`, `oauth2`, both, or `none`), both when it is unset; the embedded database's
- * password unless an external database is used.
+ * The credentials the local stack needs: the API key, the alerts' signing key and the recipient-hash secret always;
+ * webhook credentials for the modes in MSGEVENTS_WEBHOOK_AUTH (`basic`, `oauth2`, both, or `none`), both when it is
+ * unset; the embedded database's password unless an external database is used.
  */
 export function credentialSpecs(webhookAuth: string | undefined, embeddedDatabase = true): CredentialSpec[] {
   const modes = new Set(
@@ -44,6 +46,7 @@ export function credentialSpecs(webhookAuth: string | undefined, embeddedDatabas
     ...(modes.has("basic") ? BASIC : []),
     ...(modes.has("oauth2") ? OAUTH2 : []),
     API_KEY,
+    ALERT_SIGNING_KEY,
     RECIPIENT_HASH,
     ...(embeddedDatabase ? [EMBEDDED_POSTGRES] : []),
   ];

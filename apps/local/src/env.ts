@@ -33,6 +33,23 @@ const envSchema = z.object({
     (value) => (value === undefined || value === "" ? 0 : value),
     z.coerce.number().int().min(0),
   ),
+  /** How often alerts are evaluated: every 5 minutes as in AWS, down to 10 s to try rules out. */
+  MSGEVENTS_ALERT_INTERVAL_SECONDS: z.preprocess(
+    (value) => (value === undefined || value === "" ? 300 : value),
+    z.coerce.number().int().min(10).max(86_400),
+  ),
+  /** The owner's SparkPost account for the alerts' `emails` channel (Transmissions API), and its From address. */
+  MSGEVENTS_ALERT_SPARKPOST_API_KEY: optionalText,
+  MSGEVENTS_ALERT_SPARKPOST_API_URL: z.preprocess(
+    (value) => (value === undefined || value === "" ? "https://api.sparkpost.com" : value),
+    z.url({ protocol: /^https?$/ }),
+  ),
+  MSGEVENTS_ALERT_EMAIL_FROM: z.preprocess((value) => (value === "" ? undefined : value), z.email().optional()),
+  /** The web app's address in alert links (a TLS proxy's URL, say); the stack's own URL when unset. */
+  MSGEVENTS_PUBLIC_URL: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.url({ protocol: /^https?$/ }).optional(),
+  ),
 });
 
 export type LocalEnv = z.infer<typeof envSchema>;
@@ -54,6 +71,14 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   }
   if (parsed.data.MSGEVENTS_S3_ENDPOINT && !parsed.data.MSGEVENTS_S3_BUCKET) {
     throw new ConfigError("MSGEVENTS_S3_ENDPOINT needs MSGEVENTS_S3_BUCKET");
+  }
+  if (
+    (parsed.data.MSGEVENTS_ALERT_SPARKPOST_API_KEY === undefined) !==
+    (parsed.data.MSGEVENTS_ALERT_EMAIL_FROM === undefined)
+  ) {
+    throw new ConfigError(
+      "MSGEVENTS_ALERT_SPARKPOST_API_KEY and MSGEVENTS_ALERT_EMAIL_FROM go together: alert e-mails are sent through your SparkPost account, from an address on one of its sending domains",
+    );
   }
   // npm and pnpm run scripts from the package folder but remember where the command was typed.
   const base = env.INIT_CWD ?? process.cwd();

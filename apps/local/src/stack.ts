@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { AlertCycleResult } from "@msgevents/alerts";
 import { RecipientHasher } from "@msgevents/erasure";
 import { loadStaticSite, serveStaticSite } from "@msgevents/http";
 import {
@@ -17,7 +18,8 @@ import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABat
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
-import { type ErasableObjectStore, FileObjectStore, type ObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { type ErasableObjectStore, FileObjectStore, S3ObjectStore } from "@msgevents/storage";
+import { localAlertCycle, scheduleAlertCycles } from "./alerts.ts";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
 import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
@@ -47,6 +49,10 @@ export interface LocalStack {
   queue: string;
   database: "embedded" | "external";
   queueStats(): QueueStats | undefined;
+  /** How often alerts are evaluated, and whether their e-mails have a SparkPost account to go through. */
+  alerts: { intervalSeconds: number; emails: boolean };
+  /** One alert evaluation cycle now, as the schedule runs it every MSGEVENTS_ALERT_INTERVAL_SECONDS. */
+  runAlertCycle(): Promise<AlertCycleResult>;
   /** Graceful stop: stop accepting, answer in-flight requests, finish in-flight loads, stop PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -55,14 +61,26 @@ export class DataDirError extends Error {
   override readonly name = "DataDirError";
 }
 
+export interface LocalStackOptions {
+  /**
+   * The time the alerts are evaluated at and the APIs answer at ("now"); defaults to the system clock. Tests move it
+   * to walk an alert through hours in a few cycles.
+   */
+  clock?: () => Date;
+}
+
 /** Starts the whole pipeline in this process: the same packages and pure functions as the Lambdas. */
-export async function startLocalStack(config: LocalConfig, logger: Logger): Promise<LocalStack> {
+export async function startLocalStack(
+  config: LocalConfig,
+  logger: Logger,
+  options: LocalStackOptions = {},
+): Promise<LocalStack> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
   };
   try {
-    return await start(config, logger, cleanups, cleanUp);
+    return await start(config, logger, options, cleanups, cleanUp);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -72,6 +90,7 @@ export async function startLocalStack(config: LocalConfig, logger: Logger): Prom
 async function start(
   config: LocalConfig,
   logger: Logger,
+  options: LocalStackOptions,
   cleanups: (() => Promise<void>)[],
   cleanUp: () => Promise<void>,
 ): Promise<LocalStack> {
@@ -262,6 +281,7 @@ async function start(
         db: query.db,
         apiKey: queryConfig.apiKey,
         cursorKey: queryConfig.cursorKey,
+        now: options.clock,
         logger,
         processFigures: { queue: () => localQueue?.stats(), oversizedBatches: () => oversizedBatches },
         recipients,
@@ -282,6 +302,28 @@ async function start(
   await lock.running({ url, ...(database.embeddedPort ? { databasePort: database.embeddedPort } : {}) });
   void backfill();
 
+  const alertCycle = localAlertCycle({
+    db: query.db,
+    signingKey: env.MSGEVENTS_ALERT_SIGNING_KEY ?? "",
+    transmissions:
+      config.MSGEVENTS_ALERT_SPARKPOST_API_KEY && config.MSGEVENTS_ALERT_EMAIL_FROM
+        ? {
+            apiKey: config.MSGEVENTS_ALERT_SPARKPOST_API_KEY,
+            apiUrl: config.MSGEVENTS_ALERT_SPARKPOST_API_URL,
+            from: config.MSGEVENTS_ALERT_EMAIL_FROM,
+          }
+        : undefined,
+    publicUrl: config.MSGEVENTS_PUBLIC_URL ?? url,
+    clock: options.clock ?? (() => new Date()),
+  });
+  const alerts = scheduleAlertCycles({
+    intervalSeconds: config.MSGEVENTS_ALERT_INTERVAL_SECONDS,
+    cycle: alertCycle,
+    logger,
+  });
+  // Before the server closes (cleanups run in reverse): a cycle in flight finishes with the database still up.
+  cleanups.push(() => alerts.stop());
+
   return {
     url,
     port,
@@ -292,6 +334,11 @@ async function start(
     queue: queueName,
     database: database.kind,
     queueStats: () => localQueue?.stats(),
+    alerts: {
+      intervalSeconds: config.MSGEVENTS_ALERT_INTERVAL_SECONDS,
+      emails: config.MSGEVENTS_ALERT_SPARKPOST_API_KEY !== undefined,
+    },
+    runAlertCycle: () => alerts.runCycle(),
     stop: cleanUp,
   };
 }

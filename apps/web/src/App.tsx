@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { AlertsPage } from "./alerts/AlertsPage.tsx";
 import { UnauthorizedError } from "./api/client.ts";
 import { forgetApiKey, readApiKey, saveApiKey, takeApiKeyFromUrl } from "./api/session-key.ts";
 import { Dashboard } from "./dashboard/Dashboard.tsx";
@@ -49,6 +50,9 @@ export function App() {
           <a href="#/search" aria-current={route.page === "search" ? "page" : undefined}>
             Search
           </a>
+          <a href="#/alerts" aria-current={route.page === "alerts" ? "page" : undefined}>
+            Alerts
+          </a>
         </nav>
         <button
           type="button"
@@ -70,7 +74,9 @@ export function App() {
             </button>
           </div>
         )}
-        {route.page === "search" ? (
+        {route.page === "alerts" ? (
+          <AlertsPage apiKey={apiKey} query={route.query} onError={onError} />
+        ) : route.page === "search" ? (
           <SearchPage key={route.query} apiKey={apiKey} query={route.query} onError={onError} />
         ) : (
           <Dashboard apiKey={apiKey} query={route.query} onError={onError} />

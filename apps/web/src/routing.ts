@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 
 /** The app routes by the URL's fragment, so the server serves one page and every view is a link. */
 export interface Route {
-  page: "dashboard" | "search";
+  page: "dashboard" | "search" | "alerts";
   query: string;
 }
 
@@ -11,7 +11,7 @@ export function parseHash(hash: string): Route {
   const queryAt = path.indexOf("?");
   const page = queryAt === -1 ? path : path.slice(0, queryAt);
   const query = queryAt === -1 ? "" : path.slice(queryAt + 1);
-  return { page: page === "/search" ? "search" : "dashboard", query };
+  return { page: page === "/search" ? "search" : page === "/alerts" ? "alerts" : "dashboard", query };
 }
 
 export function searchHref(query: string): string {

@@ -1,15 +1,13 @@
 import { execFile } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type EventsPage, searchEvents, walkAllPages } from "../../local/test/clients.ts";
-import { makeDataRoot, type StackProcess, startStackProcess } from "../../local/test/stack-process.ts";
+import type { StackProcess } from "../../local/test/stack-process.ts";
 import {
   type AppSession,
   LAPTOP,
-  launchChromium,
   lowContrastText,
   openApp,
   overflowsHorizontally,
@@ -18,12 +16,13 @@ import {
   signIn,
 } from "./browser.ts";
 import { postTraffic, TRAFFIC } from "./traffic.ts";
+import { startWebSession, type WebTestSession } from "./web-session.ts";
 
 const SEARCH = "/api/v1/events/message";
 const run = promisify(execFile);
 
 describe("the search page, in Chromium against a running local stack", () => {
-  let dataRoot: string;
+  let web: WebTestSession | undefined;
   let stack: StackProcess;
   let apiKey: string;
   let browser: Browser;
@@ -32,18 +31,13 @@ describe("the search page, in Chromium against a running local stack", () => {
   let apiQuery: string;
 
   beforeAll(async () => {
-    dataRoot = await makeDataRoot("msgevents-web-search-");
-    stack = await startStackProcess(path.join(dataRoot, "data"));
-    apiKey = stack.credentials.MSGEVENTS_API_KEY ?? "";
+    web = await startWebSession("search");
+    ({ stack, apiKey, browser, app } = web);
     await postTraffic(stack);
     apiQuery = `from=${TRAFFIC.from}&to=${TRAFFIC.to}&per_page=25&events=bounce,delivery`;
-    browser = await launchChromium();
-    app = await openApp(browser, stack.url, LAPTOP);
   });
   afterAll(async () => {
-    await browser?.close();
-    if (stack) expect(await stack.terminate()).toBe(true);
-    await rm(dataRoot, { recursive: true, force: true });
+    if (web) expect(await web.close()).toBe(true);
   });
 
   test("asks for the API key, refuses a wrong one, and keeps the right one for the browser session only", async () => {
@@ -60,6 +54,30 @@ describe("the search page, in Chromium against a running local stack", () => {
         local: 0,
       },
     );
+  });
+
+  test("shows a search given by its address as a summary, its results in view, and the form on request", async () => {
+    const { page } = app;
+    await page.goto(
+      `${stack.url}/#/search?events=bounce&reasons=mailbox&range=custom&from=${TRAFFIC.from}&to=${TRAFFIC.to}`,
+    );
+    await expect.poll(() => page.getByTestId("result-summary").textContent()).toContain("events");
+    expect(await page.getByTestId("search-summary").locator("dd").allTextContents()).toEqual([
+      `${TRAFFIC.from.replace("T", " ")} to ${TRAFFIC.to.replace("T", " ")} (UTC)`,
+      "bounce",
+      "mailbox",
+    ]);
+    expect(await page.locator("#search-form").count()).toBe(0);
+    const results = await page.locator(".results tbody tr").first().boundingBox();
+    expect(results && results.y + results.height).toBeLessThan(LAPTOP.height);
+    await page.getByRole("button", { name: "Edit search" }).click();
+    expect(await page.getByRole("form", { name: "Search events" }).isVisible()).toBe(true);
+    expect(await page.getByText("Event types (1 selected)").isVisible()).toBe(true);
+    expect(await page.getByLabel("Reasons", { exact: true }).isVisible()).toBe(true);
+
+    // The next test builds its search from an unfiltered form.
+    await page.goto(`${stack.url}/#/search?range=custom&from=${TRAFFIC.from}&to=${TRAFFIC.to}`);
+    await page.getByRole("button", { name: "Edit search" }).click();
   });
 
   test("runs a search built in the form and shows the Events API's total", async () => {
@@ -141,8 +159,51 @@ describe("the search page, in Chromium against a running local stack", () => {
     expect(answer.results).toEqual((await searchEvents(stack.url, apiKey, `${SEARCH}?${apiQuery}`)).results);
   });
 
+  test("opens the timeline of an expanded event's message, and of its recipient", async () => {
+    const { page } = app;
+    const first = (await searchEvents(stack.url, apiKey, `${SEARCH}?${apiQuery}`)).results[0] ?? {};
+    await page.getByRole("button", { name: `Show event ${first.event_id}` }).click();
+    const related = page.getByRole("navigation", { name: `Related to event ${first.event_id}` });
+    await related.getByRole("link", { name: "This message's events" }).click();
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toBe(`Timeline of message ${first.message_id}`);
+    const window = new URLSearchParams(new URL(page.url()).hash.replace(/^#\/search\?/, ""));
+    const ofMessage = await searchEvents(
+      stack.url,
+      apiKey,
+      `${SEARCH}?from=${window.get("from")}&to=${window.get("to")}&messages=${first.message_id}`,
+    );
+    expect(ofMessage.total_count).toBeGreaterThan(1);
+    await expect
+      .poll(() => page.getByTestId("result-summary").textContent())
+      .toBe(`Showing 1–${ofMessage.total_count} of ${ofMessage.total_count} events (page 1)`);
+    expect(await shownEventIds()).toEqual(ofMessage.results.map((event) => event.event_id));
+    expect(await page.locator(".results.timeline").count()).toBe(1);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, "search-timeline-laptop");
+    await page.goBack();
+
+    await page.getByRole("button", { name: `Show event ${first.event_id}` }).click();
+    await page
+      .getByRole("navigation", { name: `Related to event ${first.event_id}` })
+      .getByRole("link", { name: "This recipient's events" })
+      .click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(`Timeline of ${first.rcpt_to}`);
+    const ofRecipient = await searchEvents(
+      stack.url,
+      apiKey,
+      `${SEARCH}?from=${window.get("from")}&to=${window.get("to")}&recipients=${encodeURIComponent(String(first.rcpt_to))}`,
+    );
+    await expect
+      .poll(() => page.getByTestId("result-summary").textContent())
+      .toContain(` of ${ofRecipient.total_count} events`);
+    await page.goBack();
+  });
+
   test("takes filter values as a list: Enter adds one, the remove button and Backspace take one away", async () => {
     const { page } = app;
+    await page.getByRole("button", { name: "Edit search" }).click();
     await page.getByText("Filters").click();
     const campaigns = page.getByLabel("Campaigns", { exact: true });
     const values = page.getByRole("list", { name: "Campaigns: selected values" });
@@ -193,17 +254,34 @@ describe("the search page, in Chromium against a running local stack", () => {
     await fresh.context.close();
   });
 
-  test("fits a phone's width", async () => {
+  test("shows each result as a card on a phone, within its width", async () => {
     const phone = await openApp(browser, stack.url, PHONE);
     await phone.page.goto(`${stack.url}/#/search?range=custom&from=${TRAFFIC.from}&to=${TRAFFIC.to}&per_page=25`);
     await signIn(phone.page, apiKey);
     await expect.poll(() => phone.page.getByTestId("result-summary").textContent()).toContain("events");
+    // A card: the fields one under another, each named, instead of columns side by side.
+    const row = phone.page.locator(".results tbody tr").first();
+    const [time, recipient] = await Promise.all([
+      row.locator("td.cell-time").boundingBox(),
+      row.locator('td[data-label="Recipient"]').boundingBox(),
+    ]);
+    expect(recipient && time && recipient.y).toBeGreaterThan((time?.y ?? 0) + (time?.height ?? 0) - 1);
+    expect(recipient?.width).toBeGreaterThan(PHONE.width / 2);
+    expect(await phone.page.locator(".results thead").boundingBox()).toMatchObject({ width: 1, height: 1 });
+    expect(await overflowsHorizontally(phone.page)).toBe(false);
     await phone.page
       .getByRole("button", { name: /^Show event/ })
       .first()
       .click();
     expect(await overflowsHorizontally(phone.page)).toBe(false);
     await screenshot(phone.page, "search-phone");
+    await phone.page.getByRole("link", { name: "This message's events" }).click();
+    await expect
+      .poll(() => phone.page.getByRole("heading", { level: 1 }).textContent())
+      .toMatch(/^Timeline of message/);
+    await expect.poll(() => phone.page.getByTestId("result-summary").textContent()).toContain("events");
+    expect(await overflowsHorizontally(phone.page)).toBe(false);
+    await screenshot(phone.page, "search-timeline-phone");
     expect(phone.foreignRequests).toEqual([]);
     await phone.context.close();
   });

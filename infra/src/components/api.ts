@@ -17,6 +17,12 @@ export const ROUTES = [
   { method: "POST", path: "/api/v1/data-privacy/rtbf-request", target: "query" },
   { method: "GET", path: "/api/v1/data-privacy/rtbf-requests", target: "query" },
   { method: "GET", path: "/api/v1/data-privacy/rtbf-requests/{proxy+}", target: "query" },
+  // The Alerts API (packages/alerts): list and create, then one alert (get, update, delete) and its incidents.
+  { method: "GET", path: "/api/v1/alerts", target: "query" },
+  { method: "POST", path: "/api/v1/alerts", target: "query" },
+  { method: "GET", path: "/api/v1/alerts/{proxy+}", target: "query" },
+  { method: "PUT", path: "/api/v1/alerts/{proxy+}", target: "query" },
+  { method: "DELETE", path: "/api/v1/alerts/{proxy+}", target: "query" },
   // The web app (apps/web): its page and its hashed files, served by the query function from the files beside it.
   { method: "GET", path: "/", target: "query" },
   { method: "GET", path: "/assets/{proxy+}", target: "query" },

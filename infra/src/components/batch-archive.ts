@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketNotificationQueuePolicy, tlsOnlyBucketPolicy } from "../policies.ts";
+import { bucketNotificationQueuePolicy } from "../policies.ts";
+import { privateBucket } from "./private-bucket.ts";
 
 export interface BatchArchiveArgs {
   accountId: pulumi.Input<string>;
@@ -47,33 +48,7 @@ export class BatchArchive extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const forceDestroy = args.forceDestroy ?? false;
-    const bucket = new aws.s3.Bucket(`${name}-batches`, { forceDestroy }, { parent: this, protect: !forceDestroy });
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-batches`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-batches`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-batches`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-batches`,
-      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-      { parent: this, dependsOn: [publicAccess] },
-    );
+    const bucket = privateBucket(`${name}-batches`, { forceDestroy, protect: !forceDestroy }, this);
     // A deleted or overwritten batch stays recoverable for noncurrentVersionDays (ingest writes each key once, so
     // versions cost nothing until something deletes a batch).
     const versioning = new aws.s3.BucketVersioning(

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { eraserS3EndpointStatements } from "../erasure-policies.ts";
-import { s3EndpointPolicy, secretsEndpointPolicy } from "../policies.ts";
+import { alertEvaluatorS3EndpointStatements, s3EndpointPolicy, secretsEndpointPolicy } from "../policies.ts";
+import { OUTBOX_PREFIX, RECEIPTS_PREFIX } from "./alerts.ts";
 
 export interface EndpointPoliciesArgs {
   s3EndpointId: pulumi.Input<string>;
@@ -12,6 +13,8 @@ export interface EndpointPoliciesArgs {
   loaderRoleArn: pulumi.Input<string>;
   /** The eraser (erasure.ts) rewrites batches through the S3 endpoint too; `versioned` as its own policy. */
   eraser: { roleArn: pulumi.Input<string>; versioned: boolean };
+  /** The alert evaluator (alerts.ts) hands deliveries over and collects receipts in its outbox bucket. */
+  alertEvaluator: { roleArn: pulumi.Input<string>; bucketArn: pulumi.Input<string> };
   /** Each secret read through the Secrets Manager endpoint and the one role that reads it. */
   secretReaders: { secretArn: pulumi.Input<string>; readerRoleArn: pulumi.Input<string> }[];
 }
@@ -30,8 +33,14 @@ export class EndpointPolicies extends pulumi.ComponentResource {
       {
         vpcEndpointId: args.s3EndpointId,
         policy: pulumi
-          .all([args.bucketArn, args.loaderRoleArn, args.eraser.roleArn])
-          .apply(([bucketArn, loaderRoleArn, eraserRoleArn]) => {
+          .all([
+            args.bucketArn,
+            args.loaderRoleArn,
+            args.eraser.roleArn,
+            args.alertEvaluator.roleArn,
+            args.alertEvaluator.bucketArn,
+          ])
+          .apply(([bucketArn, loaderRoleArn, eraserRoleArn, evaluatorRoleArn, outboxBucketArn]) => {
             const policy = s3EndpointPolicy({ bucketArn, batchPrefix: args.batchPrefix, loaderRoleArn });
             const eraser = eraserS3EndpointStatements({
               bucketArn,
@@ -39,7 +48,13 @@ export class EndpointPolicies extends pulumi.ComponentResource {
               eraserRoleArn,
               versioned: args.eraser.versioned,
             });
-            return JSON.stringify({ ...policy, Statement: [...policy.Statement, ...eraser] });
+            const alertEvaluator = alertEvaluatorS3EndpointStatements({
+              bucketArn: outboxBucketArn,
+              outboxPrefix: OUTBOX_PREFIX,
+              receiptsPrefix: RECEIPTS_PREFIX,
+              evaluatorRoleArn,
+            });
+            return JSON.stringify({ ...policy, Statement: [...policy.Statement, ...eraser, ...alertEvaluator] });
           }),
       },
       parent,

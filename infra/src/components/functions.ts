@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Bundle, FunctionName } from "../bundles.ts";
 import { readRecipientSecret, withStatements } from "../erasure-policies.ts";
+import type { Reservations } from "../lambda-quota.ts";
 import {
   databaseUserArn,
   ingestPolicy,
@@ -64,7 +65,7 @@ export interface FunctionsArgs {
   loader: { poolMax: number; timeoutSeconds: number };
   query: { poolMax: number; statementTimeoutMs: number };
   /** Reserved concurrency per function, or none (msgevents:lambdaReservedConcurrency false). */
-  reservations: Record<"query" | "maintenance", number> | undefined;
+  reservations: Reservations | undefined;
   logRetentionDays: number;
 }
 

@@ -42,6 +42,8 @@ export class Network extends pulumi.ComponentResource {
   readonly s3EndpointId: pulumi.Output<string>;
   readonly secretsEndpointId: pulumi.Output<string>;
   readonly databaseSecurityGroupId: pulumi.Output<string>;
+  /** The S3 gateway endpoint's prefix list: what a function's security group allows HTTPS to, to reach S3. */
+  readonly s3PrefixListId: pulumi.Output<string>;
   readonly functionSecurityGroupIds: Record<VpcFunction, pulumi.Output<string>>;
   /** Everything a function in the VPC needs before it can reach the database and Secrets Manager. */
   readonly ready: pulumi.Resource[];
@@ -192,6 +194,7 @@ export class Network extends pulumi.ComponentResource {
     this.s3EndpointId = s3Endpoint.id;
     this.secretsEndpointId = secretsEndpoint.id;
     this.databaseSecurityGroupId = database.id;
+    this.s3PrefixListId = s3Endpoint.prefixListId;
     this.functionSecurityGroupIds = {
       loader: functions.loader.id,
       query: functions.query.id,

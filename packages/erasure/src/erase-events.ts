@@ -70,7 +70,7 @@ export async function findEventsInDay(db: Db, day: string, tokens: readonly numb
 
 /**
  * Deletes these events (day by day, so that each statement reads one partition), and the Metrics API's record of
- * their messages (metric_first_seen: message ids, which point at a person; the rollup counts themselves are kept, see
+ * their messages (metric_engagement: message ids, which point at a person; the rollup counts themselves are kept, see
  * the README). The search counts go down by the DELETE trigger. Returns how many events were deleted.
  */
 export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<number> {
@@ -99,17 +99,17 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
     deleted += rows.length;
     const messages = rows.filter((row) => row.message_id !== null);
     if (messages.length > 0) {
+      // A message's engagement row of a day also holds its events of the next day's first half hour (the hours of
+      // :15 and :30 zones that run into it), kept in the previous day's row.
       await db.query(
-        `DELETE FROM metric_first_seen AS f
+        `DELETE FROM metric_engagement AS g
          USING (
-           SELECT DISTINCT i.minutes,
-                  date_bin(make_interval(mins => i.minutes), g.event_time, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
-                  g.message_id
-           FROM unnest($1::timestamptz[], $2::text[]) AS g(event_time, message_id)
-           CROSS JOIN (VALUES (15), (1440)) AS i(minutes)
+           SELECT DISTINCT d.day, m.message_id
+           FROM unnest($1::timestamptz[], $2::text[]) AS m(event_time, message_id)
+           CROSS JOIN LATERAL (VALUES ((m.event_time AT TIME ZONE 'UTC')::date),
+                                      ((m.event_time AT TIME ZONE 'UTC')::date - 1)) AS d(day)
          ) AS x
-         WHERE f.bucket_minutes = x.minutes AND f.bucket_start = x.bucket_start
-           AND f.kind = ANY('{1,2,3,4}'::smallint[]) AND f.message_id = x.message_id`,
+         WHERE g.day = x.day AND g.message_id = x.message_id`,
         [messages.map((row) => row.event_time), messages.map((row) => row.message_id)],
       );
     }

@@ -406,7 +406,7 @@ describe.each([
         "SELECT sum(count_delivered) AS n FROM metric_rollups WHERE bucket_minutes = 1440 AND dimension = ''",
       ),
     ).toBe(before.delivered);
-    expect(await count("SELECT count(*) AS n FROM metric_first_seen WHERE message_id ILIKE $1", [ALICE_PATTERN])).toBe(
+    expect(await count("SELECT count(*) AS n FROM metric_engagement WHERE message_id ILIKE $1", [ALICE_PATTERN])).toBe(
       0,
     );
   });

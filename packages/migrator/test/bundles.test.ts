@@ -15,7 +15,9 @@ import { migrationsFolder } from "@msgevents/schema";
 import {
   enableServerTls,
   generateEvents,
+  invokeBundle,
   readSampleText,
+  resultOf,
   type S3EventNotification,
   startS3Server,
   startSecretsManager,
@@ -31,7 +33,6 @@ import {
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { httpApiEvent, scheduledEvent, sqsEvent } from "./support/events.ts";
-import { invokeBundle, resultOf } from "./support/invoke-bundle.ts";
 
 const run = promisify(execFile);
 const packagesDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -203,14 +204,20 @@ describe("the six bundles under Node 24", () => {
     ]);
     expect(resultOf(first)).toEqual({
       applied: journal.entries.map((entry) => entry.tag),
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts", "msgevents_eraser"],
     });
     expect(resultOf(second)).toEqual({
       applied: [],
-      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"],
+      roles: ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_alerts", "msgevents_eraser"],
     });
     // Test-only: RDS roles log in with IAM tokens; here each gets a password.
-    for (const role of ["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"]) {
+    for (const role of [
+      "msgevents_loader",
+      "msgevents_query",
+      "msgevents_maintenance",
+      "msgevents_alerts",
+      "msgevents_eraser",
+    ]) {
       await admin.query(`ALTER ROLE ${role} PASSWORD '${ROLE_PASSWORD}'`);
     }
   });

@@ -70,11 +70,17 @@ afterAll(async () => {
 });
 
 describe("migrateAndGrant, run by the schema owner", () => {
-  test("applies every migration and creates the four login roles", async () => {
+  test("applies every migration and creates the five login roles", async () => {
     const result = await migrateAndGrant(owner, { migrationsFolder });
     expect(result.applied[0]).toBe("0000_init");
     expect(result.applied.length).toBeGreaterThanOrEqual(7);
-    expect(result.roles).toEqual(["msgevents_loader", "msgevents_query", "msgevents_maintenance", "msgevents_eraser"]);
+    expect(result.roles).toEqual([
+      "msgevents_loader",
+      "msgevents_query",
+      "msgevents_maintenance",
+      "msgevents_alerts",
+      "msgevents_eraser",
+    ]);
     // Passwords are the operator's business (on RDS the roles log in with IAM tokens); the tests set their own.
     for (const role of result.roles) await admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`);
   });
@@ -137,7 +143,13 @@ describe("the loader role", () => {
       "SELECT count(*)::int AS n FROM metric_rollups WHERE bucket_start < '2017-01-01' AND dimension = ''",
     );
     expect(rollups.rows[0]?.n).toBe(2);
-    for (const table of ["metric_rollups", "bounce_rollups", "metric_first_seen"]) {
+    for (const table of [
+      "metric_rollups",
+      "bounce_rollups",
+      "reason_rollups",
+      "metric_unique_rollups",
+      "metric_engagement",
+    ]) {
       expect(await outcome(loader, `DELETE FROM ${table}`), table).toBe(INSUFFICIENT_PRIVILEGE);
     }
   });
@@ -159,7 +171,8 @@ describe("the query role", () => {
       "SELECT msgevents_count_by_value('campaign_id', ARRAY['x'], '2016-01-01', '2017-01-01')",
       "SELECT count(*) FROM metric_rollups",
       "SELECT count(*) FROM bounce_rollups",
-      "SELECT count(*) FROM metric_first_seen",
+      "SELECT count(*) FROM metric_unique_rollups",
+      "SELECT count(*) FROM metric_engagement",
     ]) {
       expect(await outcome(query, sql), sql).toBe("ok");
     }
@@ -174,9 +187,74 @@ describe("the query role", () => {
       "CREATE TABLE query_owned (x int)",
       "DELETE FROM metric_rollups",
       "UPDATE bounce_rollups SET count_admin_bounce = 0",
-      "INSERT INTO metric_first_seen VALUES (15, now(), 1, 'm')",
+      "INSERT INTO metric_engagement VALUES (current_date, 'm', '{1}')",
     ]) {
       expect(await outcome(query, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+  });
+});
+
+describe("the alert roles", () => {
+  const ALERT = `INSERT INTO alerts (name, metric, definition, created_at, updated_at)
+                 VALUES ('a', 'block_bounce_rate', '{}', now(), now()) RETURNING id`;
+  const incident = (alertId: number) =>
+    `INSERT INTO alert_incidents (alert_id, combination, filters, status, triggered_value, last_value, window_start,
+                                  first_fired, last_fired, last_notified)
+     VALUES (${alertId}, '{}', '{}', 'open', 1, 1, now(), now(), now(), now()) RETURNING id`;
+  const delivery = (incidentId: number) =>
+    `INSERT INTO alert_deliveries (incident_id, kind, channel, message, status, created_at)
+     VALUES (${incidentId}, 'triggered', 'webhook', '{}', 'pending', now())`;
+
+  test("query writes the rules (the Alerts API), closes incidents, and deleting a rule deletes what it opened", async () => {
+    const query = poolAs(LOGIN_ROLES.query);
+    const alertId = (await query.query<{ id: number }>(ALERT)).rows[0]?.id ?? 0;
+    expect(await outcome(query, "UPDATE alerts SET muted = true")).toBe("ok");
+    const incidentId = (await owner.query<{ id: number }>(incident(alertId))).rows[0]?.id ?? 0;
+    await owner.query(delivery(incidentId));
+    expect(await outcome(query, "UPDATE alert_incidents SET status = 'closed'")).toBe("ok");
+    for (const sql of [
+      incident(alertId),
+      delivery(incidentId),
+      "DELETE FROM alert_incidents",
+      "UPDATE alert_deliveries SET attempts = 9",
+    ]) {
+      expect(await outcome(query, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+    expect(await outcome(query, `DELETE FROM alerts WHERE id = ${alertId}`)).toBe("ok");
+    const left = await owner.query<{ n: number }>(
+      "SELECT (SELECT count(*) FROM alert_incidents) + (SELECT count(*) FROM alert_deliveries) AS n",
+    );
+    expect(Number(left.rows[0]?.n)).toBe(0);
+  });
+
+  test("alerts (the evaluator) reads what it evaluates and writes incidents and deliveries, nothing else", async () => {
+    const alerts = poolAs(LOGIN_ROLES.alerts);
+    const alertId = (await owner.query<{ id: number }>(ALERT)).rows[0]?.id ?? 0;
+    const incidentId = (await alerts.query<{ id: number }>(incident(alertId))).rows[0]?.id ?? 0;
+    for (const sql of [
+      "SELECT count(*) FROM events",
+      "SELECT count(*) FROM metric_rollups",
+      "SELECT count(*) FROM bounce_rollups",
+      "SELECT count(*) FROM backfill_days",
+      "SELECT count(*) FROM alerts",
+      `UPDATE alerts SET last_triggered = now() WHERE id = ${alertId}`,
+      delivery(incidentId),
+      "UPDATE alert_deliveries SET attempts = 1",
+      "UPDATE alert_incidents SET status = 'closed'",
+    ]) {
+      expect(await outcome(alerts, sql), sql).toBe("ok");
+    }
+    for (const sql of [
+      ALERT,
+      "DELETE FROM alerts",
+      "DELETE FROM alert_incidents",
+      "DELETE FROM alert_deliveries",
+      "SELECT count(*) FROM batches",
+      "DELETE FROM events",
+      "INSERT INTO metric_rollups (bucket_minutes, dimension, bucket_start, value) VALUES (15, '', now(), '')",
+      "CREATE TABLE alerts_owned (x int)",
+    ]) {
+      expect(await outcome(alerts, sql), sql).toBe(INSUFFICIENT_PRIVILEGE);
     }
   });
 });
@@ -196,7 +274,8 @@ describe("the maintenance role", () => {
     const rollupsLeft = await owner.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2017-01-01')
             + (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2017-01-01')
-            + (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2017-01-01') AS n`,
+            + (SELECT count(*) FROM metric_unique_rollups WHERE bucket_start < '2017-01-01')
+            + (SELECT count(*) FROM metric_engagement WHERE day < '2017-01-01') AS n`,
     );
     expect(Number(rollupsLeft.rows[0]?.n)).toBe(0);
     expect(await outcome(maintenance, "DELETE FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
@@ -281,7 +360,9 @@ describe("the maintenance role's backfills", () => {
     ]).events;
     expect(await storeEventsAsBefore0013(owner, legacy, { batchId: "legacy", receivedAt: new Date() })).toBe(2);
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
-    await owner.query("TRUNCATE metric_rollups, bounce_rollups, metric_first_seen, search_token_counts");
+    await owner.query(
+      "TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts",
+    );
     await owner.query("SELECT msgevents_register_backfill(name, true) FROM backfills");
     const stored = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     expect(stored.rows[0]?.n).toBeGreaterThan(0);

@@ -28,6 +28,8 @@ const from = new Date(to.getTime() - DAYS * DAY);
 const wallTime = (time: Date) => time.toISOString().slice(0, 16);
 const WINDOW = `from=${wallTime(from)}&to=${wallTime(now)}`;
 const WEEK = `from=${wallTime(new Date(now.getTime() - 7 * DAY))}&to=${wallTime(now)}`;
+/** Hour precision allows 31 days; in Kathmandu's wall time, which `from` and `to` are read in. */
+const HOURS = `from=${wallTime(new Date(from.getTime() + DAY + 5.75 * 3_600_000))}&to=${wallTime(new Date(now.getTime() + 5.75 * 3_600_000))}`;
 const KEY_METRICS =
   "count_targeted,count_sent,count_delivered,count_accepted,count_bounce,count_hard_bounce,count_unique_confirmed_opened,count_unique_clicked,count_spam_complaint";
 
@@ -45,7 +47,22 @@ const SHAPES: Array<[name: string, path: string]> = [
   ],
   [`group-by campaign, ${DAYS} days`, `/campaign?${WINDOW}&metrics=${KEY_METRICS}`],
   [`summary, ${DAYS} days, one campaign`, `?${WINDOW}&metrics=${KEY_METRICS}&campaigns=campaign-7`],
+  // Uniques per hour of zones whose hours start at :15 and :30 past the UTC hour, and per minute over quarter hours.
+  [
+    `summary, ${DAYS - 1} days by hour in Asia/Kathmandu`,
+    `?${HOURS}&precision=hour&timezone=Asia/Kathmandu&metrics=${KEY_METRICS}`,
+  ],
+  [
+    "group-by domain, 7 days by hour in Asia/Kolkata, top 10",
+    `/domain?${WEEK}&precision=hour&timezone=Asia/Kolkata&metrics=${KEY_METRICS}&order_by=count_sent&limit=10`,
+  ],
+  [
+    "group-by campaign, 2 days by 15 minutes",
+    `/campaign?from=${wallTime(new Date(now.getTime() - 2 * DAY))}&to=${wallTime(now)}&precision=15min&metrics=${KEY_METRICS}`,
+  ],
   [`bounce-reason, ${DAYS} days, top 10`, `/bounce-reason?${WINDOW}&metrics=count_bounce,count_admin_bounce&limit=10`],
+  [`delay-reason, ${DAYS} days, top 10`, `/delay-reason?${WINDOW}&limit=10`],
+  [`rejection-reason, ${DAYS} days, top 10`, `/rejection-reason?${WINDOW}&limit=10`],
 ];
 
 const database = await startTestDatabase();
@@ -101,6 +118,7 @@ try {
     );
   }
   await printStorage(pool);
+  await timeDayFill(pool);
 } finally {
   await pool.end();
   await database.close();
@@ -122,7 +140,7 @@ async function printStorage(database: pg.Pool): Promise<void> {
   const { rows } = await database.query<{ name: string; rows: string; bytes: string }>(`
     SELECT t.name, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', t.name), false, true, '')))[1]::text AS rows,
            pg_total_relation_size(t.name::regclass)::bigint AS bytes
-    FROM unnest(ARRAY['metric_rollups', 'bounce_rollups', 'metric_first_seen']) AS t(name) ORDER BY 1`);
+    FROM unnest(ARRAY['metric_rollups', 'bounce_rollups', 'metric_unique_rollups', 'metric_engagement', 'reason_rollups']) AS t(name) ORDER BY 1`);
   const events = await database.query<{ bytes: string }>(`
     SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS bytes FROM pg_inherits i WHERE i.inhparent = 'events'::regclass`);
   console.log(
@@ -133,4 +151,22 @@ async function printStorage(database: pg.Pool): Promise<void> {
       `  ${row.name.padEnd(20)} ${Number(row.rows).toLocaleString("en").padStart(12)} rows ${(Number(row.bytes) / TOTAL).toFixed(0).padStart(6)} B/event`,
     );
   }
+}
+
+/**
+ * The metric_rollups_0016 backfill's fill of one whole day of the load (an upgraded database's conversion), timed: it
+ * recounts every metric rollup of the day from its events, as a fresh one would, so the rows it leaves are the same.
+ */
+async function timeDayFill(database: pg.Pool): Promise<void> {
+  const day = new Date(from.getTime() + Math.floor(DAYS / 2) * DAY).toISOString().slice(0, 10);
+  const started = performance.now();
+  const { rows } = await database.query<{ events: string }>(
+    "SELECT msgevents_fill_metric_rollups_0016($1::date) AS events",
+    [day],
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const events = Number(rows[0]?.events);
+  console.log(
+    `\nmetric_rollups_0016 backfill, one day (${day}): ${events.toLocaleString("en")} events in ${seconds.toFixed(1)} s (${Math.round(events / seconds).toLocaleString("en")} events/s)`,
+  );
 }

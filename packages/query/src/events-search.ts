@@ -1,7 +1,7 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
 import { decodeCursor, encodeCursor, parseCursorParameter } from "./cursor.ts";
 import { FILTER_NAMES, type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
-import { assertKnownParameters } from "./request/query-string.ts";
+import { refuseRenamedParameters } from "./request/query-string.ts";
 import { parsePerPage, parseWindow } from "./request/window.ts";
 import type { SearchQuery } from "./search/filters.ts";
 import { searchEvents } from "./search/search.ts";
@@ -9,7 +9,19 @@ import type { SearchDatabase } from "./search/snapshot.ts";
 
 export const EVENTS_SEARCH_PATH = "/api/v1/events/message";
 
-const KNOWN: ReadonlySet<string> = new Set(["from", "to", "cursor", "per_page", "delimiter", ...FILTER_NAMES]);
+/** The retired Message Events API's names (and the Events API draft's) for filters this endpoint names otherwise. */
+const RENAMED: Readonly<Record<string, string>> = {
+  campaign_ids: "use 'campaigns'",
+  template_ids: "use 'templates'",
+  message_ids: "use 'messages'",
+  transmission_ids: "use 'transmissions'",
+  friendly_froms: "use 'from_addresses'",
+  reason: "use 'reasons'",
+  subject: "use 'subjects'",
+  ab_test_ids: "use 'ab_tests'",
+  ab_test_version: "use 'ab_test_versions'",
+  timezone: "'from' and 'to' are UTC unless they carry an offset (e.g. 2024-06-01T00:00:00-04:00)",
+};
 
 export interface EventsSearchContext {
   db: SearchDatabase;
@@ -19,7 +31,7 @@ export interface EventsSearchContext {
 
 /** `GET /api/v1/events/message`: SparkPost's Events API, one page per request with a keyset cursor. */
 export async function eventsSearch(params: Map<string, string>, context: EventsSearchContext): Promise<HttpResponse> {
-  assertKnownParameters(params, KNOWN);
+  refuseRenamedParameters(params, RENAMED);
   const window = parseWindow(params.get("from"), params.get("to"), context.now);
   const perPage = parsePerPage(params.get("per_page"), 1000);
   const lists = new Map<FilterName, string>();

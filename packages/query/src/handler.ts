@@ -1,3 +1,4 @@
+import { isAlertsPath } from "@msgevents/alerts";
 import { handleDataPrivacy, isDataPrivacyPath, type RecipientHasher } from "@msgevents/erasure";
 import {
   errorResponse,
@@ -7,6 +8,7 @@ import {
   methodNotAllowed,
   notFound,
 } from "@msgevents/http";
+import { serveAlertsApi } from "./alerts-api.ts";
 import { isAuthorized, unauthorizedResponse } from "./auth.ts";
 import { BATCHES_PATH, batchStatuses } from "./batches.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "./database-unavailable.ts";
@@ -60,13 +62,14 @@ function databaseErrorCode(error: unknown): string | undefined {
 /**
  * Serves the Events API (`GET /api/v1/events/message`), the legacy Message Events API
  * (`GET /api/v1/message-events`), the loader's rejections (`GET /api/v1/rejections`) and batch outcomes
- * (`GET /api/v1/batches`), the Metrics API
- * (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts) and `GET /health`: route,
- * authenticate, validate, search. Bad input is always a 4xx.
+ * (`GET /api/v1/batches`), the Metrics API (`GET /api/v1/metrics/deliverability…`, see metrics/routes.ts), the Alerts
+ * API (`/api/v1/alerts…`, see alerts-api.ts) and `GET /health`: route, authenticate, validate, search. Bad input is
+ * always a 4xx.
  */
 export async function handleQuery(request: HttpRequest, deps: QueryDeps): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
   if (path === HEALTH_PATH) return request.method === "GET" ? health(request, deps) : methodNotAllowed(["GET"]);
+  if (isAlertsPath(path)) return serveAlertsApi(request, path, deps);
   if (isDataPrivacyPath(path)) return dataPrivacy(request, path, deps);
   const route = ROUTES[path] ?? metricsRouteFor(path);
   if (!route) return notFound();

@@ -6,6 +6,7 @@ export * from "./events-search.ts";
 export * from "./handler.ts";
 export * from "./health.ts";
 export * from "./legacy-search.ts";
+export * from "./metrics/alert-source.ts";
 export * from "./rejections.ts";
 export * from "./search/filters.ts";
 export * from "./search/search.ts";

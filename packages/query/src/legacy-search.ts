@@ -1,7 +1,7 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
 import { invalidParameter } from "./request/errors.ts";
-import { type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
-import { assertKnownParameters } from "./request/query-string.ts";
+import { FILTER_NAMES, type FilterName, parseDelimiter, parseFilters } from "./request/filters.ts";
+import { refuseRenamedParameters } from "./request/query-string.ts";
 import { parsePerPage, parseWindow } from "./request/window.ts";
 import { searchEvents } from "./search/search.ts";
 import type { SearchDatabase } from "./search/snapshot.ts";
@@ -23,15 +23,16 @@ const LEGACY_FILTERS: Record<string, FilterName> = {
   message_ids: "messages",
 };
 
-const KNOWN: ReadonlySet<string> = new Set([
-  "from",
-  "to",
-  "page",
-  "per_page",
-  "delimiter",
-  "timezone",
-  ...Object.keys(LEGACY_FILTERS),
-]);
+/**
+ * The Events API's filters under the names this retired API did not use: a client means them as filters, so they are
+ * refused (with the name to use) rather than ignored like other unexpected parameters.
+ */
+const RENAMED: Readonly<Record<string, string>> = Object.fromEntries(
+  FILTER_NAMES.filter((name) => !Object.hasOwn(LEGACY_FILTERS, name)).map((name) => {
+    const legacy = Object.entries(LEGACY_FILTERS).find(([, filter]) => filter === name)?.[0];
+    return [name, legacy ? `use '${legacy}'` : "it is a filter of the Events API, /api/v1/events/message"];
+  }),
+);
 
 const UTC_NAMES = new Set(["utc", "etc/utc", "gmt", "etc/gmt", "z"]);
 
@@ -51,7 +52,7 @@ export async function legacySearch(
   params: Map<string, string>,
   context: { db: SearchDatabase; now: Date },
 ): Promise<HttpResponse> {
-  assertKnownParameters(params, KNOWN);
+  refuseRenamedParameters(params, RENAMED);
   const timezone = params.get("timezone");
   if (timezone !== undefined && !UTC_NAMES.has(timezone.toLowerCase())) {
     throw invalidParameter("timezone", "invalid parameter", "only UTC is supported; give 'from' and 'to' in UTC");

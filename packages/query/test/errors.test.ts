@@ -56,12 +56,22 @@ describe("bad input is a 400 naming the parameter", () => {
       },
     ],
     [
-      "an unknown parameter",
+      "a filter under the retired Message Events API's name",
       "campaign_ids=x",
       {
-        message: "unknown parameter",
-        description: "'campaign_ids' is not a parameter of this endpoint",
+        message: "unsupported parameter",
+        description: "'campaign_ids' is not a parameter of this endpoint; use 'campaigns'",
         param: "campaign_ids",
+      },
+    ],
+    [
+      "a time zone (the window's times carry their own offset)",
+      "timezone=America/New_York",
+      {
+        message: "unsupported parameter",
+        description:
+          "'timezone' is not a parameter of this endpoint; 'from' and 'to' are UTC unless they carry an offset (e.g. 2024-06-01T00:00:00-04:00)",
+        param: "timezone",
       },
     ],
     [
@@ -157,6 +167,44 @@ describe("bad input is a 400 naming the parameter", () => {
     });
     const atLimit = await get(fixture, `${SEARCH}?campaigns=${keyword}`);
     expect(atLimit.status).toBe(200);
+  });
+});
+
+describe("parameters the endpoints do not take", () => {
+  test("are ignored by the Events API, as SparkPost's API conventions say", async () => {
+    const window = "from=2024-06-01T00:00:00Z&to=2024-06-02T00:00:00Z&per_page=1";
+    const plain = await get(fixture, `${SEARCH}?${window}`);
+    const tagged = await get(fixture, `${SEARCH}?${window}&utm_source=newsletter&Events=bogus`);
+    expect(tagged).toMatchObject({ status: 200, body: { total_count: plain.body.total_count } });
+    expect(tagged.body.results).toEqual(plain.body.results);
+  });
+
+  test("are ignored by the retired Message Events API, except the Events API's filter names", async () => {
+    const window = "from=2024-06-01T00:00&to=2024-06-02T00:00";
+    const plain = await get(fixture, `/api/v1/message-events?${window}`);
+    expect(await get(fixture, `/api/v1/message-events?${window}&utm_source=x`)).toMatchObject({
+      status: 200,
+      body: { total_count: plain.body.total_count },
+    });
+    expect((await get(fixture, `/api/v1/message-events?${window}&campaigns=x`)).body).toEqual({
+      errors: [
+        {
+          message: "unsupported parameter",
+          description: "'campaigns' is not a parameter of this endpoint; use 'campaign_ids'",
+          param: "campaigns",
+        },
+      ],
+    });
+    expect((await get(fixture, `/api/v1/message-events?${window}&recipient_domains=x`)).body).toEqual({
+      errors: [
+        {
+          message: "unsupported parameter",
+          description:
+            "'recipient_domains' is not a parameter of this endpoint; it is a filter of the Events API, /api/v1/events/message",
+          param: "recipient_domains",
+        },
+      ],
+    });
   });
 });
 

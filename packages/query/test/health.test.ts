@@ -64,7 +64,7 @@ describe("GET /health", () => {
       rejected_batches: 2,
       oversized_batches: null,
       queue: null,
-      backfills: ["event_bodies_0018", "metric_rollups", "search_token_counts"].map((name) => ({
+      backfills: ["event_bodies_0018", "metric_rollups", "metric_rollups_0016", "search_token_counts"].map((name) => ({
         name,
         status: "done",
         days_done: 0,
@@ -84,11 +84,11 @@ describe("GET /health", () => {
       fixture,
       generateEvents(90, { seed: 4, from: new Date("2024-06-01T00:00:00Z"), to: new Date("2024-06-04T00:00:00Z") }),
     );
-    // The days stored queued again, as after an upgrade from before the rollups.
-    await fixture.pool.query("SELECT msgevents_register_backfill('metric_rollups', true)");
+    // The days stored queued again, as after an upgrade from before migration 0016.
+    await fixture.pool.query("SELECT msgevents_register_backfill('metric_rollups_0016', true)");
     const backfill = async () =>
       ((await get(fixture, "/health")).body.backfills as Record<string, unknown>[]).find(
-        (entry) => entry.name === "metric_rollups",
+        (entry) => entry.name === "metric_rollups_0016",
       );
     expect(await backfill()).toMatchObject({ status: "waiting", days_done: 0, days_total: 3, started_at: null });
 

@@ -16,16 +16,41 @@ afterAll(async () => {
 });
 
 const DAY = "from=2024-06-10T00:00&to=2024-06-11T00:00";
+/** The same day at day precision: `to` names the day's last minute, which SparkPost rounds to the day's end. */
+const BY_DAY = "from=2024-06-10T00:00&to=2024-06-10T23:59&precision=day";
 const summary = async (query: string) => get(fixture, `/api/v1/metrics/deliverability?${query}`);
 
 describe("the summary", () => {
   test("gives every served metric of a day as counted by hand, with SparkPost's links", async () => {
-    const response = await summary(`${DAY}&metrics=${ALL_METRICS}`);
+    const response = await summary(`${BY_DAY}&metrics=${ALL_METRICS}`);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       results: [HAND_COUNTS],
       links: [{ href: "/api/v1/metrics/deliverability", rel: "deliverability", method: "GET" }],
     });
+  });
+
+  test("counts a message once per roll-up increment of the precision: minute (also without one), hour, day", async () => {
+    // m1: initial open 10:19, opens 10:20 and 10:21, click 10:22; m4: AMP click 15:02, open 23:59:59.
+    const uniques =
+      "metrics=count_unique_rendered,count_unique_initial_rendered,count_unique_clicked,count_unique_confirmed_opened";
+    const counted = { count_unique_initial_rendered: 1, count_unique_clicked: 2 };
+    const perMinute = { ...counted, count_unique_rendered: 3, count_unique_confirmed_opened: 6 };
+    expect((await summary(`${DAY}&${uniques}`)).body.results).toEqual([perMinute]);
+    for (const precision of ["5min", "15min"]) {
+      const response = await summary(`from=2024-06-10T00:00&to=2024-06-10T23:59&precision=${precision}&${uniques}`);
+      expect(response.body.results, precision).toEqual([perMinute]);
+    }
+    // At 1min `to` is exclusive: 23:59:59 is left out.
+    const minutes = await summary(`from=2024-06-10T00:00&to=2024-06-10T23:59&precision=1min&${uniques}`);
+    expect(minutes.body.results).toEqual([
+      { ...perMinute, count_unique_rendered: 2, count_unique_confirmed_opened: 5 },
+    ]);
+    const hours = await summary(`from=2024-06-10T00:00&to=2024-06-10T23:59&precision=hour&${uniques}`);
+    expect(hours.body.results).toEqual([{ ...counted, count_unique_rendered: 2, count_unique_confirmed_opened: 3 }]);
+    expect((await summary(`${BY_DAY}&${uniques}`)).body.results).toEqual([
+      { ...counted, count_unique_rendered: 2, count_unique_confirmed_opened: 2 },
+    ]);
   });
 
   test("gives the same counts when the day is read from quarter hours and minutes instead of the day rollup", async () => {
@@ -118,7 +143,8 @@ describe("the summary", () => {
     const matching = await summary(
       `${DAY}&campaigns=spring&domains=gmail.com&metrics=count_injected,count_unique_rendered`,
     );
-    expect(matching.body.results).toEqual([{ count_injected: 3, count_unique_rendered: 1 }]);
+    // m1's opens at 10:20 and 10:21: two minutes.
+    expect(matching.body.results).toEqual([{ count_injected: 3, count_unique_rendered: 2 }]);
     const delimited = await summary(
       `${DAY}&delimiter=;&ip_pools=shared;dedicated&metrics=count_injected;count_rejected`,
     );
@@ -126,7 +152,7 @@ describe("the summary", () => {
   });
 
   test("serves SparkPost's approximate unique names with the exact counts", async () => {
-    const response = await summary(`${DAY}&metrics=count_unique_rendered_approx,count_unique_clicked_approx`);
+    const response = await summary(`${BY_DAY}&metrics=count_unique_rendered_approx,count_unique_clicked_approx`);
     expect(response.body.results).toEqual([{ count_unique_rendered_approx: 2, count_unique_clicked_approx: 2 }]);
   });
 });
@@ -146,7 +172,7 @@ describe("the group-bys", () => {
     ["mailbox-provider", "mailbox_provider", "Gmail", "Yahoo"],
     ["mailbox-provider-region", "mailbox_provider_region", "Global", "North America"],
   ])("%s gives each value's metrics under %s, largest first", async (route, key, spring, fall) => {
-    const response = await groupBy(route, `${DAY}&metrics=count_injected,count_delivered,count_unique_rendered`);
+    const response = await groupBy(route, `${BY_DAY}&metrics=count_injected,count_delivered,count_unique_rendered`);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       results: [
@@ -267,6 +293,42 @@ describe("the group-bys", () => {
         classification_id: 25,
         count_bounce: 0,
         count_admin_bounce: 1,
+      },
+    ]);
+  });
+
+  test("delay-reason gives each delay reason with its delays and first-attempt delays, and takes no metrics", async () => {
+    expect((await groupBy("delay-reason", DAY)).body.results).toEqual([
+      { reason: "421 try later", count_delayed: 2, count_delayed_first: 1 },
+    ]);
+    const byDomain = await groupBy("delay-reason/domain", `${DAY}&metrics=count_injected&campaigns=spring`);
+    expect(byDomain.body.results).toEqual([]);
+    expect((await groupBy("delay-reason/domain", `${DAY}&limit=1`)).body.results).toEqual([
+      { reason: "421 try later", domain: "yahoo.com", count_delayed: 2, count_delayed_first: 1 },
+    ]);
+  });
+
+  test("rejection-reason gives each reason and kind of rejection, most first", async () => {
+    expect((await groupBy("rejection-reason", DAY)).body.results).toEqual([
+      { reason: "", count_rejected: 1, rejection_category_id: 2, rejection_type: "Generation Rejection" },
+      { reason: "", count_rejected: 1, rejection_category_id: 3, rejection_type: "Generation Failure" },
+      { reason: "policy", count_rejected: 1, rejection_category_id: 1, rejection_type: "Policy Rejection" },
+    ]);
+    const byDomain = await groupBy("rejection-reason/domain", `${DAY}&limit=2&domains=yahoo.com`);
+    expect(byDomain.body.results).toEqual([
+      {
+        reason: "",
+        domain: "yahoo.com",
+        count_rejected: 1,
+        rejection_category_id: 2,
+        rejection_type: "Generation Rejection",
+      },
+      {
+        reason: "",
+        domain: "yahoo.com",
+        count_rejected: 1,
+        rejection_category_id: 3,
+        rejection_type: "Generation Failure",
       },
     ]);
   });

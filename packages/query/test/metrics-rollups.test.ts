@@ -116,7 +116,13 @@ describe("rollups kept by the loader", () => {
     const left = await fixture.pool.query(
       `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2024-06-02') +
-              (SELECT count(*) FROM metric_first_seen WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM reason_rollups WHERE bucket_start < '2024-06-02') +
+              -- Of the uniques, only the part in June 2 of the hours from 23:15 and 23:30 on June 1 stays.
+              (SELECT count(*) FROM metric_unique_rollups WHERE bucket_start < '2024-06-02'
+                AND (bucket_start NOT IN ('2024-06-01T23:00Z', '2024-06-01T00:00Z')
+                     OR hour_rendered + hour_initial_rendered + hour_clicked + hour_confirmed_opened
+                        + coalesce(day_rendered + day_initial_rendered + day_clicked + day_confirmed_opened, 0) > 0)) +
+              (SELECT count(*) FROM metric_engagement WHERE day < '2024-06-01') +
               (SELECT count(*) FROM search_token_counts WHERE bucket_start < '2024-06-02') AS n`,
     );
     expect(Number(left.rows[0].n)).toBe(0);

@@ -19,6 +19,13 @@ export const METRIC_SHAPES: ReadonlyArray<[string, string]> = [
   ["", `${RAGGED}&metrics=${ALL_METRICS}&campaigns=campaign-1,campaign-2`],
   ["/time-series", `${WHOLE}&precision=day&metrics=${ALL_METRICS}`],
   ["/time-series", `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}`],
+  // Uniques per hour of zones whose hours start at :15 and :30 past UTC's, per day, per minute over quarter hours.
+  ["", `${RAGGED}&precision=hour&timezone=Asia/Kathmandu&metrics=${ALL_METRICS}`],
+  ["/campaign", `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}&limit=10000`],
+  ["/domain", `${RAGGED}&precision=day&metrics=${ALL_METRICS}&limit=10000`],
+  ["", `from=2024-06-02T06:07&to=2024-06-03T05:52&precision=15min&metrics=${ALL_METRICS}`],
+  ["/time-series", `${RAGGED}&precision=12hr&timezone=Asia/Kathmandu&metrics=${ALL_METRICS}`],
+  ["/time-series", `${WHOLE}&precision=week&metrics=${ALL_METRICS}`],
   [
     "/time-series",
     "from=2024-06-02T06:00&to=2024-06-02T18:00&precision=15min&metrics=count_delivered,count_unique_clicked",
@@ -37,6 +44,10 @@ export const METRIC_SHAPES: ReadonlyArray<[string, string]> = [
   ["/bounce-reason", `${RAGGED}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-reason/domain", `${WHOLE}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-classification", `${RAGGED}&metrics=${BOUNCE_METRICS}`],
+  ["/delay-reason", `${RAGGED}&limit=10000`],
+  ["/delay-reason/domain", `${WHOLE}&limit=10000&campaigns=campaign-1,campaign-2`],
+  ["/rejection-reason", `${RAGGED}&limit=10000`],
+  ["/rejection-reason/domain", `${RAGGED}&limit=10000`],
 ];
 
 /** One Metrics API answer (its JSON body), read from the rollups where complete or recounted from the events. */

@@ -1,5 +1,4 @@
--- Hand-written (custom migration; the schema drizzle sees is unchanged, the snapshot is 0015's). Numbered 0018: 0016
--- and 0017 belong to work landing beside it.
+-- Hand-written (custom migration; the schema drizzle sees is unchanged, the snapshot is 0017's).
 -- Registers the event-bodies backfill: events stored before 0013 (whole payload as jsonb, no body) and 0014 (batch
 -- named by batch_id and received_at) are rewritten as the loader stores events now, day by day, by runBackfills
 -- (src/backfills/event-bodies.ts: the body codec is TypeScript, so the fill is TypeScript steps, not a SQL function).

@@ -1,4 +1,5 @@
 export * from "./backfills/index.ts";
+export * from "./db/alert-tables.ts";
 export * from "./db/checkout.ts";
 export * from "./db/erasure-tables.ts";
 export * from "./db/maintenance.ts";

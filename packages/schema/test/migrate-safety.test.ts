@@ -59,6 +59,23 @@ async function holdEventsLikeALoad(): Promise<void> {
   await holder.query("BEGIN; LOCK TABLE events IN ROW EXCLUSIVE MODE");
 }
 
+/** The current migrations and one more, `tag` running `sql`, in a folder of their own for `use`. */
+async function withExtraMigration(tag: string, sql: string, use: (folder: string) => Promise<void>): Promise<void> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-extra-migration-"));
+  try {
+    await cp(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { when: number; tag: string }[] };
+    const last = journal.entries.at(-1);
+    journal.entries.push({ ...last, when: (last?.when ?? 0) + 1, tag } as { when: number; tag: string });
+    await writeFile(journalPath, JSON.stringify(journal));
+    await writeFile(path.join(folder, `${tag}.sql`), sql);
+    await use(folder);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 describe("migrate", () => {
   test("a lock not granted within lock_timeout fails the run, which says so, applies nothing and leaves no lock; the next run succeeds", async () => {
     await holdEventsLikeALoad();
@@ -108,26 +125,21 @@ describe("migrate", () => {
 
   test("a migration the database ends to break a deadlock with a load is run again and applied once the load is done", async () => {
     await migrate(admin);
-    const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-deadlock-migration-"));
-    try {
-      // A migration that locks two tables in turn, as 0013 altered events after 0008 had locked it; a load holding
-      // the second and then asking for the first closes the cycle. The migration waits first, so the database's
-      // deadlock check (after deadlock_timeout) runs in its session and ends it.
-      await cp(migrationsFolder, folder, { recursive: true });
-      const journalPath = path.join(folder, "meta", "_journal.json");
-      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { when: number; tag: string }[] };
-      const last = journal.entries.at(-1);
-      journal.entries.push({ ...last, when: (last?.when ?? 0) + 1, tag: "9999_two_locks" } as {
-        when: number;
-        tag: string;
-      });
-      await writeFile(journalPath, JSON.stringify(journal));
-      await writeFile(
-        path.join(folder, "9999_two_locks.sql"),
-        "LOCK TABLE backfill_days IN ACCESS EXCLUSIVE MODE;\n--> statement-breakpoint\nLOCK TABLE events IN ACCESS EXCLUSIVE MODE;",
-      );
+    // A migration that locks two tables in turn, as 0013 altered events after 0008 had locked it; a load holding the
+    // second and then asking for the first closes the cycle. The database ends whichever session's deadlock check
+    // (after its deadlock_timeout of waiting) finds the cycle first: the migration's, after 10 s, when the load is
+    // surely waiting too however loaded the machine; the load's only after 5 minutes.
+    const twoLocks =
+      "LOCK TABLE backfill_days IN ACCESS EXCLUSIVE MODE;\n--> statement-breakpoint\nLOCK TABLE events IN ACCESS EXCLUSIVE MODE;";
+    const migrator = database.pool({
+      max: 1,
+      application_name: "migrator-under-test",
+      options: "-c deadlock_timeout=10s",
+    });
+    await holder.query("SET deadlock_timeout = '300s'");
+    await withExtraMigration("9999_two_locks", twoLocks, async (folder) => {
       await holdEventsLikeALoad();
-      const running = migrate(pool, { migrationsFolder: folder, lockTimeoutMs: 120_000 });
+      const running = migrate(migrator, { migrationsFolder: folder, lockTimeoutMs: 120_000 });
       while (true) {
         const { rows } = await admin.query(
           `SELECT 1 FROM pg_stat_activity
@@ -142,24 +154,15 @@ describe("migrate", () => {
 
       expect(await running).toEqual(["9999_two_locks"]);
       expect(await otherLocks()).toEqual([]);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    });
+    await migrator.end();
   });
 
   test("a statement longer than statement_timeout fails the run with that reason, and the session's limits are reset after every run", async () => {
-    const slow = await mkdtemp(path.join(os.tmpdir(), "msgevents-slow-migration-"));
-    try {
-      await cp(migrationsFolder, slow, { recursive: true });
-      const journalPath = path.join(slow, "meta", "_journal.json");
-      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { when: number; tag: string }[] };
-      const last = journal.entries.at(-1);
-      journal.entries.push({ ...last, when: (last?.when ?? 0) + 1, tag: "9999_slow" } as { when: number; tag: string });
-      await writeFile(journalPath, JSON.stringify(journal));
-      await writeFile(path.join(slow, "9999_slow.sql"), "SELECT pg_sleep(600);");
+    await withExtraMigration("9999_slow", "SELECT pg_sleep(600);", async (folder) => {
       const applied = await appliedMigrations();
 
-      const error = await migrate(pool, { migrationsFolder: slow, statementTimeoutMs: 100 }).catch(
+      const error = await migrate(pool, { migrationsFolder: folder, statementTimeoutMs: 100 }).catch(
         (caught: unknown) => caught,
       );
       expect(error).toBeInstanceOf(MigrationError);
@@ -168,9 +171,7 @@ describe("migrate", () => {
       );
       expect(await appliedMigrations()).toBe(applied);
       expect(await otherLocks()).toEqual([]);
-    } finally {
-      await rm(slow, { recursive: true, force: true });
-    }
+    });
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
     const settings = await pool.query(
       `SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock,

@@ -17,8 +17,10 @@ import {
   batches,
   bounceRollups,
   events,
-  metricFirstSeen,
+  metricEngagement,
   metricRollups,
+  metricUniqueRollups,
+  reasonRollups,
   searchTokenCounts,
   searchValues,
 } from "../src/db/tables.ts";
@@ -99,7 +101,9 @@ describe("migrate", () => {
     expect(await describeLiveTable(pool, "search_values")).toEqual(describeDrizzleTable(searchValues));
     expect(await describeLiveTable(pool, "metric_rollups")).toEqual(describeDrizzleTable(metricRollups));
     expect(await describeLiveTable(pool, "bounce_rollups")).toEqual(describeDrizzleTable(bounceRollups));
-    expect(await describeLiveTable(pool, "metric_first_seen")).toEqual(describeDrizzleTable(metricFirstSeen));
+    expect(await describeLiveTable(pool, "reason_rollups")).toEqual(describeDrizzleTable(reasonRollups));
+    expect(await describeLiveTable(pool, "metric_unique_rollups")).toEqual(describeDrizzleTable(metricUniqueRollups));
+    expect(await describeLiveTable(pool, "metric_engagement")).toEqual(describeDrizzleTable(metricEngagement));
     expect(await describeLiveTable(pool, "search_token_counts")).toEqual(describeDrizzleTable(searchTokenCounts));
     expect(await describeLiveTable(pool, "backfills")).toEqual(describeDrizzleTable(backfills));
     expect(await describeLiveTable(pool, "backfill_days")).toEqual(describeDrizzleTable(backfillDays));
@@ -112,6 +116,7 @@ describe("migrate", () => {
     expect(rows).toEqual([
       { name: "event_bodies_0018", days: 0 },
       { name: "metric_rollups", days: 0 },
+      { name: "metric_rollups_0016", days: 0 },
       { name: "search_token_counts", days: 0 },
     ]);
     for (const table of [

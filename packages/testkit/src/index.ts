@@ -1,5 +1,7 @@
 export * from "@msgevents/generator";
 export * from "./earlier-migrations.ts";
+export * from "./fake-channels.ts";
+export * from "./invoke-bundle.ts";
 export * from "./lambda-node.ts";
 export * from "./postgres.ts";
 export * from "./s3.ts";

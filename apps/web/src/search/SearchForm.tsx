@@ -39,7 +39,7 @@ export function SearchForm({ initial, onSearch }: SearchFormProps) {
   };
 
   return (
-    <form className="search-form" onSubmit={submit} aria-label="Search events">
+    <form className="search-form" id="search-form" onSubmit={submit} aria-label="Search events">
       <fieldset className="time-range">
         <legend>Time range</legend>
         <div className="presets">

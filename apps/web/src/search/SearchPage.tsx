@@ -5,6 +5,7 @@ import { curlCommand } from "./curl.ts";
 import { type ApiEvent, toCsv, toNdjson } from "./export.ts";
 import { ResultsTable } from "./ResultsTable.tsx";
 import { SearchForm } from "./SearchForm.tsx";
+import { SearchSummary } from "./SearchSummary.tsx";
 import {
   EVENTS_PATH,
   eventsApiQuery,
@@ -41,6 +42,10 @@ export function SearchPage({ apiKey, query, onError }: SearchPageProps) {
   const [answer, setAnswer] = useState<{ path: string; page: EventsPage } | undefined>();
   const [failedPath, setFailedPath] = useState<string | undefined>();
   const [status, setStatus] = useState("");
+  // A search that arrives by its address (a drill-down, a shared link, a timeline) shows its filters as a summary, so
+  // the results are in view; the form opens on request, and a blank search starts with it.
+  const [editing, setEditing] = useState(query === "");
+  const now = useMemo(() => new Date(), []);
 
   const current = pages[pages.length - 1] ?? firstPage;
 
@@ -105,8 +110,12 @@ export function SearchPage({ apiKey, query, onError }: SearchPageProps) {
 
   return (
     <section aria-labelledby="search-title">
-      <h1 id="search-title">Search events</h1>
-      <SearchForm key={query} initial={state} onSearch={search} />
+      <h1 id="search-title">{timelineTitle(state) ?? "Search events"}</h1>
+      {editing ? (
+        <SearchForm key={query} initial={state} onSearch={search} />
+      ) : (
+        <SearchSummary state={state} onEdit={() => setEditing(true)} />
+      )}
       <p className="window">
         From <time dateTime={window_.from}>{window_.from}</time> to <time dateTime={window_.to}>{window_.to}</time>{" "}
         (UTC, end exclusive)
@@ -133,7 +142,9 @@ export function SearchPage({ apiKey, query, onError }: SearchPageProps) {
                 ? "No events match."
                 : `Showing ${first}–${last} of ${page.total_count} events (page ${pageNumber})`}
             </p>
-            {page.results.length > 0 && <ResultsTable key={current} events={page.results} />}
+            {page.results.length > 0 && (
+              <ResultsTable key={current} events={page.results} now={now} timeline={state.timeline} />
+            )}
             <nav className="pager" aria-label="Result pages">
               <button type="button" disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>
                 Previous page
@@ -152,4 +163,14 @@ export function SearchPage({ apiKey, query, onError }: SearchPageProps) {
       </div>
     </section>
   );
+}
+
+/** A timeline's heading: whose events it shows. */
+function timelineTitle(state: SearchState): string | undefined {
+  if (!state.timeline) return undefined;
+  const message = state.filters.messages?.[0];
+  const recipient = state.filters.recipients?.[0];
+  if (message) return `Timeline of message ${message}`;
+  if (recipient) return `Timeline of ${recipient}`;
+  return undefined;
 }

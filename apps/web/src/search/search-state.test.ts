@@ -62,3 +62,12 @@ describe("a search's time range", () => {
     expect(resolveRange({ preset: "custom", ...WINDOW }, new Date())).toEqual(WINDOW);
   });
 });
+
+describe("a timeline's address", () => {
+  test("keeps the timeline view through a round trip, and leaves it out of ordinary searches", () => {
+    const state: SearchState = { ...DEFAULT_SEARCH, filters: { messages: ["m-1"] }, timeline: true };
+    expect(searchToHashQuery(state)).toContain("view=timeline");
+    expect(searchFromHashQuery(searchToHashQuery(state))).toEqual(state);
+    expect(searchToHashQuery(DEFAULT_SEARCH)).not.toContain("view");
+  });
+});

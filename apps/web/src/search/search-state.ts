@@ -19,6 +19,8 @@ export interface SearchState {
   filters: Record<string, string[]>;
   range: TimeRange;
   perPage: number;
+  /** Results as a timeline (one message's or one recipient's events) rather than a table. */
+  timeline?: boolean;
 }
 
 const DEFAULT_PRESET: TimePresetId = "24h";
@@ -43,6 +45,7 @@ export function searchToHashQuery(state: SearchState): string {
     params.set("range", state.range.preset);
   }
   params.set("per_page", String(state.perPage));
+  if (state.timeline) params.set("view", "timeline");
   return params.toString();
 }
 
@@ -63,6 +66,7 @@ export function searchFromHashQuery(query: string): SearchState {
     filters,
     range,
     perPage: (PAGE_SIZES as readonly number[]).includes(perPage) ? perPage : DEFAULT_SEARCH.perPage,
+    ...(params.get("view") === "timeline" ? { timeline: true } : {}),
   };
 }
 

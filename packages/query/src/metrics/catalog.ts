@@ -82,3 +82,13 @@ export function resolveMetric(name: string): { metric: ServedMetric } | { unserv
 
 /** The metrics the bounce routes accept. */
 export const BOUNCE_METRICS = ["count_bounce", "count_inband_bounce", "count_outofband_bounce", "count_admin_bounce"];
+
+/** What the delay-reason routes answer (they take no `metrics`, as at SparkPost). */
+export const DELAY_METRICS = ["count_delayed", "count_delayed_first"];
+
+/** The rejection-reason routes' kinds of rejection: SparkPost's category id and name, and the metric counting it. */
+export const REJECTION_TYPES = [
+  { id: 1, name: "Policy Rejection", metric: "count_policy_rejection" },
+  { id: 2, name: "Generation Rejection", metric: "count_generation_rejection" },
+  { id: 3, name: "Generation Failure", metric: "count_generation_failed" },
+] as const;

@@ -1,6 +1,5 @@
 import type { MetricDimension } from "@msgevents/schema";
 import { invalidParameter } from "../request/errors.ts";
-import { assertKnownParameters } from "../request/query-string.ts";
 import { resolveMetric, type ServedMetric } from "./catalog.ts";
 
 /** SparkPost's precisions; the aggregate routes take the first five, time-series all eight. */
@@ -21,21 +20,20 @@ export const FILTER_PARAMS: Readonly<Record<string, Exclude<MetricDimension, "">
   mailbox_provider_regions: "mailbox_provider_region",
 };
 
-/** SparkPost parameters msgevents knows but does not serve: refused rather than silently ignored. */
+/**
+ * SparkPost parameters msgevents knows but does not serve: refused rather than ignored, since ignoring them would
+ * answer for more than was asked. Any other parameter a route does not take is ignored, as SparkPost does.
+ */
 const UNSUPPORTED_PARAMS: Readonly<Record<string, string>> = {
   query_filters: "advanced filters (query_filters) are not supported; use the list filters (domains, campaigns, …)",
   subject_campaigns: "subject campaigns belong to SparkPost's Deliverability Add-On and are not served",
 };
 
-export type RouteKind = "summary" | "group-by" | "time-series" | "bounce";
+export type RouteKind = "summary" | "group-by" | "time-series" | "bounce" | "reason";
 
-const COMMON = ["from", "to", "timezone", "precision", "metrics", "delimiter", ...Object.keys(FILTER_PARAMS)];
-const KNOWN: Readonly<Record<RouteKind, ReadonlySet<string>>> = {
-  summary: new Set([...COMMON, ...Object.keys(UNSUPPORTED_PARAMS)]),
-  "group-by": new Set([...COMMON, "limit", "order_by", ...Object.keys(UNSUPPORTED_PARAMS)]),
-  "time-series": new Set([...COMMON, ...Object.keys(UNSUPPORTED_PARAMS)]),
-  bounce: new Set([...COMMON, "limit", "query_filters"]),
-};
+/** The routes that take `limit` and `order_by`; elsewhere both are ignored like any parameter a route does not take. */
+const TAKES_LIMIT: readonly RouteKind[] = ["group-by", "bounce", "reason"];
+const TAKES_ORDER_BY: readonly RouteKind[] = ["group-by"];
 
 export interface RequestedMetric {
   /** The name as requested (an `_approx` alias stays as asked). */
@@ -59,14 +57,18 @@ const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
 
-/** Validates a Metrics API query for one kind of route; every problem is a 400 naming the parameter. */
+/**
+ * Validates a Metrics API query for one kind of route; every problem is a 400 naming the parameter. The reason routes
+ * (delay-reason, rejection-reason) take no `metrics`: they answer `allowedMetrics`, as SparkPost's do.
+ */
 export function parseMetricsRequest(
   params: Map<string, string>,
   kind: RouteKind,
   allowedMetrics?: readonly string[],
 ): MetricsRequest {
-  assertKnownParameters(params, KNOWN[kind]);
   for (const [name, why] of Object.entries(UNSUPPORTED_PARAMS)) {
+    // SparkPost's bounce and reason routes take no subject_campaigns: there it is just another parameter to ignore.
+    if ((kind === "bounce" || kind === "reason") && name === "subject_campaigns") continue;
     if (params.has(name)) throw invalidParameter(name, "unsupported parameter", why);
   }
   const delimiter = parseDelimiter(params.get("delimiter"));
@@ -74,8 +76,11 @@ export function parseMetricsRequest(
   if (from === undefined || from === "") {
     throw invalidParameter("from", "required parameter", "'from' is required, as YYYY-MM-DDTHH:MM in 'timezone'");
   }
-  const metrics = parseMetrics(params.get("metrics"), delimiter, allowedMetrics);
-  const orderBy = params.get("order_by");
+  const metrics =
+    kind === "reason"
+      ? (allowedMetrics ?? []).map((name) => ({ name, metric: name as ServedMetric }))
+      : parseMetrics(params.get("metrics"), delimiter, allowedMetrics);
+  const orderBy = TAKES_ORDER_BY.includes(kind) ? params.get("order_by") : undefined;
   if (orderBy !== undefined && !metrics.some((metric) => metric.name === orderBy)) {
     throw invalidParameter("order_by", "invalid parameter", "'order_by' must be one of the requested metrics");
   }
@@ -86,7 +91,7 @@ export function parseMetricsRequest(
     precision: parsePrecision(params.get("precision"), kind === "time-series" ? PRECISIONS : AGGREGATE_PRECISIONS),
     metrics,
     filters: parseFilters(params, delimiter),
-    limit: parseLimit(params.get("limit")),
+    limit: parseLimit(TAKES_LIMIT.includes(kind) ? params.get("limit") : undefined),
     orderBy,
   };
 }

@@ -1,12 +1,12 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import { METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
+import { METRIC_ROLLUPS_0016_BACKFILL, METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import { pendingDays } from "../backfill-coverage.ts";
 import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
 import { describeBounceClass } from "./bounce-classes.ts";
-import { BOUNCE_METRICS } from "./catalog.ts";
+import { BOUNCE_METRICS, DELAY_METRICS, REJECTION_TYPES } from "./catalog.ts";
 import { type MetricsRequest, type Precision, parseMetricsRequest } from "./params.ts";
-import { coverSegments, isAlignedTo, planSegments, type Segment } from "./segments.ts";
+import { coverSegments, isAlignedTo, planHourSegments, planSegments, type Segment } from "./segments.ts";
 import {
   countersOf,
   DIMENSION_COLUMNS,
@@ -15,7 +15,9 @@ import {
   metricSql,
   rollupDimension,
   type SourceQuery,
+  type UniqueIncrement,
   unionSql,
+  uniqueSegments,
 } from "./sources.ts";
 import { bucketOf, type ResolvedWindow, resolveWindow, stepOf } from "./window.ts";
 
@@ -53,6 +55,10 @@ export function metricsRouteFor(path: string): MetricsRoute | undefined {
   if (rest === "bounce-reason") return (params, context) => bounceReasons(params, context, false);
   if (rest === "bounce-reason/domain") return (params, context) => bounceReasons(params, context, true);
   if (rest === "bounce-classification") return bounceClassifications;
+  if (rest === "delay-reason") return (params, context) => delayReasons(params, context, false);
+  if (rest === "delay-reason/domain") return (params, context) => delayReasons(params, context, true);
+  if (rest === "rejection-reason") return (params, context) => rejectionReasons(params, context, false);
+  if (rest === "rejection-reason/domain") return (params, context) => rejectionReasons(params, context, true);
   const groupBy = GROUP_BY_ROUTES[rest];
   return groupBy ? (params, context) => groupedBy(params, context, groupBy) : undefined;
 }
@@ -67,11 +73,23 @@ function metricValues(request: MetricsRequest, row: Record<string, unknown>): Re
   return Object.fromEntries(request.metrics.map(({ name }) => [name, toNumber(row[name])]));
 }
 
+/**
+ * SparkPost's roll-up increment for the unique metrics at a precision: per minute at 1min, 5min, 15min and without a
+ * precision (the aggregate routes' default is 1min), per hour of the zone at hour and 12hr, per UTC day at day, week
+ * and month.
+ */
+function uniquesAt(precision: Precision | undefined, window: ResolvedWindow): UniqueIncrement {
+  if (precision === "hour" || precision === "12hr") return { unit: "hour", zone: window.zone, phase: window.phase };
+  if (precision === "day" || precision === "week" || precision === "month") return { unit: "day" };
+  return { unit: "minute" };
+}
+
 function sourceQuery(
   request: MetricsRequest,
   context: MetricsContext,
   table: SourceQuery["table"],
   keys: GroupKey[],
+  uniques: UniqueIncrement,
   grouped?: FilterDimension,
 ): SourceQuery {
   return {
@@ -83,25 +101,70 @@ function sourceQuery(
       table,
       request.metrics.map(({ metric }) => metric),
     ),
+    uniques,
     source: context.source ?? "rollups",
   };
 }
 
+/** The backfills that fill the metric rollups: a day either has not filled is counted from the events. */
+const METRIC_BACKFILLS = [METRIC_ROLLUPS_BACKFILL.name, METRIC_ROLLUPS_0016_BACKFILL.name];
+
+/** The segments of a window: its counters' and, when they are per hour or day, its unique counters' own. */
+export interface Segments {
+  counts: readonly Segment[];
+  uniques: readonly Segment[];
+}
+
+/**
+ * The window's segments for an aggregate route (see planSegments and uniqueSegments); reason_rollups keeps hours
+ * instead of quarter hours (planHourSegments).
+ */
+export const windowSegments = (query: SourceQuery, window: Pick<ResolvedWindow, "from" | "to">): Segments => ({
+  counts: (query.table === "reason_rollups" ? planHourSegments : planSegments)(window.from, window.to),
+  uniques: uniqueSegments(query, window.from, window.to, false),
+});
+
+/** The minutes past the UTC hour at which the query's unique hours start (their rows' days are shifted by it). */
+const phaseMs = (query: SourceQuery) => (query.uniques.unit === "hour" ? (query.uniques.phase ?? 0) * 60_000 : 0);
+
+/**
+ * The days whose rows of metric_unique_rollups are not complete: the pending days, and for the hours of :15 and :30
+ * zones the day before each (its last hours run into the pending day, and when it stores no events of its own the
+ * pending day's fill writes them).
+ */
+function uniquesPending(pending: ReadonlySet<string>, shiftMs: number): ReadonlySet<string> {
+  if (shiftMs === 0) return pending;
+  const days = new Set(pending);
+  for (const day of pending) days.add(new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  return days;
+}
+
 /**
  * The rows of the answer's statement, built by `statement` over the window's segments: from the rollups, except in
- * the days their backfill has not filled yet, which are counted from the events (coverSegments). The pending days and
- * the rows are read in one snapshot, in which a day's rollups and its done mark were committed together.
+ * the days their backfills have not filled yet, which are counted from the events (coverSegments). The pending days
+ * and the rows are read in one snapshot, in which a day's rollups and its done mark were committed together. The
+ * alerts' source (alert-source.ts) reads through it too, so an alert's value is the Metrics API's during a backfill.
  */
-async function rowsOf(
-  context: MetricsContext,
-  window: ResolvedWindow,
-  segments: readonly Segment[],
-  statement: (segments: readonly Segment[]) => SQL,
+export async function rowsOf(
+  context: Pick<MetricsContext, "db" | "source">,
+  window: Pick<ResolvedWindow, "from" | "to">,
+  query: SourceQuery,
+  segments: Segments,
+  statement: (segments: Segments) => SQL,
 ): Promise<Record<string, unknown>[]> {
   if (context.source === "events") return (await context.db.execute(statement(segments))).rows;
   return withSnapshot(context.db.$client, async ({ db }) => {
-    const pending = await pendingDays(db, METRIC_ROLLUPS_BACKFILL.name, window.from, window.to);
-    return (await db.execute(statement(coverSegments(segments, pending)))).rows;
+    // The rows of a :15 or :30 zone's hours are kept under the UTC hour before: the day before the window's may count.
+    const from = new Date(window.from.getTime() - 3_600_000);
+    const pending = new Set<string>();
+    for (const backfill of METRIC_BACKFILLS) {
+      for (const day of await pendingDays(db, backfill, from, window.to)) pending.add(day);
+    }
+    const covered: Segments = {
+      counts: coverSegments(segments.counts, pending),
+      uniques: coverSegments(segments.uniques, uniquesPending(pending, phaseMs(query)), phaseMs(query)),
+    };
+    return (await db.execute(statement(covered))).rows;
   });
 }
 
@@ -109,12 +172,14 @@ async function rowsOf(
 async function summary(params: Map<string, string>, context: MetricsContext): Promise<HttpResponse> {
   const request = parseMetricsRequest(params, "summary");
   const window = await resolveWindow(context.db, request, request.precision, context.now);
-  const query = sourceQuery(request, context, "metric_rollups", []);
+  const query = sourceQuery(request, context, "metric_rollups", [], uniquesAt(request.precision, window));
   const [row = {}] = await rowsOf(
     context,
     window,
-    planSegments(window.from, window.to),
-    (segments) => sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, segments)}) AS s`,
+    query,
+    windowSegments(query, window),
+    (segments) =>
+      sql`SELECT ${sql.join(metricColumns(request), sql`, `)} FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s`,
   );
   return jsonResponse(200, {
     results: [metricValues(request, row)],
@@ -141,9 +206,10 @@ async function groupedQuery(
   return rowsOf(
     context,
     window,
-    planSegments(window.from, window.to),
+    query,
+    windowSegments(query, window),
     (segments) => sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
-      FROM (${unionSql(query, segments)}) AS s
+      FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s
       GROUP BY ${sql.join(keys, sql`, `)}
       ORDER BY ${orderBy(request, query.keys)}
       LIMIT ${request.limit}`,
@@ -159,7 +225,14 @@ async function groupedBy(
   const request = parseMetricsRequest(params, "group-by");
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const key: GroupKey = { alias: "key", rollup: sql`r.value`, raw: DIMENSION_COLUMNS[route.dimension] };
-  const query = sourceQuery(request, context, "metric_rollups", [key], route.dimension);
+  const query = sourceQuery(
+    request,
+    context,
+    "metric_rollups",
+    [key],
+    uniquesAt(request.precision, window),
+    route.dimension,
+  );
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => ({
@@ -168,6 +241,9 @@ async function groupedBy(
     })),
   });
 }
+
+/** The bounce and reason routes count no unique metric. */
+const PER_MINUTE: UniqueIncrement = { unit: "minute" };
 
 const REASON: GroupKey = { alias: "reason", rollup: sql`r.reason`, raw: sql`coalesce(e.reason, '')` };
 const BOUNCE_CLASS: GroupKey = {
@@ -186,7 +262,7 @@ async function bounceReasons(
   const request = parseMetricsRequest(params, "bounce", BOUNCE_METRICS);
   const window = await resolveWindow(context.db, request, request.precision, context.now);
   const keys = byDomain ? [REASON, BOUNCE_CLASS, BOUNCE_DOMAIN] : [REASON, BOUNCE_CLASS];
-  const query = sourceQuery(request, context, "bounce_rollups", keys, byDomain ? "domain" : undefined);
+  const query = sourceQuery(request, context, "bounce_rollups", keys, PER_MINUTE, byDomain ? "domain" : undefined);
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => ({
@@ -202,13 +278,105 @@ async function bounceReasons(
 async function bounceClassifications(params: Map<string, string>, context: MetricsContext): Promise<HttpResponse> {
   const request = parseMetricsRequest(params, "bounce", BOUNCE_METRICS);
   const window = await resolveWindow(context.db, request, request.precision, context.now);
-  const query = sourceQuery(request, context, "bounce_rollups", [BOUNCE_CLASS]);
+  const query = sourceQuery(request, context, "bounce_rollups", [BOUNCE_CLASS], PER_MINUTE);
   const rows = await groupedQuery(request, context, query, window);
   return jsonResponse(200, {
     results: rows.map((row) => {
       const { bounce_category_id: _category, ...described } = describeBounceClass(toNumber(row.bounce_class));
       return { ...described, ...metricValues(request, row) };
     }),
+  });
+}
+
+/** The reason (and recipient domain) columns of a reason route's rows, as SQL over the grouped rows `g`. */
+function reasonKeys(byDomain: boolean): GroupKey[] {
+  return byDomain ? [REASON, BOUNCE_DOMAIN] : [REASON];
+}
+
+/** The window's delays or rejections per reason (and domain), summed from reason_rollups: rows `g` of `grouped`. */
+async function reasonQuery(
+  request: MetricsRequest,
+  context: MetricsContext,
+  byDomain: boolean,
+  select: (keys: SQL[]) => SQL,
+): Promise<Record<string, unknown>[]> {
+  const window = await resolveWindow(context.db, request, request.precision, context.now);
+  const keys = reasonKeys(byDomain);
+  const query = sourceQuery(request, context, "reason_rollups", keys, PER_MINUTE, byDomain ? "domain" : undefined);
+  const columns = keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
+  return rowsOf(
+    context,
+    window,
+    query,
+    windowSegments(query, window),
+    (segments) => sql`WITH grouped AS (
+        SELECT ${sql.join([...columns, ...metricColumns(request)], sql`, `)}
+        FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s
+        GROUP BY ${sql.join(columns, sql`, `)}
+      )
+      ${select(keys.map((key) => sql`g.${sql.identifier(key.alias)}`))}`,
+  );
+}
+
+/** `GET …/delay-reason` and `…/delay-reason/domain`: delays per reason (and recipient domain), most first. */
+async function delayReasons(
+  params: Map<string, string>,
+  context: MetricsContext,
+  byDomain: boolean,
+): Promise<HttpResponse> {
+  const request = parseMetricsRequest(params, "reason", DELAY_METRICS);
+  const rows = await reasonQuery(
+    request,
+    context,
+    byDomain,
+    (keys) => sql`SELECT ${sql.join(keys, sql`, `)}, g.count_delayed, g.count_delayed_first FROM grouped AS g
+      WHERE g.count_delayed > 0 ORDER BY g.count_delayed DESC, ${sql.join(keys, sql`, `)} LIMIT ${request.limit}`,
+  );
+  return jsonResponse(200, {
+    results: rows.map((row) => ({
+      reason: row.reason,
+      ...(byDomain ? { domain: row.domain } : {}),
+      count_delayed: toNumber(row.count_delayed),
+      count_delayed_first: toNumber(row.count_delayed_first),
+    })),
+  });
+}
+
+/**
+ * `GET …/rejection-reason` and `…/rejection-reason/domain`: rejections per reason (and recipient domain) and kind of
+ * rejection, most first. Category ids 1 (Policy Rejection) and 2 (Generation Rejection) are SparkPost's; 3
+ * (Generation Failure) is msgevents' own, as SparkPost documents no other.
+ */
+async function rejectionReasons(
+  params: Map<string, string>,
+  context: MetricsContext,
+  byDomain: boolean,
+): Promise<HttpResponse> {
+  const request = parseMetricsRequest(
+    params,
+    "reason",
+    REJECTION_TYPES.map((type) => type.metric),
+  );
+  const kinds = sql.join(
+    REJECTION_TYPES.map((type) => sql`(${type.id}, ${type.name}, g.${sql.identifier(type.metric)})`),
+    sql`, `,
+  );
+  const rows = await reasonQuery(
+    request,
+    context,
+    byDomain,
+    (keys) => sql`SELECT ${sql.join(keys, sql`, `)}, t.id, t.name, t.count FROM grouped AS g
+      CROSS JOIN LATERAL (VALUES ${kinds}) AS t(id, name, count)
+      WHERE t.count > 0 ORDER BY t.count DESC, ${sql.join(keys, sql`, `)}, t.id LIMIT ${request.limit}`,
+  );
+  return jsonResponse(200, {
+    results: rows.map((row) => ({
+      reason: row.reason,
+      ...(byDomain ? { domain: row.domain } : {}),
+      count_rejected: toNumber(row.count),
+      rejection_category_id: toNumber(row.id),
+      rejection_type: row.name,
+    })),
   });
 }
 
@@ -235,8 +403,10 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
     alias: "ts",
     rollup: bucketOf(precision, sql`(r.bucket_start AT TIME ZONE ${zone})`),
     raw: bucketOf(precision, sql`(e.event_time AT TIME ZONE ${zone})`),
+    shifted: (phase) =>
+      bucketOf(precision, sql`((r.bucket_start + make_interval(mins => ${phase})) AT TIME ZONE ${zone})`),
   };
-  const query = sourceQuery(request, context, "metric_rollups", [bucket]);
+  const query = sourceQuery(request, context, "metric_rollups", [bucket], uniquesAt(precision, window));
   const step = stepOf(precision);
   const names = request.metrics.map(
     ({ name }) => sql`coalesce(t.${sql.identifier(name)}, 0) AS ${sql.identifier(name)}`,
@@ -244,10 +414,11 @@ async function timeSeries(params: Map<string, string>, context: MetricsContext):
   const rows = await rowsOf(
     context,
     window,
-    [seriesSegment(precision, window)],
+    query,
+    { counts: [seriesSegment(precision, window)], uniques: uniqueSegments(query, window.from, window.to, true) },
     (segments) => sql`WITH totals AS (
         SELECT s.ts, ${sql.join(metricColumns(request), sql`, `)}
-        FROM (${unionSql(query, segments)}) AS s GROUP BY s.ts
+        FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s GROUP BY s.ts
       )
       SELECT to_char(g, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_time,
              extract(epoch FROM g - ((g AT TIME ZONE ${zone}) AT TIME ZONE 'UTC'))::integer AS offset_seconds,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { coverSegments, isAlignedTo, planSegments } from "./segments.ts";
+import { coverSegments, isAlignedTo, planHourSegments, planSegments } from "./segments.ts";
 
 const at = (time: string) => new Date(`${time}Z`);
 const plan = (from: string, to: string) =>
@@ -28,6 +28,21 @@ describe("planSegments", () => {
     expect(plan("2024-06-01T10:00", "2024-06-01T12:30")).toEqual([[15, "2024-06-01T10:00", "2024-06-01T12:30"]]);
     expect(plan("2024-06-01T10:01", "2024-06-01T10:14")).toEqual([[1, "2024-06-01T10:01", "2024-06-01T10:14"]]);
     expect(plan("2024-06-01T10:01", "2024-06-01T10:16")).toEqual([[1, "2024-06-01T10:01", "2024-06-01T10:16"]]);
+  });
+});
+
+describe("planHourSegments", () => {
+  test("reads whole days of hours from the day rows and the hours of the partial days from hour rows", () => {
+    const hours = planHourSegments(at("2024-06-01T18:00"), at("2024-06-04T05:00")).map((segment) => [
+      segment.increment,
+      segment.from.toISOString().slice(0, 16),
+      segment.to.toISOString().slice(0, 16),
+    ]);
+    expect(hours).toEqual([
+      [60, "2024-06-01T18:00", "2024-06-02T00:00"],
+      [1440, "2024-06-02T00:00", "2024-06-04T00:00"],
+      [60, "2024-06-04T00:00", "2024-06-04T05:00"],
+    ]);
   });
 });
 

@@ -39,7 +39,15 @@ export interface ResolvedWindow {
   fromLocal: string;
   toLocal: string;
   zone: string;
+  /**
+   * At hour and 12hr precision, the minutes past the UTC hour at which the zone's hours start (0, or 15 for
+   * Kathmandu's +05:45, 30 for Kolkata's +05:30), when it is the same for every hour of the window.
+   */
+  phase: number | undefined;
 }
+
+/** The precisions whose unique metrics are per hour of the zone (see sources.ts, UniqueIncrement). */
+const HOURLY: readonly Precision[] = ["hour", "12hr"];
 
 /**
  * The window a query covers, computed by PostgreSQL (which knows every IANA zone and its DST rules): `from` floored to
@@ -65,10 +73,18 @@ export async function resolveWindow(
       : sql`date_trunc('minute', ${given})`;
   let row: Record<string, unknown> | undefined;
   try {
+    const phases =
+      precision && HOURLY.includes(precision)
+        ? sql`(SELECT array_agg(DISTINCT mod(mod(-(extract(epoch FROM (g AT TIME ZONE ${zone}) - (g AT TIME ZONE 'UTC')) / 60)::integer, 60) + 60, 60))
+               FROM generate_series(i.from_at, i.to_at - interval '1 minute', interval '1 hour') AS g)`
+        : sql`NULL::integer[]`;
     const result = await db.execute(sql`
-      SELECT f AT TIME ZONE ${zone} AS from_at, t AT TIME ZONE ${zone} AS to_at,
-             to_char(f, 'YYYY-MM-DD HH24:MI:SS') AS from_local, to_char(t, 'YYYY-MM-DD HH24:MI:SS') AS to_local
-      FROM (SELECT ${from} AS f, ${to} AS t) AS w`);
+      SELECT i.*, ${phases} AS phases
+      FROM (
+        SELECT f AT TIME ZONE ${zone} AS from_at, t AT TIME ZONE ${zone} AS to_at,
+               to_char(f, 'YYYY-MM-DD HH24:MI:SS') AS from_local, to_char(t, 'YYYY-MM-DD HH24:MI:SS') AS to_local
+        FROM (SELECT ${from} AS f, ${to} AS t) AS w
+      ) AS i`);
     row = result.rows[0];
   } catch (error) {
     if (isInvalidParameterValue(error)) throw invalidTimezone();
@@ -80,6 +96,7 @@ export async function resolveWindow(
     fromLocal: String(row?.from_local),
     toLocal: String(row?.to_local),
     zone,
+    phase: onePhase(row?.phases),
   };
   if (window.from.getTime() >= window.to.getTime()) {
     throw invalidParameter("from", "invalid date range", "'from' must be before 'to'");
@@ -102,4 +119,9 @@ function isInvalidParameterValue(error: unknown): boolean {
     if ((current as { code?: unknown }).code === "22023") return true;
   }
   return false;
+}
+
+/** The one phase of all the window's hours, or undefined when they have several (a clock change of 30 minutes). */
+function onePhase(phases: unknown): number | undefined {
+  return Array.isArray(phases) && phases.length === 1 ? Number(phases[0]) : undefined;
 }

@@ -46,11 +46,33 @@ export function parseQueryString(rawQuery: string): Map<string, string> {
   return params;
 }
 
-/** Refuses any parameter the endpoint does not know: ignoring a misspelt filter would silently widen the search. */
+/**
+ * Refuses any parameter the endpoint does not know, for msgevents' own routes (rejections): ignoring a misspelt
+ * filter would silently widen the answer. SparkPost's APIs ignore unexpected parameters instead (refuseRenamed).
+ */
 export function assertKnownParameters(params: Map<string, string>, known: ReadonlySet<string>): void {
   for (const name of params.keys()) {
     if (!known.has(name)) {
       throw invalidParameter(name, "unknown parameter", `'${name}' is not a parameter of this endpoint`);
+    }
+  }
+}
+
+/**
+ * SparkPost's API convention: "Unexpected query parameters … are ignored", so a client that adds a parameter of its own
+ * (a tracking tag, say) still gets its answer. The exceptions are `renamed`: names SparkPost documents for the same
+ * filter elsewhere (another version of the API), which a client plainly means as a filter; ignoring one would silently
+ * widen the answer, so it is refused with the name to use.
+ */
+export function refuseRenamedParameters(params: Map<string, string>, renamed: Readonly<Record<string, string>>): void {
+  for (const name of params.keys()) {
+    const instead = Object.hasOwn(renamed, name) ? renamed[name] : undefined;
+    if (instead !== undefined) {
+      throw invalidParameter(
+        name,
+        "unsupported parameter",
+        `'${name}' is not a parameter of this endpoint; ${instead}`,
+      );
     }
   }
 }

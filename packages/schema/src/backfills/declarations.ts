@@ -57,12 +57,35 @@ export function isStepBackfill(backfill: Backfill): backfill is StepBackfill {
   return "step" in backfill;
 }
 
-/** The Metrics API rollups (created by 0008, kept by its trigger). */
+/** The Metrics API rollups, all of them and kept by their triggers. */
+const METRIC_ROLLUP_TABLES = [
+  "metric_rollups",
+  "bounce_rollups",
+  "reason_rollups",
+  "metric_unique_rollups",
+  "metric_engagement",
+];
+
+/**
+ * The Metrics API rollups of events stored before 0008 created them. Since 0016 its fill does nothing: 0016's backfill
+ * recounts every metric rollup of every day stored (queued for all of them), and answers wait for both.
+ */
 export const METRIC_ROLLUPS_BACKFILL: SqlBackfill = {
   name: "metric_rollups",
   migration: "0011_backfills",
-  tables: ["metric_rollups", "bounce_rollups", "metric_first_seen"],
+  tables: METRIC_ROLLUP_TABLES,
   fill: "msgevents_fill_metric_rollups",
+};
+
+/**
+ * The Metrics API rollups of events stored before 0016, which counted uniques per 15 minutes and per day (SparkPost
+ * counts them per minute, hour and day) and kept no delay or rejection reasons: each day recounted from its events.
+ */
+export const METRIC_ROLLUPS_0016_BACKFILL: SqlBackfill = {
+  name: "metric_rollups_0016",
+  migration: "0016_sparkpost_metrics",
+  tables: METRIC_ROLLUP_TABLES,
+  fill: "msgevents_fill_metric_rollups_0016",
 };
 
 /** The search counts (created by 0010, kept by its trigger). */
@@ -92,5 +115,6 @@ export const EVENT_BODIES_BACKFILL = eventBodiesBackfill();
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
   SEARCH_TOKEN_COUNTS_BACKFILL,
+  METRIC_ROLLUPS_0016_BACKFILL,
   EVENT_BODIES_BACKFILL,
 ];

@@ -7,6 +7,7 @@ export const LOGIN_ROLES = {
   loader: "msgevents_loader",
   query: "msgevents_query",
   maintenance: "msgevents_maintenance",
+  alerts: "msgevents_alerts",
   eraser: "msgevents_eraser",
 } as const;
 
@@ -15,7 +16,7 @@ export type LoginRole = (typeof LOGIN_ROLES)[keyof typeof LOGIN_ROLES];
 /** Serializes role setup between migrators (CREATE ROLE is not idempotent under a race). */
 const ROLES_LOCK = 727_110_003;
 
-const { loader, query, maintenance, eraser } = LOGIN_ROLES;
+const { loader, query, maintenance, alerts, eraser } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
@@ -35,12 +36,17 @@ const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? []
  *   event-bodies backfill (src/backfills/event-bodies.ts, which encodes in TypeScript), SELECT on events and UPDATE of
  *   only the columns it rewrites (payload, body and the batch columns; never a key or a searched column), and the id
  *   and number of batches.
+ * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
+ *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
+ * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
+ *   the days the rollups' backfill has not filled from the events), the rules, incidents and deliveries; opens,
+ *   updates and closes incidents, writes and updates deliveries, and stamps a rule's last_triggered.
  * Partition DDL needs ownership of `events`, and a day fill reads events and rewrites derived rows, so those
  * functions run as their owner (SECURITY DEFINER) with a pinned search_path, and EXECUTE on them is taken from
  * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
- *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_first_seen rows, works the
+ *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_engagement rows, works the
  *   erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
@@ -52,20 +58,24 @@ const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? []
 function privilegeStatements(s: string): string[] {
   return [
     `REVOKE CREATE ON SCHEMA ${s} FROM PUBLIC`,
-    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}, ${eraser}`,
+    `GRANT USAGE ON SCHEMA ${s} TO ${loader}, ${query}, ${maintenance}, ${alerts}, ${eraser}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${query}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${query}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
-    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.search_token_counts TO ${loader}`,
-    `GRANT SELECT, INSERT ON ${s}.metric_first_seen TO ${loader}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
+    `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
+    `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
+    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.metric_unique_rollups, ${s}.backfill_days TO ${alerts}`,
+    `GRANT SELECT, UPDATE ON ${s}.alerts TO ${alerts}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.alert_incidents, ${s}.alert_deliveries TO ${alerts}`,
     `GRANT SELECT ON ${s}.suppressed_recipients TO ${loader}`,
     // Which of a batch's events were stored from another batch: the key and batch columns only, never a payload.
     `GRANT SELECT (event_id, type, event_time, batch_id, batch_number) ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.recipient_batches, ${s}.pending_batch_scrubs TO ${loader}`,
     `GRANT INSERT ON ${s}.erasure_requests, ${s}.erasure_recipients, ${s}.suppressed_recipients TO ${query}`,
-    `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_first_seen TO ${eraser}`,
+    `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_engagement TO ${eraser}`,
     `GRANT SELECT, UPDATE, DELETE ON ${s}.search_token_counts TO ${eraser}`,
     `GRANT SELECT ON ${s}.batches, ${s}.recipient_batches, ${s}.suppressed_recipients TO ${eraser}`,
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,

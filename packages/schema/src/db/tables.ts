@@ -248,22 +248,88 @@ export const bounceRollups = pgTable(
 );
 
 /**
- * The messages already counted by a unique metric (`kind`: 1 rendered, 2 initial_rendered, 3 clicked,
- * 4 confirmed_opened) in one increment. The rollup trigger counts a message only when its row here is new
- * (INSERT … ON CONFLICT DO NOTHING RETURNING), so uniques stay exact under any replay or load order.
+ * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0016), for
+ * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
  */
-export const metricFirstSeen = pgTable(
-  "metric_first_seen",
+export const reasonRollups = pgTable(
+  "reason_rollups",
   {
     bucketMinutes: smallint("bucket_minutes").notNull(),
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
     bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
-    kind: smallint("kind").notNull(),
-    messageId: text("message_id").notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    countDelayed: counter("count_delayed"),
+    countDelayedFirst: counter("count_delayed_first"),
+    countPolicyRejection: counter("count_policy_rejection"),
+    countGenerationRejection: counter("count_generation_rejection"),
+    countGenerationFailed: counter("count_generation_failed"),
   },
   (table) => [
     primaryKey({
-      name: "metric_first_seen_pkey",
-      columns: [table.bucketMinutes, table.bucketStart, table.kind, table.messageId],
+      name: "reason_rollups_pkey",
+      columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason],
+    }),
+  ],
+);
+
+/**
+ * Which engagement each message had in one UTC day (migration 0016): `seen` holds `minute * 4 + kind` for each minute
+ * of the day (0-1439) in which the message had an event of a unique metric's kind (0 rendered, 1 initial_rendered,
+ * 2 clicked), and the minutes 1440-1469 for its events in the first half hour of the next day, which belong to hours
+ * of :15 and :30 zones that start on this day. The rollup trigger upserts it and reads the row as it was before
+ * (RETURNING old), so a message is counted once per minute, hour and day whatever the order, duplicates or concurrency
+ * of its events' batches.
+ */
+export const metricEngagement = pgTable(
+  "metric_engagement",
+  {
+    day: date("day").notNull(),
+    messageId: text("message_id").notNull(),
+    seen: smallint("seen").array().notNull(),
+  },
+  (table) => [primaryKey({ name: "metric_engagement_pkey", columns: [table.day, table.messageId] })],
+);
+
+/** A unique counter of metric_unique_rollups: the increment (prefix) and the unique metric. */
+const unique = (name: string) => integer(name).notNull().default(0);
+const dayUnique = (name: string) => integer(name);
+
+/**
+ * Unique metrics per SparkPost's hour and day increments (migration 0016), per dimension value like metric_rollups.
+ * A row of `bucket_minutes` 60 is the UTC hour `bucket_start`, and holds the uniques of the hour of each phase that
+ * starts in it: `hour_*` the hour from :00, `hour15_*` from :15 (the hours of zones 5:45 or 8:45 from UTC), `hour30_*`
+ * from :30 (zones 5:30, 9:30, -3:30…). A row of 1440 is a UTC day: the same sums over the hours that start in it, and
+ * `day_*` the day's own uniques. (Per-minute uniques are metric_rollups' `count_unique_*`.)
+ */
+export const metricUniqueRollups = pgTable(
+  "metric_unique_rollups",
+  {
+    bucketMinutes: smallint("bucket_minutes").notNull(),
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    hourRendered: unique("hour_rendered"),
+    hourInitialRendered: unique("hour_initial_rendered"),
+    hourClicked: unique("hour_clicked"),
+    hourConfirmedOpened: unique("hour_confirmed_opened"),
+    hour15Rendered: unique("hour15_rendered"),
+    hour15InitialRendered: unique("hour15_initial_rendered"),
+    hour15Clicked: unique("hour15_clicked"),
+    hour15ConfirmedOpened: unique("hour15_confirmed_opened"),
+    hour30Rendered: unique("hour30_rendered"),
+    hour30InitialRendered: unique("hour30_initial_rendered"),
+    hour30Clicked: unique("hour30_clicked"),
+    hour30ConfirmedOpened: unique("hour30_confirmed_opened"),
+    dayRendered: dayUnique("day_rendered"),
+    dayInitialRendered: dayUnique("day_initial_rendered"),
+    dayClicked: dayUnique("day_clicked"),
+    dayConfirmedOpened: dayUnique("day_confirmed_opened"),
+  },
+  (table) => [
+    primaryKey({
+      name: "metric_unique_rollups_pkey",
+      columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value],
     }),
   ],
 );

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { lambdaNodeBinary } from "@msgevents/testkit";
+import { lambdaNodeBinary } from "./lambda-node.ts";
 
 const run = promisify(execFile);
 const RESULT = "@@msgevents-result ";
