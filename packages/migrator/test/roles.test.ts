@@ -284,8 +284,9 @@ describe("the maintenance role", () => {
     expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${today}`)).toBe("ok");
     expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
-    // It reads events (the event-bodies backfill rewrites old ones) but writes none but through that backfill's columns.
+    // It reads events (the event-bodies backfill copies old ones into a day's shadow) but writes none.
     expect(await outcome(maintenance, "UPDATE events SET type = 'x'")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "UPDATE events SET payload = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, `DROP TABLE ${today}`)).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });
@@ -332,8 +333,8 @@ describe("the maintenance role's vacuum", () => {
 });
 
 describe("the maintenance role's backfills", () => {
-  test("fills queued days through the fill functions alone, rewrites old events' payload and body, and can change no other column", async () => {
-    // Events stored as before event bodies (0013), to be rewritten by the event-bodies backfill.
+  test("fills queued days through the fill functions alone, converts old events by copy and swap, and keeps no right on the swapped-in day", async () => {
+    // Events stored as before event bodies (0013), to be converted by the event-bodies backfill.
     const legacy = normalizeBatch([
       {
         msys: {
@@ -381,6 +382,18 @@ describe("the maintenance role's backfills", () => {
     const old = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
     expect(old.rows[0]?.n).toBe(0);
 
+    // The day was swapped in with the privileges of the day partition it replaced: the maintenance role's rights on
+    // the shadow's rows are gone, the query role reads it as any day.
+    const shadows = await owner.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'events\\_%\\_shadow'",
+    );
+    expect(shadows.rows[0]?.n).toBe(0);
+    const day = "events_20240601";
+    for (const statement of [`SELECT count(*) FROM ${day}`, `DELETE FROM ${day}`, `TRUNCATE ${day}`]) {
+      expect(await outcome(maintenance, statement), statement).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+    expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${day}`)).toBe("ok");
+    expect(await outcome(maintenance, "UPDATE events SET payload = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "UPDATE events SET rcpt_to = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "SELECT object_key FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type LoaderDeps, loadBatch } from "@msgevents/loader";
-import { migrate, PartitionManager, runBackfills } from "@msgevents/schema";
+import { BACKFILLS, migrate, PartitionManager, runBackfills } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { type EarlierMigrations, earlierMigrations, generateEvents, type WebhookRecord } from "@msgevents/testkit";
 import type pg from "pg";
@@ -114,7 +114,8 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     const during = load(day(3, "loaded-during-fill", 25, 43));
     await holder.query("COMMIT");
     const [filled] = await Promise.all([fill, writing, during]);
-    // The event bodies' steps lock only the rows they rewrite: that day's conversion waited for neither load.
+    // The event bodies' copy only reads; its swap, which locks the day against writes, gave way to the loads writing
+    // the day (its lock timeout is short) and went through once they had committed.
     expect(filled.filled.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
       "event_bodies_0018 2024-06-02",
       "metric_rollups 2024-06-02",
@@ -154,10 +155,15 @@ test("events loaded into days while they are backfilled are counted exactly once
   });
 
   // Fill every day over and over while the loads go on (a fill waits for the loads writing its day, then they wait).
+  // The derived tables' backfills: the event bodies' swap gives way to loads writing its day (its lock timeout is
+  // short), so while three loaders write every day it rarely has its turn; it runs once the loads are done, below.
   let fillsDuringLoads = 0;
   while (loading) {
-    await fixture.pool.query("UPDATE backfill_days SET done_at = NULL");
-    const run = await runBackfills(fixture.pool, { lockTimeoutMs: 60_000 });
+    await fixture.pool.query("UPDATE backfill_days SET done_at = NULL WHERE backfill <> 'event_bodies_0018'");
+    const run = await runBackfills(fixture.pool, {
+      lockTimeoutMs: 60_000,
+      backfills: BACKFILLS.filter((backfill) => backfill.tables.length > 0),
+    });
     if (loading) fillsDuringLoads += run.filled.length;
   }
   await loads;

@@ -76,7 +76,7 @@ test("every Events API answer is the same bytes, and every Metrics API answer th
   expect(before[0]).toContain('"total_count":900');
   const metrics = await metricAnswers(fixture.db);
 
-  const steps = eventBodiesBackfill(60);
+  const steps = eventBodiesBackfill({ batchRows: 60 });
   let checked = 0;
   const checking: StepBackfill = {
     ...steps,

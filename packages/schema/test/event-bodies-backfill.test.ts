@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { generateEvents } from "@msgevents/testkit";
 import { getTableColumns } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type pg from "pg";
@@ -6,7 +8,9 @@ import { events } from "../src/db/tables.ts";
 import {
   type Backfill,
   BackfillError,
+  dropExpiredPartitions,
   EVENT_BODIES_BACKFILL,
+  ensureLoginRoles,
   eventBodiesBackfill,
   eventSearchHashes,
   type NormalizedEvent,
@@ -17,6 +21,7 @@ import {
   type StoredEvent,
   toEventRows,
   toEventsApiEvents,
+  vacuumEndedPartitions,
 } from "../src/index.ts";
 import { encodingCorpus } from "./encoding-corpus.ts";
 import {
@@ -38,6 +43,19 @@ const SEARCH_HASHES = new PgDialect().sqlToQuery(eventSearchHashes).sql;
 const SELECTED = Object.entries(getTableColumns(events))
   .map(([key, column]) => `"${column.name}" AS "${key}"`)
   .join(", ");
+const COLUMN_NAMES = Object.values(getTableColumns(events))
+  .map((column) => `"${column.name}"`)
+  .join(", ");
+/** The tables the statement triggers of events keep: the copy must leave them exactly as they are. */
+const DERIVED = [
+  "search_values",
+  "metric_rollups",
+  "bounce_rollups",
+  "reason_rollups",
+  "metric_unique_rollups",
+  "metric_engagement",
+  "search_token_counts",
+] as const;
 
 let db: MigratedDatabase;
 let pool: pg.Pool;
@@ -76,8 +94,60 @@ async function legacyRowCount(day?: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** The day (YYYY-MM-DD) with the most events, and how many. */
+async function busiestDay(): Promise<{ day: string; n: number }> {
+  const { rows } = await pool.query<{ day: string; n: number }>(
+    "SELECT event_time::date::text AS day, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+  );
+  return rows[0] as { day: string; n: number };
+}
+
+const shadowOf = (day: string) => `events_${day.replaceAll("-", "")}_shadow`;
+const partitionOf = (day: string) => `events_${day.replaceAll("-", "")}`;
+
+/** The shadow tables there are, with their rows. */
+async function shadows(): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ name: string }>(
+    "SELECT relname AS name FROM pg_class WHERE relname LIKE 'events\\_%\\_shadow' AND relkind = 'r' ORDER BY 1",
+  );
+  const found: Record<string, number> = {};
+  for (const { name } of rows) {
+    const counted = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}"`);
+    found[name] = counted.rows[0]?.n ?? 0;
+  }
+  return found;
+}
+
+/** Every row of the tables the events' statement triggers keep (search values, rollups, search counts). */
+async function derivedRows(): Promise<Record<string, unknown[]>> {
+  const derived: Record<string, unknown[]> = {};
+  for (const table of DERIVED) {
+    const { rows } = await pool.query(`SELECT to_jsonb(t) AS row FROM ${table} AS t ORDER BY 1`);
+    derived[table] = rows.map((row) => row.row);
+  }
+  return derived;
+}
+
+/** An event of `day` (YYYY-MM-DD) as SQL for INSERT INTO events: a stored event of the day under another id. */
+function insertCopyOf(day: string, eventId: string): string {
+  return `INSERT INTO events (${COLUMN_NAMES})
+    SELECT ${COLUMN_NAMES.replace('"event_id"', `'${eventId}'`)} FROM events
+    WHERE event_time >= '${day}' AND event_time < '${day}'::date + 1 ORDER BY event_id LIMIT 1`;
+}
+
+/** Who waits, not granted, for a lock on `relation`: the sessions of `application`. */
+async function waitsForLock(application: string, relation: string): Promise<boolean> {
+  const { rows } = await pool.query(
+    `SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE a.application_name = $1 AND NOT l.granted AND l.relation = to_regclass($2)`,
+    [application, relation],
+  );
+  return rows.length > 0;
+}
+
 /** The corpus stored as before 0013 in three batches, with this backfill's days queued as migration 0018 queues them. */
 async function storeCorpusAsBefore0013(): Promise<void> {
+  for (const name of Object.keys(await shadows())) await pool.query(`DROP TABLE "${name}"`);
   await pool.query("TRUNCATE events, batches");
   await pool.query("DELETE FROM backfill_days WHERE backfill = $1", [NAME]);
   await pool.query("UPDATE backfills SET started_at = NULL WHERE name = $1", [NAME]);
@@ -119,7 +189,7 @@ beforeEach(async () => {
 
 describe("the event-bodies backfill", () => {
   test("rewrites every event stored before event bodies exactly as the loader stores it now", async () => {
-    const result = await runBackfills(pool, { backfills: [eventBodiesBackfill(100)] });
+    const result = await runBackfills(pool, { backfills: [eventBodiesBackfill({ batchRows: 100 })] });
     expect(result.failed).toEqual([]);
     expect(result.remaining).toBe(0);
     expect(await legacyRowCount()).toBe(0);
@@ -150,28 +220,27 @@ describe("the event-bodies backfill", () => {
     ]);
   });
 
-  test("changes no Events API answer, search token or search count", async () => {
-    const before = { answers: await answers(), search: await searchState() };
-    await runBackfills(pool, { backfills: [eventBodiesBackfill(100)] });
+  test("changes no Events API answer, search token, search count, search value or rollup", async () => {
+    const before = { answers: await answers(), search: await searchState(), derived: await derivedRows() };
+    await runBackfills(pool, { backfills: [eventBodiesBackfill({ batchRows: 100 })] });
     expect(await legacyRowCount()).toBe(0);
     expect(await answers()).toEqual(before.answers);
     expect(await searchState()).toEqual(before.search);
+    // No statement trigger of events saw the copy: the shadow is a plain table until the swap.
+    expect(await derivedRows()).toEqual(before.derived);
   });
 
-  test("a run cut off mid-day (its connection killed in a step) keeps the steps done and the next run finishes", async () => {
+  test("a run cut off mid-day (its connection killed in a step) changes nothing of the day, and the next run converts it from its start", async () => {
     const before = await answers();
-    const busiest = await pool.query<{ day: string; n: number }>(
-      "SELECT event_time::date::text AS day, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
-    );
-    const { day, n } = busiest.rows[0] as { day: string; n: number };
+    const { day, n } = await busiestDay();
     expect(n).toBeGreaterThan(100);
-    const steps = eventBodiesBackfill(20);
+    const steps = eventBodiesBackfill({ batchRows: 20 });
     let calls = 0;
     const cutOff: StepBackfill = {
       ...steps,
       step: async (client, stepDay, from) => {
         const done = await steps.step(client, stepDay, from);
-        // The third step's rows are rewritten but not committed when its session is ended.
+        // The third step's rows are copied but not committed when its session is ended.
         if (++calls === 3) await client.query("SELECT pg_terminate_backend(pg_backend_pid())");
         return done;
       },
@@ -180,24 +249,26 @@ describe("the event-bodies backfill", () => {
     const cut = await runBackfills(pool, { backfills: [cutOff] }).catch((error: unknown) => error);
     expect(cut).toBeInstanceOf(BackfillError);
     expect((cut as BackfillError).result.failed).toMatchObject([{ backfill: NAME, day, sessionEnded: true }]);
-    expect(await legacyRowCount(day)).toBe(n - 40);
+    // The day itself is untouched until the swap; the two steps committed are in the shadow left behind.
+    expect(await legacyRowCount(day)).toBe(n);
+    expect(await shadows()).toEqual({ [shadowOf(day)]: 40 });
     const [progress] = (await readBackfillProgress(pool)).filter((entry) => entry.name === NAME);
     expect(progress).toMatchObject({ status: "failing", eventsFilled: 40 });
     expect(progress?.lastError).toMatch(/terminat/);
-    // Half-converted, every answer is the same.
     expect(await answers()).toEqual(before);
 
     const after = await runBackfills(pool, { backfills: [steps] });
-    expect(after.filled).toMatchObject([{ backfill: NAME, day }]);
+    expect(after.filled).toMatchObject([{ backfill: NAME, day, events: n }]);
     expect(await legacyRowCount(day)).toBe(0);
+    expect(await shadows()).toEqual({});
     expect(await answers()).toEqual(before);
     const [done] = (await readBackfillProgress(pool)).filter((entry) => entry.name === NAME);
     expect(done).toMatchObject({ status: "done", eventsFilled: n, lastError: null });
   });
 
-  test("a run out of time stops between steps and the next run goes on", async () => {
+  test("a run out of time stops between steps, and the next run starts the day over", async () => {
     const controller = new AbortController();
-    const steps = eventBodiesBackfill(50);
+    const steps = eventBodiesBackfill({ batchRows: 50 });
     const stopping: Backfill = {
       ...steps,
       step: async (client, day, from) => {
@@ -206,13 +277,35 @@ describe("the event-bodies backfill", () => {
       },
     };
     const first = await runBackfills(pool, { backfills: [stopping], signal: controller.signal });
-    expect(first.filled.length).toBeLessThanOrEqual(1);
+    expect(first.filled).toEqual([]);
     expect(first.remaining).toBeGreaterThan(0);
-    expect(await legacyRowCount()).toBeLessThan(corpus.length);
-    expect(await legacyRowCount()).toBeGreaterThan(0);
+    expect(await legacyRowCount()).toBe(corpus.length);
+    expect(Object.values(await shadows())).toEqual([50]);
     const second = await runBackfills(pool, { backfills: [steps] });
     expect(second.remaining).toBe(0);
     expect(await legacyRowCount()).toBe(0);
+    expect(await shadows()).toEqual({});
+  });
+
+  test("a run that finds its day started over by another run between its steps leaves the day to that run", async () => {
+    const { day } = await busiestDay();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    const steps = eventBodiesBackfill({ batchRows: 20 });
+    let calls = 0;
+    const overtaken: StepBackfill = {
+      ...steps,
+      step: async (client, stepDay, from) => {
+        // Before the second step, another run's first step (the day is not held between steps).
+        if (++calls === 2) await pool.query("SELECT msgevents_start_event_shadow($1::date)", [day]);
+        return steps.step(client, stepDay, from);
+      },
+    };
+    expect(await runBackfills(pool, { backfills: [overtaken] })).toEqual({ filled: [], failed: [], remaining: 1 });
+    expect(calls).toBe(2);
+    // The other run's shadow, as it left it, untouched by this one.
+    expect(await shadows()).toEqual({ [shadowOf(day)]: 0 });
+    expect((await runBackfills(pool, { backfills: [steps] })).remaining).toBe(0);
+    expect(await legacyRowCount(day)).toBe(0);
   });
 
   test("loads into a day being converted are neither lost nor doubled, and answers stay exact meanwhile", async () => {
@@ -227,7 +320,7 @@ describe("the event-bodies backfill", () => {
     const expectedAnswers = new Map(
       (await toEventsApiEvents(await storedRows())).map((event) => [keyOfAnswer(event), JSON.stringify(event)]),
     );
-    const steps = eventBodiesBackfill(25);
+    const steps = eventBodiesBackfill({ batchRows: 25 });
     let loaded = 0;
     const withLoads: StepBackfill = {
       ...steps,
@@ -268,8 +361,200 @@ describe("the event-bodies backfill", () => {
     expect(await legacyRowCount()).toBe(1);
     expect(await answers()).toEqual(before);
   });
+
+  test("events erased from a day while it is copied do not come back, and the counts stay those the erasure left", async () => {
+    const { day, n } = await busiestDay();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    const steps = eventBodiesBackfill({ batchRows: 20 });
+    let calls = 0;
+    let erased: string[] = [];
+    let afterErasure: Record<string, unknown[]> = {};
+    const withErasure: StepBackfill = {
+      ...steps,
+      step: async (client, stepDay, from) => {
+        const done = await steps.step(client, stepDay, from);
+        if (++calls === 3) {
+          // As the eraser deletes (its DELETE trigger subtracts the search counts): the day's first event, copied
+          // already, and its last, not copied yet.
+          const deleted = await pool.query<{ event_id: string }>(
+            `DELETE FROM events WHERE (event_id, type, event_time) IN (
+               (SELECT event_id, type, event_time FROM events WHERE event_time::date = $1::date
+                ORDER BY event_time, type, event_id LIMIT 1)
+               UNION ALL
+               (SELECT event_id, type, event_time FROM events WHERE event_time::date = $1::date
+                ORDER BY event_time DESC, type DESC, event_id DESC LIMIT 1))
+             RETURNING event_id`,
+            [day],
+          );
+          erased = deleted.rows.map((row) => row.event_id);
+          afterErasure = await derivedRows();
+        }
+        return done;
+      },
+    };
+    const before = await answers();
+    const result = await runBackfills(pool, { backfills: [withErasure] });
+    expect(result.filled).toMatchObject([{ backfill: NAME, day }]);
+    expect(erased).toHaveLength(2);
+    const left = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE event_time::date = $1::date AND event_id = ANY($2::text[])",
+      [day, erased],
+    );
+    expect(left.rows[0]?.n).toBe(0);
+    expect(await legacyRowCount(day)).toBe(0);
+    const { rows } = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE event_time::date = $1::date",
+      [day],
+    );
+    expect(rows[0]?.n).toBe(n - 2);
+    expect(await derivedRows()).toEqual(afterErasure);
+    expect(await answers()).toEqual(
+      before.filter((answer) => !erased.some((id) => answer.includes(`"event_id":"${id}"`))),
+    );
+  });
+
+  test("a swap that cannot lock the day in time changes nothing and fails with the lock timeout; a later run converts the day", async () => {
+    const { day, n } = await busiestDay();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    const before = { answers: await answers(), derived: await derivedRows() };
+    const holder = db.database.client();
+    await holder.connect();
+    try {
+      // A load writing the day that does not end while the swap tries.
+      await holder.query(`BEGIN; LOCK TABLE ${partitionOf(day)} IN ROW EXCLUSIVE MODE`);
+      const result = await runBackfills(pool, {
+        backfills: [eventBodiesBackfill({ swapAttempts: 2, swapPauseMs: 10 })],
+      });
+      expect(result.failed).toMatchObject([{ backfill: NAME, day, code: "55P03", failures: 1 }]);
+      expect(result.remaining).toBe(1);
+      expect(await legacyRowCount(day)).toBe(n);
+      expect(await answers()).toEqual(before.answers);
+      expect(await shadows()).toEqual({ [shadowOf(day)]: n });
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    const later = await runBackfills(pool, { backfills: [EVENT_BODIES_BACKFILL] });
+    expect(later.filled).toMatchObject([{ backfill: NAME, day, events: n }]);
+    expect(await legacyRowCount(day)).toBe(0);
+    expect(await shadows()).toEqual({});
+    expect(await answers()).toEqual(before.answers);
+    expect(await derivedRows()).toEqual(before.derived);
+  });
+
+  test("a load that writes the day while the swap waits for it goes through (the swap gives way first), and its event is in the converted day once", async () => {
+    const { day, n } = await busiestDay();
+    const other = await pool.query<{ day: string }>(
+      "SELECT min(event_time::date)::text AS day FROM events WHERE event_time::date <> $1::date",
+      [day],
+    );
+    const otherDay = other.rows[0]?.day as string;
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    const loader = db.database.client();
+    await loader.connect();
+    const runnerPool = db.database.pool({ max: 2, application_name: "swap-under-test" });
+    try {
+      // A load that has written another day holds events (ROW EXCLUSIVE) when the swap wants it.
+      await loader.query("BEGIN");
+      await loader.query(insertCopyOf(otherDay, "loaded-before-swap"));
+      const run = runBackfills(runnerPool, { backfills: [EVENT_BODIES_BACKFILL] });
+      while (!(await waitsForLock("swap-under-test", "events"))) await sleep(10);
+      // The swap holds the day against writes and waits for events; the load now writes the day and waits for the
+      // swap: a deadlock, which the swap's lock timeout (under deadlock_timeout) breaks in the load's favour.
+      await loader.query(insertCopyOf(day, "loaded-during-swap"));
+      await loader.query("COMMIT");
+      const result = await run;
+      expect(result.failed).toEqual([]);
+      expect(result.filled).toMatchObject([{ backfill: NAME, day, events: n + 1 }]);
+    } finally {
+      await loader.end();
+      await runnerPool.end();
+    }
+    const { rows } = await pool.query<{ n: number; loaded: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE event_id = 'loaded-during-swap')::int AS loaded
+       FROM events WHERE event_time::date = $1::date`,
+      [day],
+    );
+    expect(rows[0]).toEqual({ n: n + 1, loaded: 1 });
+    // It copied a row stored before 0013 and so was stored as one; the swap converted it with the rest.
+    expect(await legacyRowCount(day)).toBe(0);
+  });
+
+  test("the converted day takes less space than before (pg_total_relation_size of its partition)", async () => {
+    const day = "2024-07-01";
+    const records = generateEvents(3_000, {
+      seed: 31,
+      from: new Date(`${day}T00:00:00Z`),
+      to: new Date(`${day}T23:59:00Z`),
+    });
+    expect(await storeLegacyEvents(pool, normalizeBatch(records).events, "legacy-a")).toBe(3_000);
+    await pool.query("SELECT msgevents_register_backfill($1, true)", [NAME]);
+    await pool.query(`VACUUM ANALYZE ${partitionOf(day)}`);
+    const size = async () => {
+      const { rows } = await pool.query<{ bytes: string }>("SELECT pg_total_relation_size($1::regclass) AS bytes", [
+        partitionOf(day),
+      ]);
+      return Number(rows[0]?.bytes);
+    };
+    const before = await size();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    expect((await runBackfills(pool, { backfills: [EVENT_BODIES_BACKFILL] })).filled).toHaveLength(1);
+    expect(await legacyRowCount(day)).toBe(0);
+    const after = await size();
+    expect(after).toBeLessThan(before * 0.8);
+    await pool.query(`DROP TABLE ${partitionOf(day)}`);
+  });
+
+  test("the swapped-in table is the day partition as it was (name, bounds, indexes, storage, privileges), and retention and the vacuum of ended days find it", async () => {
+    await ensureLoginRoles(pool);
+    const { day } = await busiestDay();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    // Grants and storage parameters of its own, to see them kept.
+    await pool.query(`GRANT SELECT ON ${partitionOf(day)} TO msgevents_alerts`);
+    await pool.query(`ALTER TABLE ${partitionOf(day)} SET (fillfactor = 95)`);
+    const before = await dayCatalog(day);
+    expect(before.indexes).toHaveLength(5);
+    // One connection, so that its statistics (rows inserted) can be flushed before the vacuum reads them.
+    const single = db.database.pool({ max: 1 });
+    try {
+      expect((await runBackfills(single, { backfills: [EVENT_BODIES_BACKFILL] })).filled).toHaveLength(1);
+      expect(await legacyRowCount(day)).toBe(0);
+      const after = await dayCatalog(day);
+      expect(after.oid).not.toBe(before.oid);
+      expect({ ...after, oid: 0 }).toEqual({ ...before, oid: 0 });
+      await single.query("SELECT pg_stat_force_next_flush()");
+      const dayAfter = new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000);
+      expect(await vacuumEndedPartitions(single, { now: dayAfter })).toContain(partitionOf(day));
+      expect(await dropExpiredPartitions(single, { retentionDays: 1, now: dayAfter })).toContain(partitionOf(day));
+    } finally {
+      await single.end();
+    }
+  });
 });
 
 function keyOfAnswer(event: Record<string, unknown>): string {
   return `${event.event_id}|${event.type}|${event.timestamp}`;
+}
+
+/** What the catalog says of a day partition, but for its contents. */
+async function dayCatalog(day: string): Promise<Record<string, unknown>> {
+  const { rows } = await pool.query(
+    `SELECT c.oid::bigint AS oid, c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound, c.reloptions,
+            c.relacl::text[] AS acl, c.relowner::regrole::text AS owner, c.relpersistence, c.relkind,
+            (SELECT array_agg(ic.relname || ' ' || regexp_replace(pg_get_indexdef(i.indexrelid), ' ON \\S+', ' ON day')
+                              || ' of ' || coalesce(pi.inhparent::regclass::text, '-') ORDER BY ic.relname)
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             LEFT JOIN pg_inherits pi ON pi.inhrelid = i.indexrelid
+             WHERE i.indrelid = c.oid) AS indexes,
+            (SELECT array_agg(con.conname || ' ' || pg_get_constraintdef(con.oid) ORDER BY con.conname)
+             FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype <> 'n') AS constraints,
+            (SELECT array_agg(a.attname || ' ' || a.attstorage::text || ' ' || a.attcompression::text || ' ' || a.attnotnull::text
+                              || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') ORDER BY a.attname)
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+            (SELECT count(*)::int FROM pg_trigger t WHERE t.tgrelid = c.oid) AS triggers
+     FROM pg_class c WHERE c.oid = $1::regclass`,
+    [partitionOf(day)],
+  );
+  return rows[0];
 }

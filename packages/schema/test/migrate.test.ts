@@ -75,6 +75,7 @@ describe("migrate", () => {
       "SELECT proname FROM pg_proc WHERE proname LIKE 'msgevents\\_%partition%' ORDER BY proname",
     );
     expect(functions.rows.map((row) => row.proname)).toEqual([
+      "msgevents_day_partition",
       "msgevents_drop_partitions_before",
       "msgevents_ensure_partitions",
       "msgevents_missing_partition_days",

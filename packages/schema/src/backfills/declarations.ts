@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { EVENT_BODIES_BATCH_ROWS, eventBodiesStep } from "./event-bodies.ts";
+import { type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
 
 /**
  * A backfill: data derived from the stored events that a migration creates but must not compute itself (a migration's
@@ -39,14 +39,19 @@ export interface BackfillStepResult {
   events: number;
   /** Where the day's next step starts (opaque to the runner), or null: the day is done. */
   next: string | null;
+  /**
+   * The step found the day started over by another run (between this run's steps, which do not hold the day): it did
+   * nothing, and this run leaves the day to the other.
+   */
+  abandoned?: boolean;
 }
 
 /**
  * A backfill whose day is worked through in steps, each in its own short transaction that runBackfills commits with
- * the day's progress (events so far, time so far, done when `next` is null). A step must be idempotent and leave
- * nothing half done: a run stopped anywhere loses at most the step in progress, and the next run starts the day again
- * from `null`, so a step must pass over (cheaply) what earlier steps did. It must take no lock that makes loads or
- * searches of the day wait for more than the step.
+ * the day's progress (events so far, time so far, done when `next` is null). A step must leave nothing half done: a
+ * run stopped anywhere loses at most the step in progress, and the next run starts the day again from `null`, so the
+ * first step must start the day over (or pass over what earlier steps did); the day's events and time count from
+ * there. It must take no lock that makes loads or searches of the day wait for more than a moment.
  */
 export interface StepBackfill extends BackfillBase {
   /** One step of `day` (YYYY-MM-DD) from `from` (null at the day's start), in the caller's transaction. */
@@ -97,15 +102,16 @@ export const SEARCH_TOKEN_COUNTS_BACKFILL: SqlBackfill = {
 };
 
 /**
- * Events stored before event bodies (0013) and batch numbers (0014), rewritten as the loader stores events now
- * (src/backfills/event-bodies.ts). Both formats are read alike, so no query waits for it: it fills no table.
+ * Events stored before event bodies (0013) and batch numbers (0014), converted to the format the loader stores now by
+ * copying each day into a shadow table swapped in for it (src/backfills/event-bodies.ts). Both formats are read
+ * alike, so no query waits for it: it fills no table.
  */
-export function eventBodiesBackfill(batchRows = EVENT_BODIES_BATCH_ROWS): StepBackfill {
+export function eventBodiesBackfill(options: EventBodiesOptions = {}): StepBackfill {
   return {
     name: "event_bodies_0018",
     migration: "0018_event_bodies_backfill",
     tables: [],
-    step: (client, day, from) => eventBodiesStep(client, day, from, batchRows),
+    step: (client, day, from) => eventBodiesStep(client, day, from, options),
   };
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import { events } from "../db/tables.ts";
@@ -10,90 +11,241 @@ import type { BackfillStepResult } from "./declarations.ts";
 /**
  * The event-bodies backfill (registered by migration 0018): events stored before migration 0013 keep every field
  * beyond the columns in `payload` (jsonb) and no `body`, and before 0014 name their batch by `batch_id` and
- * `received_at`. Each step rewrites up to `batchRows` of them, in primary-key order, as the loader stores events now:
- * the fields normalized again by normalizeEvent (so `payload` keeps what SQL reads and the rest goes to `body`,
- * encoded by encodeBodies), the batch named by its `batch_number`.
+ * `received_at`. A day is converted by copy and swap, in steps (each its own transaction, committed by runBackfills):
  *
- * Safe beside loads and searches: the step locks only the rows it rewrites (FOR UPDATE, for the few milliseconds of
- * the step), never the day. A load inserting an event that is already stored skips it (ON CONFLICT DO NOTHING) whether
- * or not it was rewritten, and events loaded meanwhile are already in the new format, which no step selects. A search
- * reads either format alike; a step changes no column a search filters on and none of the search tokens (payload keeps
- * every field they read), so answers and the search counts are unchanged. A row the step could not rebuild exactly
- * (same columns and the same Events API answer) is left as it is: it stays readable, only larger.
+ * 1. start: any leftover shadow of the day is dropped and a new one created (msgevents_start_event_shadow: a plain
+ *    table like events, the day's bounds as a CHECK, no index), and the first rows copied;
+ * 2. copy: `batchRows` rows at a time in key order (time first, as the day's heap is, which searches read in time
+ *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
+ *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
+ *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly;
+ * 3. index: the day's indexes built on the shadow and its statistics gathered (msgevents_index_event_shadow);
+ * 4. swap: with the day partition locked against writes (SHARE, waiting at most `swapLockTimeoutMs`), the shadow is
+ *    brought up to date (rows deleted from the day meanwhile, by erasure, deleted from it too, so they never come
+ *    back; rows loaded into the day meanwhile copied in, converted if need be), then swapped in for the partition
+ *    (msgevents_swap_event_shadow), whose files are dropped whole.
+ *
+ * No statement trigger of events sees the copy (the shadow is no partition until the swap, and the swap adds and
+ * removes no row of events), and the copy changes no column a search or a rollup reads, so every derived count stays
+ * as it is: exact. Loads and searches go on during the copy; loads into the day wait during the swap's reconciliation,
+ * searches during the swap's catalog changes (DETACH takes ACCESS EXCLUSIVE on events). A swap that cannot have its
+ * locks in time gives up at once (a loader that holds events and waits for the day partition would otherwise be
+ * deadlocked with it: `swapLockTimeoutMs` is below PostgreSQL's deadlock_timeout, so the swap, not the load, is the
+ * one that gives up) and is tried again a few times; if it still cannot, the day fails with the lock timeout and the
+ * next run converts it again from its start. Nothing of the day changes until the swap commits.
  */
 export const EVENT_BODIES_BATCH_ROWS = 2_000;
+/** Longest wait for each of the swap's locks: under deadlock_timeout (1 s by default, on RDS too). */
+export const SWAP_LOCK_TIMEOUT_MS = 500;
+/** Swap attempts within a step, a pause between them, before the day fails with the lock timeout. */
+const SWAP_ATTEMPTS = 3;
+const SWAP_PAUSE_MS = 1_000;
+/** lock_not_available, deadlock_detected: the swap's locks were not had in time; another attempt may have them. */
+const SWAP_RETRIED = new Set(["55P03", "40P01"]);
+
+export interface EventBodiesOptions {
+  batchRows?: number;
+  swapLockTimeoutMs?: number;
+  swapAttempts?: number;
+  swapPauseMs?: number;
+}
 
 const DAY_MS = 86_400_000;
 
-/** Every column of events but body (NULL in the rows selected), read under its drizzle key. */
-const SELECTED = Object.entries(getTableColumns(events))
-  .filter(([key]) => key !== "body")
-  .map(([key, column]) => `e."${column.name}" AS "${key}"`)
+const COLUMNS = Object.entries(getTableColumns(events)).map(([key, column]) => ({ key, name: column.name }));
+/** Every column of events but body (NULL in the rows read for conversion), read under its drizzle key. */
+const SELECTED = COLUMNS.filter(({ key }) => key !== "body")
+  .map(({ key, name }) => `e."${name}" AS "${key}"`)
   .join(", ");
+const INSERTED = COLUMNS.map(({ name }) => `"${name}"`).join(", ");
+/** A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r). */
+const COPIED = COLUMNS.map(({ name }) => {
+  switch (name) {
+    case "payload":
+    case "body":
+      return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
+    case "batch_number":
+      return `CASE WHEN r.event_id IS NULL THEN e.batch_number ELSE coalesce(r.batch_number, e.batch_number) END`;
+    // A batch with a number is named by it alone, as the loader names it now.
+    case "batch_id":
+    case "received_at":
+      return `CASE WHEN r.event_id IS NULL OR r.batch_number IS NULL THEN e."${name}" END`;
+    default:
+      return `e."${name}"`;
+  }
+}).join(", ");
+const KEY = "(e.event_time, e.type, e.event_id)";
 
 type LegacyRow = StoredEvent & { eventTime: Date; knownBatchNumber: number | null };
 
-/** Key of the last row a step read, where the next step starts. */
-type Position = [eventId: string, type: string, eventTime: string];
+/** Key, in copy order, of the last row a copy step took: where the next one starts. */
+type Position = [eventTime: string, type: string, eventId: string];
+
+/**
+ * Where a day's conversion is, as the runner keeps it between steps (opaque to it). `shadow` is the oid of the shadow
+ * this run started: a step that finds another (another run started the day over) leaves the day to that run.
+ */
+type Progress = { shadow: number } & ({ phase: "copy"; after: Position } | { phase: "index" } | { phase: "swap" });
 
 export async function eventBodiesStep(
   client: pg.ClientBase,
   day: string,
   from: string | null,
-  batchRows: number,
+  options: EventBodiesOptions = {},
 ): Promise<BackfillStepResult> {
+  const shadowName = `events_${day.replaceAll("-", "")}_shadow`;
+  if (from === null) {
+    const started = await client.query<{ shadow: number | null }>(
+      "SELECT msgevents_start_event_shadow($1::date)::bigint AS shadow",
+      [day],
+    );
+    const shadow = Number(started.rows[0]?.shadow ?? 0);
+    // No partition: retention dropped the day, which holds no event to convert.
+    if (!shadow) return { events: 0, next: null };
+    return copyStep(client, day, shadowName, shadow, null, options);
+  }
+  const progress = JSON.parse(from) as Progress;
+  const current = await client.query<{ shadow: number | null }>("SELECT to_regclass($1)::oid::bigint AS shadow", [
+    `"${shadowName}"`,
+  ]);
+  if (Number(current.rows[0]?.shadow ?? 0) !== progress.shadow) return { events: 0, next: null, abandoned: true };
+  switch (progress.phase) {
+    case "copy":
+      return copyStep(client, day, shadowName, progress.shadow, progress.after, options);
+    case "index":
+      await client.query("SELECT msgevents_index_event_shadow($1::date)", [day]);
+      return { events: 0, next: JSON.stringify({ shadow: progress.shadow, phase: "swap" } satisfies Progress) };
+    case "swap":
+      return { events: await swap(client, day, shadowName, options), next: null };
+  }
+}
+
+function dayBounds(day: string): [Date, Date] {
   const start = new Date(`${day}T00:00:00.000Z`);
-  const end = new Date(start.getTime() + DAY_MS);
-  const after = from ? (JSON.parse(from) as Position) : null;
+  return [start, new Date(start.getTime() + DAY_MS)];
+}
+
+/** Copies the next `batchRows` rows of the day after `after` into the shadow. */
+async function copyStep(
+  client: pg.ClientBase,
+  day: string,
+  shadowName: string,
+  shadow: number,
+  after: Position | null,
+  options: EventBodiesOptions,
+): Promise<BackfillStepResult> {
+  const batchRows = options.batchRows ?? EVENT_BODIES_BATCH_ROWS;
+  const [start, end] = dayBounds(day);
+  const afterCondition = after ? `AND ${KEY} > ($3::timestamptz, $4, $5)` : "";
+  const last = await client.query<{ eventTime: Date; type: string; eventId: string }>(
+    `SELECT e.event_time AS "eventTime", e.type, e.event_id AS "eventId"
+     FROM events AS e WHERE e.event_time >= $1 AND e.event_time < $2 ${afterCondition}
+     ORDER BY e.event_time, e.type, e.event_id OFFSET ${batchRows - 1} LIMIT 1`,
+    [start, end, ...(after ?? [])],
+  );
+  const upTo = last.rows[0];
+  const upToPosition: Position | undefined = upTo && [upTo.eventTime.toISOString(), upTo.type, upTo.eventId];
+  const first = after ? 6 : 3;
+  const upToCondition = upToPosition ? `AND ${KEY} <= ($${first}::timestamptz, $${first + 1}, $${first + 2})` : "";
+  const rows = await copyRows(
+    client,
+    shadowName,
+    `e.event_time >= $1 AND e.event_time < $2 ${afterCondition} ${upToCondition}`,
+    [start, end, ...(after ?? []), ...(upToPosition ?? [])],
+  );
+  const next: Progress = upToPosition ? { shadow, phase: "copy", after: upToPosition } : { shadow, phase: "index" };
+  return { events: rows, next: JSON.stringify(next) };
+}
+
+/**
+ * Copies into the shadow the rows of events that `condition` selects (over `e`, with `values` as its parameters, the
+ * first two the day's bounds), those stored before 0013 converted. Returns the rows copied.
+ */
+async function copyRows(
+  client: pg.ClientBase,
+  shadowName: string,
+  condition: string,
+  values: unknown[],
+): Promise<number> {
   const { rows } = await client.query<LegacyRow>(
     `SELECT ${SELECTED}, b.batch_number AS "knownBatchNumber"
      FROM events AS e LEFT JOIN batches AS b ON b.batch_id = e.batch_id
-     WHERE e.event_time >= $1 AND e.event_time < $2 AND e.body IS NULL
-       ${after ? "AND (e.event_id, e.type, e.event_time) > ($4, $5, $6::timestamptz)" : ""}
-     ORDER BY e.event_id, e.type, e.event_time
-     LIMIT $3
-     FOR UPDATE OF e`,
-    [start, end, batchRows, ...(after ?? [])],
+     WHERE ${condition} AND e.body IS NULL`,
+    values,
   );
-  const rewritten = rows.flatMap((row) => {
+  const converted = rows.flatMap((row) => {
     const event = currentFormatOf(row);
     return event ? [{ row, event }] : [];
   });
-  const bodies = await encodeBodies(rewritten.map(({ event }) => event.body));
-  if (rewritten.length > 0) {
-    await client.query(
-      `UPDATE events AS e
-       SET payload = r.payload, body = r.body, batch_number = coalesce(r.batch_number, e.batch_number),
-           batch_id = CASE WHEN r.batch_number IS NULL THEN e.batch_id END,
-           received_at = CASE WHEN r.batch_number IS NULL THEN e.received_at END
-       FROM json_to_recordset($1::json)
-            AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer)
-       WHERE e.event_time >= $2 AND e.event_time < $3
-         AND e.event_id = r.event_id AND e.type = r.type AND e.event_time = r.event_time AND e.body IS NULL`,
-      [
-        JSON.stringify(
-          rewritten.map(({ row, event }, index) => ({
-            event_id: row.eventId,
-            type: row.type,
-            event_time: row.eventTime.toISOString(),
-            payload: event.payload ?? null,
-            body: `\\x${bodies[index]?.toString("hex")}`,
-            batch_number: row.knownBatchNumber,
-          })),
-        ),
-        start,
-        end,
-      ],
-    );
+  const bodies = await encodeBodies(converted.map(({ event }) => event.body));
+  const replaced = JSON.stringify(
+    converted.map(({ row, event }, index) => ({
+      event_id: row.eventId,
+      type: row.type,
+      event_time: row.eventTime.toISOString(),
+      payload: event.payload ?? null,
+      body: `\\x${bodies[index]?.toString("hex")}`,
+      batch_number: row.knownBatchNumber,
+    })),
+  );
+  const copied = await client.query(
+    `INSERT INTO "${shadowName}" (${INSERTED})
+     SELECT ${COPIED}
+     FROM events AS e
+     LEFT JOIN json_to_recordset($${values.length + 1}::json)
+          AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer)
+       ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
+     WHERE ${condition}`,
+    [...values, replaced],
+  );
+  return copied.rowCount ?? 0;
+}
+
+/**
+ * Brings the shadow up to date with the day partition and swaps it in, in a savepoint of the step's transaction that
+ * is tried again (SWAP_ATTEMPTS) when a lock is not had in time. Returns the rows loaded into the day during the copy
+ * and copied now.
+ */
+async function swap(
+  client: pg.ClientBase,
+  day: string,
+  shadowName: string,
+  options: EventBodiesOptions,
+): Promise<number> {
+  const {
+    swapLockTimeoutMs = SWAP_LOCK_TIMEOUT_MS,
+    swapAttempts = SWAP_ATTEMPTS,
+    swapPauseMs = SWAP_PAUSE_MS,
+  } = options;
+  const [start, end] = dayBounds(day);
+  const inDay = "e.event_time >= $1 AND e.event_time < $2";
+  const sameKey = "e.event_id = s.event_id AND e.type = s.type AND e.event_time = s.event_time";
+  for (let attempt = 1; ; attempt++) {
+    await client.query("SAVEPOINT event_shadow_swap");
+    try {
+      await client.query("SELECT set_config('lock_timeout', $1, true)", [`${swapLockTimeoutMs}ms`]);
+      // From here no load writes the day until the commit: the shadow's rows become exactly the day's.
+      await client.query("SELECT msgevents_lock_day_for_backfill($1::date)", [day]);
+      await client.query(
+        `DELETE FROM "${shadowName}" AS s WHERE NOT EXISTS (SELECT FROM events AS e WHERE ${inDay} AND ${sameKey})`,
+        [start, end],
+      );
+      const loaded = await copyRows(
+        client,
+        shadowName,
+        `${inDay} AND NOT EXISTS (SELECT FROM "${shadowName}" AS s WHERE ${sameKey})`,
+        [start, end],
+      );
+      await client.query("SELECT msgevents_swap_event_shadow($1::date)", [day]);
+      await client.query("RELEASE SAVEPOINT event_shadow_swap");
+      return loaded;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= swapAttempts || typeof code !== "string" || !SWAP_RETRIED.has(code)) throw error;
+      await client.query("ROLLBACK TO SAVEPOINT event_shadow_swap");
+      await sleep(swapPauseMs * attempt);
+    }
   }
-  const last = rows.at(-1);
-  return {
-    events: rows.length,
-    next:
-      rows.length < batchRows || !last
-        ? null
-        : JSON.stringify([last.eventId, last.type, last.eventTime.toISOString()] satisfies Position),
-  };
 }
 
 const COMPARED_COLUMNS = [

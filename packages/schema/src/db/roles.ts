@@ -21,6 +21,16 @@ const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
 const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
+/**
+ * The event-bodies backfill's copy and swap of a day (migration 0018): creating, indexing and swapping in a day's
+ * shadow table needs ownership of events, and the swap locks the day partition against writes.
+ */
+const EVENT_SHADOW = [
+  "msgevents_start_event_shadow(date)",
+  "msgevents_index_event_shadow(date)",
+  "msgevents_swap_event_shadow(date)",
+  "msgevents_lock_day_for_backfill(date)",
+];
 
 /**
  * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
@@ -33,9 +43,9 @@ const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? []
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
- *   event-bodies backfill (src/backfills/event-bodies.ts, which encodes in TypeScript), SELECT on events and UPDATE of
- *   only the columns it rewrites (payload, body and the batch columns; never a key or a searched column), and the id
- *   and number of batches.
+ *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
+ *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
+ *   the day; the shadow's rows it may read, insert and delete until the swap, which takes those rights back.
  * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
  *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
  * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
@@ -52,7 +62,7 @@ const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? []
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
  *   events (which of a batch's events another batch stored), and records the batches the eraser must find
  *   (recipient_batches, pending_batch_scrubs).
- * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE of any other column of events, or ownership; PUBLIC loses CREATE on
+ * Only the eraser gets DELETE on events; nobody gets TRUNCATE, UPDATE on events, or ownership; PUBLIC loses CREATE on
  * the schema (the default only before PostgreSQL 15).
  */
 function privilegeStatements(s: string): string[] {
@@ -81,7 +91,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.erasure_batches TO ${eraser}`,
     `GRANT SELECT, DELETE ON ${s}.pending_batch_scrubs TO ${eraser}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS].flatMap((fn) => [
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS, ...EVENT_SHADOW].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
@@ -89,7 +99,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
-    `GRANT SELECT, UPDATE (payload, body, batch_number, batch_id, received_at) ON ${s}.events TO ${maintenance}`,
+    ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    `GRANT SELECT ON ${s}.events TO ${maintenance}`,
     `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
