@@ -505,7 +505,7 @@ describe("the event-bodies backfill", () => {
     await pool.query(`DROP TABLE ${partitionOf(day)}`);
   });
 
-  test("the swapped-in table is the day partition as it was (name, bounds, indexes, storage, privileges), and retention and the vacuum of ended days find it", async () => {
+  test("the swapped-in table is the day partition as it was (name, bounds, indexes, storage, privileges), vacuumed, and retention and the vacuum of ended days find it", async () => {
     await ensureLoginRoles(pool);
     const { day } = await busiestDay();
     await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
@@ -522,8 +522,19 @@ describe("the event-bodies backfill", () => {
       const after = await dayCatalog(day);
       expect(after.oid).not.toBe(before.oid);
       expect({ ...after, oid: 0 }).toEqual({ ...before, oid: 0 });
+      // Vacuumed before the swap: its visibility map is set (counts read it by index-only scans) and nothing is left
+      // for the vacuum of ended days, until a late event comes.
+      const visible = await single.query<{ pages: number; visible: number }>(
+        "SELECT relpages AS pages, relallvisible AS visible FROM pg_class WHERE oid = $1::regclass",
+        [partitionOf(day)],
+      );
+      expect(visible.rows[0]?.pages).toBeGreaterThan(0);
+      expect(visible.rows[0]?.visible).toBe(visible.rows[0]?.pages);
       await single.query("SELECT pg_stat_force_next_flush()");
       const dayAfter = new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000);
+      expect(await vacuumEndedPartitions(single, { now: dayAfter })).not.toContain(partitionOf(day));
+      await single.query(insertCopyOf(day, "late-event"));
+      await single.query("SELECT pg_stat_force_next_flush()");
       expect(await vacuumEndedPartitions(single, { now: dayAfter })).toContain(partitionOf(day));
       expect(await dropExpiredPartitions(single, { retentionDays: 1, now: dayAfter })).toContain(partitionOf(day));
     } finally {

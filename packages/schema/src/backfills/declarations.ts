@@ -44,6 +44,11 @@ export interface BackfillStepResult {
    * nothing, and this run leaves the day to the other.
    */
   abandoned?: boolean;
+  /**
+   * A statement the runner runs once the step has committed, outside any transaction: VACUUM, which cannot run in
+   * one. It fails the day if it fails.
+   */
+  afterCommit?: string;
 }
 
 /**

@@ -19,7 +19,8 @@ import type { BackfillStepResult } from "./declarations.ts";
  *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
  *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
  *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly;
- * 3. index: the day's indexes built on the shadow and its statistics gathered (msgevents_index_event_shadow);
+ * 3. vacuum and index: the shadow vacuumed (outside a transaction, as the copy's last step has committed), then the
+ *    day's indexes built on it and its statistics gathered (msgevents_index_event_shadow);
  * 4. swap: with the day partition locked against writes (SHARE, waiting at most `swapLockTimeoutMs`), the shadow is
  *    brought up to date (rows deleted from the day meanwhile, by erasure, deleted from it too, so they never come
  *    back; rows loaded into the day meanwhile copied in, converted if need be), then swapped in for the partition
@@ -153,8 +154,20 @@ async function copyStep(
     `e.event_time >= $1 AND e.event_time < $2 ${afterCondition} ${upToCondition}`,
     [start, end, ...(after ?? []), ...(upToPosition ?? [])],
   );
-  const next: Progress = upToPosition ? { shadow, phase: "copy", after: upToPosition } : { shadow, phase: "index" };
-  return { events: rows, next: JSON.stringify(next) };
+  if (upToPosition) {
+    return { events: rows, next: JSON.stringify({ shadow, phase: "copy", after: upToPosition } satisfies Progress) };
+  }
+  // Every row copied: the shadow is vacuumed before it has indexes (only its heap is read), so that it is swapped in
+  // with its visibility map set (counts by index-only scans read no row from it) and its rows frozen (no anti-wraparound
+  // vacuum has to write the day's pages again later). The maintenance role may: MAINTAIN on every table by default.
+  // The rows counted as inserted reach the shared statistics at the commit (forced), before the vacuum clears them:
+  // the vacuum of ended days has nothing left to do on the day once it is swapped in.
+  await client.query("SELECT pg_stat_force_next_flush()");
+  return {
+    events: rows,
+    next: JSON.stringify({ shadow, phase: "index" } satisfies Progress),
+    afterCommit: `VACUUM (FREEZE) "${shadowName}"`,
+  };
 }
 
 /**

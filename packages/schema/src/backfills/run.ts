@@ -276,6 +276,7 @@ async function fillDayInSteps(
       [day.backfill, day.day, step.events, stepMs, first ? 1 : 0, step.next === null],
     );
     await client.query("COMMIT");
+    if (step.afterCommit) await client.query(step.afterCommit);
     events += step.events;
     ms += stepMs;
     if (step.next === null) return { ...day, events, ms };
