@@ -44,51 +44,66 @@ CREATE OR REPLACE FUNCTION msgevents_event_shadow_index_name(index_name text) RE
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT 'events_shadow_' || left(md5(index_name), 24) $$;
 --> statement-breakpoint
--- Starts (again) the shadow of a day and returns its oid, the mark of this attempt: a step that finds another oid
--- knows another run started the day over. Any leftover shadow of the day is dropped. The shadow is events' columns
--- with their defaults, storage and compression (as msgevents_ensure_partitions makes a day), the day partition's
--- storage parameters, a CHECK of the day's bounds (ATTACH PARTITION then needs no scan to prove them) and no index
--- (rows go in faster; the indexes are built once, at the end). Autovacuum leaves it alone while it is filled: a vacuum
--- holding it would make the swap's lock wait. The maintenance role may read, insert and delete its rows until the
--- swap. Returns NULL, with no shadow left, when the day has no partition.
-CREATE OR REPLACE FUNCTION msgevents_start_event_shadow(day date) RETURNS oid
+-- Starts or resumes the shadow of a day for one run, and returns the run's mark: a new token, kept as the shadow's
+-- comment, which every later step of the run checks, so that a run that finds the day taken over by another (between
+-- its steps, which do not hold the day) leaves it to that run. A shadow left by an earlier run is kept (its rows are
+-- a prefix of the day in copy order, committed step by step: the run goes on after them, so a day larger than one
+-- run's budget still gets done), unless events' columns changed since it was made: then it is dropped and made again.
+-- A new shadow is events' columns with their defaults, storage and compression (as msgevents_ensure_partitions makes
+-- a day), the day partition's storage parameters, a CHECK of the day's bounds (ATTACH PARTITION then needs no scan to
+-- prove them) and no index (rows go in faster; the indexes are built once, at the end). Autovacuum leaves it alone
+-- while it is filled: a vacuum holding it would make the swap's lock wait. The maintenance role may read, insert and
+-- delete its rows until the swap. Returns NULL, with no shadow left, when the day has no partition.
+CREATE OR REPLACE FUNCTION msgevents_start_event_shadow(day date) RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
   parent_schema text;
   day_partition regclass := msgevents_day_partition(day);
-  leftover regclass := msgevents_event_shadow(day);
-  shadow regclass;
+  shadow regclass := msgevents_event_shadow(day);
   options text[];
+  token text := gen_random_uuid()::text;
 BEGIN
-  IF leftover IS NOT NULL THEN
-    EXECUTE format('DROP TABLE %s', leftover);
+  IF shadow IS NOT NULL AND (day_partition IS NULL OR EXISTS (
+    (SELECT attname, atttypid, attnum FROM pg_attribute WHERE attrelid = shadow AND attnum > 0 AND NOT attisdropped
+     EXCEPT
+     SELECT attname, atttypid, attnum FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped)
+    UNION ALL
+    (SELECT attname, atttypid, attnum FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped
+     EXCEPT
+     SELECT attname, atttypid, attnum FROM pg_attribute WHERE attrelid = shadow AND attnum > 0 AND NOT attisdropped)
+  )) THEN
+    EXECUTE format('DROP TABLE %s', shadow);
+    shadow := NULL;
   END IF;
   IF day_partition IS NULL THEN
     RETURN NULL;
   END IF;
-  SELECT n.nspname INTO STRICT parent_schema
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = 'events'::regclass;
-  EXECUTE format(
-    'CREATE TABLE %I.%I (LIKE %I.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
-    parent_schema, msgevents_event_shadow_name(day), parent_schema
-  );
-  shadow := format('%I.%I', parent_schema, msgevents_event_shadow_name(day))::regclass;
-  SELECT coalesce(reloptions, '{}') INTO options FROM pg_class WHERE oid = day_partition;
-  options := array_append(
-    ARRAY(SELECT o FROM unnest(options) AS o WHERE o NOT LIKE 'autovacuum_enabled=%'),
-    'autovacuum_enabled=false'
-  );
-  EXECUTE format('ALTER TABLE %s SET (%s)', shadow, array_to_string(options, ', '));
-  EXECUTE format(
-    'ALTER TABLE %s ADD CONSTRAINT %I CHECK (event_time >= %L AND event_time < %L)',
-    shadow, msgevents_event_shadow_name(day) || '_bounds',
-    to_char(day, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(day + 1, 'YYYY-MM-DD') || ' 00:00:00+00'
-  );
-  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'msgevents_maintenance') THEN
-    EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO msgevents_maintenance', shadow);
+  IF shadow IS NULL THEN
+    SELECT n.nspname INTO STRICT parent_schema
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = 'events'::regclass;
+    EXECUTE format(
+      'CREATE TABLE %I.%I (LIKE %I.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
+      parent_schema, msgevents_event_shadow_name(day), parent_schema
+    );
+    shadow := format('%I.%I', parent_schema, msgevents_event_shadow_name(day))::regclass;
+    SELECT coalesce(reloptions, '{}') INTO options FROM pg_class WHERE oid = day_partition;
+    options := array_append(
+      ARRAY(SELECT o FROM unnest(options) AS o WHERE o NOT LIKE 'autovacuum_enabled=%'),
+      'autovacuum_enabled=false'
+    );
+    EXECUTE format('ALTER TABLE %s SET (%s)', shadow, array_to_string(options, ', '));
+    EXECUTE format(
+      'ALTER TABLE %s ADD CONSTRAINT %I CHECK (event_time >= %L AND event_time < %L)',
+      shadow, msgevents_event_shadow_name(day) || '_bounds',
+      to_char(day, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(day + 1, 'YYYY-MM-DD') || ' 00:00:00+00'
+    );
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'msgevents_maintenance') THEN
+      EXECUTE format('GRANT SELECT, INSERT, DELETE ON %s TO msgevents_maintenance', shadow);
+    END IF;
   END IF;
-  RETURN shadow::oid;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', shadow, token);
+  RETURN token;
 END
 $$;
 --> statement-breakpoint
@@ -144,7 +159,7 @@ $$;
 -- ACCESS EXCLUSIVE on events, so every search waits from here to the commit: everything below is catalog work (the
 -- CHECK of the bounds spares ATTACH its scan, the shadow's indexes are attached to events' own instead of built). The
 -- swapped-in table takes the partition's name, its indexes' names, storage parameters and privileges, and loses
--- its CHECK (the partition bound says the same) and the maintenance role's rights on its rows. The old partition is
+-- its CHECK (the partition bound says the same), its run's mark and the maintenance role's rights on its rows. The old partition is
 -- dropped with its files. Returns false, dropping the shadow, when the day has no partition any more.
 CREATE OR REPLACE FUNCTION msgevents_swap_event_shadow(day date) RETURNS boolean
 LANGUAGE plpgsql
@@ -196,6 +211,7 @@ BEGIN
     to_char(day, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(day + 1, 'YYYY-MM-DD') || ' 00:00:00+00'
   );
   EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', shadow, msgevents_event_shadow_name(day) || '_bounds');
+  EXECUTE format('COMMENT ON TABLE %s IS NULL', shadow);
   EXECUTE format('ALTER TABLE %s RENAME TO %I', shadow, msgevents_partition_name(day));
   FOR i IN 1 .. coalesce(array_length(index_names, 1), 0) LOOP
     EXECUTE format(

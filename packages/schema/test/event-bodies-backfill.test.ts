@@ -230,7 +230,7 @@ describe("the event-bodies backfill", () => {
     expect(await derivedRows()).toEqual(before.derived);
   });
 
-  test("a run cut off mid-day (its connection killed in a step) changes nothing of the day, and the next run converts it from its start", async () => {
+  test("a run cut off mid-day (its connection killed in a step) changes nothing of the day, and the next run goes on from the steps committed", async () => {
     const before = await answers();
     const { day, n } = await busiestDay();
     expect(n).toBeGreaterThan(100);
@@ -266,7 +266,7 @@ describe("the event-bodies backfill", () => {
     expect(done).toMatchObject({ status: "done", eventsFilled: n, lastError: null });
   });
 
-  test("a run out of time stops between steps, and the next run starts the day over", async () => {
+  test("a run out of time stops between steps, and the next run goes on", async () => {
     const controller = new AbortController();
     const steps = eventBodiesBackfill({ batchRows: 50 });
     const stopping: Backfill = {
@@ -287,7 +287,7 @@ describe("the event-bodies backfill", () => {
     expect(await shadows()).toEqual({});
   });
 
-  test("a run that finds its day started over by another run between its steps leaves the day to that run", async () => {
+  test("a run that finds its day taken over by another run between its steps leaves the day to that run", async () => {
     const { day } = await busiestDay();
     await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
     const steps = eventBodiesBackfill({ batchRows: 20 });
@@ -295,17 +295,50 @@ describe("the event-bodies backfill", () => {
     const overtaken: StepBackfill = {
       ...steps,
       step: async (client, stepDay, from) => {
-        // Before the second step, another run's first step (the day is not held between steps).
+        // Before the second step, another run's first step (the day is not held between steps): it resumes the
+        // shadow with a mark of its own.
         if (++calls === 2) await pool.query("SELECT msgevents_start_event_shadow($1::date)", [day]);
         return steps.step(client, stepDay, from);
       },
     };
     expect(await runBackfills(pool, { backfills: [overtaken] })).toEqual({ filled: [], failed: [], remaining: 1 });
     expect(calls).toBe(2);
-    // The other run's shadow, as it left it, untouched by this one.
-    expect(await shadows()).toEqual({ [shadowOf(day)]: 0 });
+    // This run's first step, and nothing after.
+    expect(await shadows()).toEqual({ [shadowOf(day)]: 20 });
     expect((await runBackfills(pool, { backfills: [steps] })).remaining).toBe(0);
     expect(await legacyRowCount(day)).toBe(0);
+  });
+
+  test("a day larger than one run's time is converted over several runs, each going on where the last stopped", async () => {
+    const before = await answers();
+    const { day, n } = await busiestDay();
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
+    const steps = eventBodiesBackfill({ batchRows: 20 });
+    const held: number[] = [];
+    for (let runs = 0; ; runs++) {
+      expect(runs).toBeLessThan(n);
+      // Each run has time for three steps.
+      const controller = new AbortController();
+      let calls = 0;
+      const short: StepBackfill = {
+        ...steps,
+        step: async (client, stepDay, from) => {
+          if (++calls === 3) controller.abort();
+          return steps.step(client, stepDay, from);
+        },
+      };
+      const run = await runBackfills(pool, { backfills: [short], signal: controller.signal });
+      if (run.remaining === 0) break;
+      held.push((await shadows())[shadowOf(day)] ?? 0);
+    }
+    // The copy grew by three steps a run (the first of each run resumes), to the day's rows; then came the index and
+    // the swap.
+    expect(held.slice(0, 3)).toEqual([60, 120, 180]);
+    expect(held.at(-1)).toBe(n);
+    expect(await legacyRowCount(day)).toBe(0);
+    expect(await answers()).toEqual(before);
+    const [done] = (await readBackfillProgress(pool)).filter((entry) => entry.name === NAME);
+    expect(done).toMatchObject({ status: "done", eventsFilled: n });
   });
 
   test("loads into a day being converted are neither lost nor doubled, and answers stay exact meanwhile", async () => {
@@ -563,7 +596,8 @@ async function dayCatalog(day: string): Promise<Record<string, unknown>> {
                               || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') ORDER BY a.attname)
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-            (SELECT count(*)::int FROM pg_trigger t WHERE t.tgrelid = c.oid) AS triggers
+            (SELECT count(*)::int FROM pg_trigger t WHERE t.tgrelid = c.oid) AS triggers,
+            obj_description(c.oid, 'pg_class') AS comment
      FROM pg_class c WHERE c.oid = $1::regclass`,
     [partitionOf(day)],
   );

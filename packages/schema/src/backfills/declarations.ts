@@ -53,10 +53,10 @@ export interface BackfillStepResult {
 
 /**
  * A backfill whose day is worked through in steps, each in its own short transaction that runBackfills commits with
- * the day's progress (events so far, time so far, done when `next` is null). A step must leave nothing half done: a
- * run stopped anywhere loses at most the step in progress, and the next run starts the day again from `null`, so the
- * first step must start the day over (or pass over what earlier steps did); the day's events and time count from
- * there. It must take no lock that makes loads or searches of the day wait for more than a moment.
+ * the day's progress (events and time added, done when `next` is null). A step must leave nothing half done: a run
+ * stopped anywhere loses at most the step in progress, and the next run starts the day again from `null`, so the
+ * first step must find what earlier runs did (and go on from there, or start over), and report the day's events so
+ * far. It must take no lock that makes loads or searches of the day wait for more than a moment.
  */
 export interface StepBackfill extends BackfillBase {
   /** One step of `day` (YYYY-MM-DD) from `from` (null at the day's start), in the caller's transaction. */

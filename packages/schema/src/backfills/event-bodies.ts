@@ -13,8 +13,8 @@ import type { BackfillStepResult } from "./declarations.ts";
  * beyond the columns in `payload` (jsonb) and no `body`, and before 0014 name their batch by `batch_id` and
  * `received_at`. A day is converted by copy and swap, in steps (each its own transaction, committed by runBackfills):
  *
- * 1. start: any leftover shadow of the day is dropped and a new one created (msgevents_start_event_shadow: a plain
- *    table like events, the day's bounds as a CHECK, no index), and the first rows copied;
+ * 1. start: a shadow of the day is created (msgevents_start_event_shadow: a plain table like events, the day's bounds
+ *    as a CHECK, no index), or the one an earlier run left is resumed after its last row, and rows copied;
  * 2. copy: `batchRows` rows at a time in key order (time first, as the day's heap is, which searches read in time
  *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
  *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
@@ -33,7 +33,7 @@ import type { BackfillStepResult } from "./declarations.ts";
  * locks in time gives up at once (a loader that holds events and waits for the day partition would otherwise be
  * deadlocked with it: `swapLockTimeoutMs` is below PostgreSQL's deadlock_timeout, so the swap, not the load, is the
  * one that gives up) and is tried again a few times; if it still cannot, the day fails with the lock timeout and the
- * next run converts it again from its start. Nothing of the day changes until the swap commits.
+ * next run tries the swap again (the shadow, indexed, stays). Nothing of the day changes until the swap commits.
  */
 export const EVENT_BODIES_BATCH_ROWS = 2_000;
 /** Longest wait for each of the swap's locks: under deadlock_timeout (1 s by default, on RDS too). */
@@ -83,10 +83,11 @@ type LegacyRow = StoredEvent & { eventTime: Date; knownBatchNumber: number | nul
 type Position = [eventTime: string, type: string, eventId: string];
 
 /**
- * Where a day's conversion is, as the runner keeps it between steps (opaque to it). `shadow` is the oid of the shadow
- * this run started: a step that finds another (another run started the day over) leaves the day to that run.
+ * Where a day's conversion is, as the runner keeps it between steps (opaque to it). `token` is the mark this run set
+ * on the shadow when it started or resumed it: a step that finds another (another run took the day over) leaves the
+ * day to that run.
  */
-type Progress = { shadow: number } & ({ phase: "copy"; after: Position } | { phase: "index" } | { phase: "swap" });
+type Progress = { token: string } & ({ phase: "copy"; after: Position } | { phase: "index" } | { phase: "swap" });
 
 export async function eventBodiesStep(
   client: pg.ClientBase,
@@ -95,30 +96,55 @@ export async function eventBodiesStep(
   options: EventBodiesOptions = {},
 ): Promise<BackfillStepResult> {
   const shadowName = `events_${day.replaceAll("-", "")}_shadow`;
-  if (from === null) {
-    const started = await client.query<{ shadow: number | null }>(
-      "SELECT msgevents_start_event_shadow($1::date)::bigint AS shadow",
-      [day],
-    );
-    const shadow = Number(started.rows[0]?.shadow ?? 0);
-    // No partition: retention dropped the day, which holds no event to convert.
-    if (!shadow) return { events: 0, next: null };
-    return copyStep(client, day, shadowName, shadow, null, options);
-  }
+  if (from === null) return startStep(client, day, shadowName, options);
   const progress = JSON.parse(from) as Progress;
-  const current = await client.query<{ shadow: number | null }>("SELECT to_regclass($1)::oid::bigint AS shadow", [
-    `"${shadowName}"`,
-  ]);
-  if (Number(current.rows[0]?.shadow ?? 0) !== progress.shadow) return { events: 0, next: null, abandoned: true };
+  const current = await client.query<{ token: string | null }>(
+    "SELECT obj_description(to_regclass($1), 'pg_class') AS token",
+    [`"${shadowName}"`],
+  );
+  if (current.rows[0]?.token !== progress.token) return { events: 0, next: null, abandoned: true };
   switch (progress.phase) {
     case "copy":
-      return copyStep(client, day, shadowName, progress.shadow, progress.after, options);
+      return copyStep(client, day, shadowName, progress.token, progress.after, 0, options);
     case "index":
       await client.query("SELECT msgevents_index_event_shadow($1::date)", [day]);
-      return { events: 0, next: JSON.stringify({ shadow: progress.shadow, phase: "swap" } satisfies Progress) };
+      return { events: 0, next: JSON.stringify({ token: progress.token, phase: "swap" } satisfies Progress) };
     case "swap":
       return { events: await swap(client, day, shadowName, options), next: null };
   }
+}
+
+/**
+ * A run's first step of the day: starts the shadow, or resumes the one an earlier run left (its rows, committed step
+ * by step, are a prefix of the day in copy order): the copy goes on after its last row, or, when it has its indexes
+ * already (the copy was done), the swap is next. Reports the rows the shadow held as events of this step, so that the
+ * day's events count every row copied.
+ */
+async function startStep(
+  client: pg.ClientBase,
+  day: string,
+  shadowName: string,
+  options: EventBodiesOptions,
+): Promise<BackfillStepResult> {
+  const started = await client.query<{ token: string | null }>(
+    "SELECT msgevents_start_event_shadow($1::date) AS token",
+    [day],
+  );
+  const token = started.rows[0]?.token;
+  // No partition: retention dropped the day, which holds no event to convert.
+  if (!token) return { events: 0, next: null };
+  const held = await client.query<{ rows: string; eventTime: Date; type: string; eventId: string }>(
+    `SELECT count(*) OVER () AS rows, event_time AS "eventTime", type, event_id AS "eventId" FROM "${shadowName}"
+     ORDER BY event_time DESC, type DESC, event_id DESC LIMIT 1`,
+  );
+  const last = held.rows[0];
+  const rows = Number(last?.rows ?? 0);
+  const indexed = await client.query("SELECT FROM pg_index WHERE indrelid = to_regclass($1)", [`"${shadowName}"`]);
+  if (indexed.rows.length > 0) {
+    return { events: rows, next: JSON.stringify({ token, phase: "swap" } satisfies Progress) };
+  }
+  const after: Position | null = last ? [last.eventTime.toISOString(), last.type, last.eventId] : null;
+  return copyStep(client, day, shadowName, token, after, rows, options);
 }
 
 function dayBounds(day: string): [Date, Date] {
@@ -131,8 +157,9 @@ async function copyStep(
   client: pg.ClientBase,
   day: string,
   shadowName: string,
-  shadow: number,
+  token: string,
   after: Position | null,
+  copiedBefore: number,
   options: EventBodiesOptions,
 ): Promise<BackfillStepResult> {
   const batchRows = options.batchRows ?? EVENT_BODIES_BATCH_ROWS;
@@ -155,7 +182,10 @@ async function copyStep(
     [start, end, ...(after ?? []), ...(upToPosition ?? [])],
   );
   if (upToPosition) {
-    return { events: rows, next: JSON.stringify({ shadow, phase: "copy", after: upToPosition } satisfies Progress) };
+    return {
+      events: copiedBefore + rows,
+      next: JSON.stringify({ token, phase: "copy", after: upToPosition } satisfies Progress),
+    };
   }
   // Every row copied: the shadow is vacuumed before it has indexes (only its heap is read), so that it is swapped in
   // with its visibility map set (counts by index-only scans read no row from it) and its rows frozen (no anti-wraparound
@@ -164,8 +194,8 @@ async function copyStep(
   // the vacuum of ended days has nothing left to do on the day once it is swapped in.
   await client.query("SELECT pg_stat_force_next_flush()");
   return {
-    events: rows,
-    next: JSON.stringify({ shadow, phase: "index" } satisfies Progress),
+    events: copiedBefore + rows,
+    next: JSON.stringify({ token, phase: "index" } satisfies Progress),
     afterCommit: `VACUUM (FREEZE) "${shadowName}"`,
   };
 }

@@ -266,11 +266,12 @@ async function fillDayInSteps(
       return { ...day, stopped: true };
     }
     const stepMs = Math.round(performance.now() - started);
-    // A day's first step starts it over: its events and time count from there.
+    // A run's first step of a day reports the day's events so far (what earlier runs did may have been kept or
+    // redone); the time is every run's.
     await client.query(
       `UPDATE backfill_days
        SET events = CASE WHEN $5 = 1 THEN 0 ELSE coalesce(events, 0) END + $3,
-           fill_ms = CASE WHEN $5 = 1 THEN 0 ELSE coalesce(fill_ms, 0) END + $4, attempts = attempts + $5,
+           fill_ms = coalesce(fill_ms, 0) + $4, attempts = attempts + $5,
            done_at = CASE WHEN $6 THEN now() END, failures = 0, last_error = NULL, last_attempt_at = now()
        WHERE backfill = $1 AND day = $2::date`,
       [day.backfill, day.day, step.events, stepMs, first ? 1 : 0, step.next === null],
