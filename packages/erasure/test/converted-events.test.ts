@@ -5,7 +5,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { deleteEvents, findEventsInDay } from "../src/index.ts";
 
-// Events stored before event bodies and batch numbers (0013, 0014) and rewritten by the event-bodies backfill (0018)
+// Events stored before event bodies and batch numbers (0013, 0014) and converted by the event-bodies backfill (0018)
 // name their batch by number and keep most fields in the encoded body: the eraser must still find them by recipient,
 // name the raw batch they came from, and delete them with the search counts kept exact.
 

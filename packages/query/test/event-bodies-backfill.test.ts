@@ -6,8 +6,9 @@ import { metricAnswers } from "./recount.ts";
 import { API_KEY, insertLegacyRecords, type QueryFixture, startQueryFixture } from "./support.ts";
 
 // A database upgraded from 11cc0ad holds events stored as before event bodies (whole payload as jsonb, batch by id).
-// The event-bodies backfill (0018) rewrites them step by step; every Events API answer must be the same bytes before,
-// between any two steps, and after, and every Metrics API answer the same.
+// The event-bodies backfill (0018) converts them day by day, copying each day into a shadow table swapped in for it;
+// every Events API answer must be the same bytes before, between any two steps (the copies, the index builds, the
+// swaps), and after, and every Metrics API answer the same before and after each swap.
 
 const WINDOW = "from=2024-06-01T00:00:00Z&to=2024-06-04T00:00:00Z";
 
@@ -78,11 +79,17 @@ test("every Events API answer is the same bytes, and every Metrics API answer th
 
   const steps = eventBodiesBackfill({ batchRows: 60 });
   let checked = 0;
+  let swapsChecked = 0;
   const checking: StepBackfill = {
     ...steps,
     step: async (client, day, from) => {
       // What the previous steps committed, read by another connection as any search would.
       expect(await answers(), `before step ${checked + 1}`).toEqual(before);
+      // A day's first step: the day before was swapped in (and nothing of this one yet).
+      if (from === null) {
+        expect(await metricAnswers(fixture.db), `before ${day}`).toEqual(metrics);
+        swapsChecked += 1;
+      }
       checked += 1;
       return steps.step(client, day, from);
     },
@@ -90,6 +97,7 @@ test("every Events API answer is the same bytes, and every Metrics API answer th
   const result = await runBackfills(fixture.pool, { backfills: [checking] });
   expect(result.remaining).toBe(0);
   expect(checked).toBeGreaterThan(10);
+  expect(swapsChecked).toBe(3);
   expect(await legacyRows()).toBe(0);
   expect(await answers()).toEqual(before);
   expect(await metricAnswers(fixture.db)).toEqual(metrics);

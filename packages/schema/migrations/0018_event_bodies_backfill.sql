@@ -107,10 +107,11 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- Builds on the shadow of a day every index the day partition has (the same definitions, pg_get_indexdef, under the
--- shadow's names; the primary key as a constraint, as ATTACH PARTITION requires to take it for events' own) and
--- analyzes it, so that it is swapped in with its statistics. Only the shadow is locked (no one else uses it). Returns
--- the indexes built.
+-- Builds on the shadow of a day one index the day partition has and the shadow lacks (the same definition,
+-- pg_get_indexdef, under the shadow's name for it; the primary key as a constraint, as ATTACH PARTITION requires to
+-- take it for events' own), one per call so that each is committed by itself (a run that stops keeps those built, and
+-- a large day's indexes are spread over steps); once the shadow has them all it is analyzed, so that it is swapped in
+-- with its statistics. Only the shadow is locked (no one else uses it). Returns the indexes still to build.
 CREATE OR REPLACE FUNCTION msgevents_index_event_shadow(day date) RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -118,7 +119,7 @@ DECLARE
   day_partition regclass := msgevents_day_partition(day);
   shadow regclass := msgevents_event_shadow(day);
   day_index record;
-  built integer := 0;
+  missing integer := 0;
 BEGIN
   IF day_partition IS NULL OR shadow IS NULL THEN
     RETURN 0;
@@ -130,8 +131,17 @@ BEGIN
     JOIN pg_class ic ON ic.oid = i.indexrelid
     LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
     WHERE i.indrelid = day_partition
+      AND NOT EXISTS (
+        SELECT FROM pg_index si JOIN pg_class sic ON sic.oid = si.indexrelid
+        WHERE si.indrelid = shadow AND sic.relname = msgevents_event_shadow_index_name(ic.relname)
+      )
     ORDER BY ic.relname
   LOOP
+    missing := missing + 1;
+    CONTINUE WHEN missing > 1;
+    IF day_index.constraint_type IS NOT NULL AND day_index.constraint_type <> 'p' THEN
+      RAISE EXCEPTION 'msgevents_index_event_shadow: % backs a constraint of type %', day_index.name, day_index.constraint_type;
+    END IF;
     EXECUTE format(
       'CREATE %sINDEX %I ON %s%s',
       CASE WHEN day_index.is_unique THEN 'UNIQUE ' ELSE '' END,
@@ -144,13 +154,13 @@ BEGIN
         'ALTER TABLE %s ADD CONSTRAINT %I PRIMARY KEY USING INDEX %I',
         shadow, msgevents_event_shadow_index_name(day_index.name), msgevents_event_shadow_index_name(day_index.name)
       );
-    ELSIF day_index.constraint_type IS NOT NULL THEN
-      RAISE EXCEPTION 'msgevents_index_event_shadow: % backs a constraint of type %', day_index.name, day_index.constraint_type;
     END IF;
-    built := built + 1;
   END LOOP;
-  EXECUTE format('ANALYZE %s', shadow);
-  RETURN built;
+  IF missing <= 1 THEN
+    EXECUTE format('ANALYZE %s', shadow);
+    RETURN 0;
+  END IF;
+  RETURN missing - 1;
 END
 $$;
 --> statement-breakpoint

@@ -446,7 +446,7 @@ describe("the event-bodies backfill", () => {
     );
   });
 
-  test("a swap that cannot lock the day in time changes nothing and fails with the lock timeout; a later run converts the day", async () => {
+  test("a swap that cannot lock the day in time changes nothing and fails with the lock timeout; a later run swaps the day in, with the indexes it has then", async () => {
     const { day, n } = await busiestDay();
     await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [NAME, day]);
     const before = { answers: await answers(), derived: await derivedRows() };
@@ -467,10 +467,19 @@ describe("the event-bodies backfill", () => {
       await holder.query("ROLLBACK");
       await holder.end();
     }
+    // Meanwhile the day got an index (as a later migration might give it): the next run builds it on the shadow.
+    const added = `${partitionOf(day)}_message_id_idx`;
+    await pool.query(`CREATE INDEX ${added} ON ${partitionOf(day)} (message_id)`);
     const later = await runBackfills(pool, { backfills: [EVENT_BODIES_BACKFILL] });
     expect(later.filled).toMatchObject([{ backfill: NAME, day, events: n }]);
     expect(await legacyRowCount(day)).toBe(0);
     expect(await shadows()).toEqual({});
+    const indexes = await pool.query("SELECT FROM pg_indexes WHERE tablename = $1 AND indexname = $2", [
+      partitionOf(day),
+      added,
+    ]);
+    expect(indexes.rows).toHaveLength(1);
+    await pool.query(`DROP INDEX ${added}`);
     expect(await answers()).toEqual(before.answers);
     expect(await derivedRows()).toEqual(before.derived);
   });

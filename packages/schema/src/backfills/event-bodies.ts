@@ -14,13 +14,14 @@ import type { BackfillStepResult } from "./declarations.ts";
  * `received_at`. A day is converted by copy and swap, in steps (each its own transaction, committed by runBackfills):
  *
  * 1. start: a shadow of the day is created (msgevents_start_event_shadow: a plain table like events, the day's bounds
- *    as a CHECK, no index), or the one an earlier run left is resumed after its last row, and rows copied;
+ *    as a CHECK, no index), or the one an earlier run left is resumed (after its last row, or at its indexes once it
+ *    has some), and rows copied;
  * 2. copy: `batchRows` rows at a time in key order (time first, as the day's heap is, which searches read in time
  *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
  *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
  *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly;
  * 3. vacuum and index: the shadow vacuumed (outside a transaction, as the copy's last step has committed), then the
- *    day's indexes built on it and its statistics gathered (msgevents_index_event_shadow);
+ *    day's indexes built on it, one a step, and its statistics gathered (msgevents_index_event_shadow);
  * 4. swap: with the day partition locked against writes (SHARE, waiting at most `swapLockTimeoutMs`), the shadow is
  *    brought up to date (rows deleted from the day meanwhile, by erasure, deleted from it too, so they never come
  *    back; rows loaded into the day meanwhile copied in, converted if need be), then swapped in for the partition
@@ -33,7 +34,7 @@ import type { BackfillStepResult } from "./declarations.ts";
  * locks in time gives up at once (a loader that holds events and waits for the day partition would otherwise be
  * deadlocked with it: `swapLockTimeoutMs` is below PostgreSQL's deadlock_timeout, so the swap, not the load, is the
  * one that gives up) and is tried again a few times; if it still cannot, the day fails with the lock timeout and the
- * next run tries the swap again (the shadow, indexed, stays). Nothing of the day changes until the swap commits.
+ * next run goes on at the shadow's indexes (the shadow stays). Nothing of the day changes until the swap commits.
  */
 export const EVENT_BODIES_BATCH_ROWS = 2_000;
 /** Longest wait for each of the swap's locks: under deadlock_timeout (1 s by default, on RDS too). */
@@ -106,9 +107,14 @@ export async function eventBodiesStep(
   switch (progress.phase) {
     case "copy":
       return copyStep(client, day, shadowName, progress.token, progress.after, 0, options);
-    case "index":
-      await client.query("SELECT msgevents_index_event_shadow($1::date)", [day]);
-      return { events: 0, next: JSON.stringify({ token: progress.token, phase: "swap" } satisfies Progress) };
+    case "index": {
+      // One index a step (each committed by itself), then the swap.
+      const built = await client.query<{ left: number }>("SELECT msgevents_index_event_shadow($1::date) AS left", [
+        day,
+      ]);
+      const next: Progress = { token: progress.token, phase: built.rows[0]?.left ? "index" : "swap" };
+      return { events: 0, next: JSON.stringify(next) };
+    }
     case "swap":
       return { events: await swap(client, day, shadowName, options), next: null };
   }
@@ -139,9 +145,11 @@ async function startStep(
   );
   const last = held.rows[0];
   const rows = Number(last?.rows ?? 0);
+  // Indexes are built once every row is copied: a shadow that has some was copied whole, and gets the indexes it lacks
+  // (the day's indexes may have changed since) before the swap.
   const indexed = await client.query("SELECT FROM pg_index WHERE indrelid = to_regclass($1)", [`"${shadowName}"`]);
   if (indexed.rows.length > 0) {
-    return { events: rows, next: JSON.stringify({ token, phase: "swap" } satisfies Progress) };
+    return { events: rows, next: JSON.stringify({ token, phase: "index" } satisfies Progress) };
   }
   const after: Position | null = last ? [last.eventTime.toISOString(), last.type, last.eventId] : null;
   return copyStep(client, day, shadowName, token, after, rows, options);
