@@ -56,13 +56,19 @@ function uptime(): string {
   }
 }
 
+/** A search: when it started (performance.now()) and how long it took. */
+interface Search {
+  started: number;
+  ms: number;
+}
+
 /**
  * Searches on a connection of their own, one after another until stopped, as the Events API and the dashboard read:
  * a page of the newest events of the week, and a count by campaign (index-only scans of every day). Returns each
  * search's latency (ms).
  */
-function searchWithoutPause(client: pg.Client, campaign: string): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
+function searchWithoutPause(client: pg.Client, campaign: string): { stop: () => Promise<Search[]> } {
+  const latencies: Search[] = [];
   let running = true;
   const loop = (async () => {
     for (let i = 0; running; i++) {
@@ -79,7 +85,7 @@ function searchWithoutPause(client: pg.Client, campaign: string): { stop: () => 
           [FROM, TO, campaign],
         );
       }
-      latencies.push(performance.now() - started);
+      latencies.push({ started, ms: performance.now() - started });
     }
   })();
   return {
@@ -91,8 +97,8 @@ function searchWithoutPause(client: pg.Client, campaign: string): { stop: () => 
   };
 }
 
-function latencySummary(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
+function latencySummary(searches: Search[]): string {
+  const sorted = searches.map((search) => search.ms).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return `${sorted.length} searches, median ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`;
 }
@@ -131,8 +137,9 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
     const before = await baseline.stop();
 
-    // Each step timed by its phase (the progress the step starts from names it).
+    // Each step timed by its phase (the progress the step starts from names it); the swaps' spans kept.
     const phases = new Map<string, number[]>();
+    const swaps: [number, number][] = [];
     const timed: StepBackfill = {
       ...(EVENT_BODIES_BACKFILL as StepBackfill),
       step: async (client, day, from) => {
@@ -141,6 +148,7 @@ async function main(): Promise<void> {
         const result = await (EVENT_BODIES_BACKFILL as StepBackfill).step(client, day, from);
         const list = phases.get(phase) ?? [];
         list.push(performance.now() - started);
+        if (phase === "swap") swaps.push([started, performance.now()]);
         phases.set(phase, list);
         return result;
       },
@@ -170,6 +178,12 @@ async function main(): Promise<void> {
     console.log(`load after the conversion: ${uptime()}`);
     console.log(`searches before the conversion (${BASELINE_MS / 1000} s): ${latencySummary(before)}`);
     console.log(`searches during the conversion:  ${latencySummary(searched)}`);
+    // The swap steps' transactions commit right after the step returns: a search waiting for a swap ends within a few
+    // milliseconds of it.
+    const overlapping = searched.filter((search) =>
+      swaps.some(([from, to]) => search.started < to + 20 && search.started + search.ms > from),
+    );
+    console.log(`  of which overlapping a swap:   ${latencySummary(overlapping)}`);
     console.log(
       `  (a swap makes searches wait from its DETACH to its commit, and while it waits up to ${SWAP_LOCK_TIMEOUT_MS} ms ` +
         "for events, searches that come meanwhile queue behind it)",

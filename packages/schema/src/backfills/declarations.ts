@@ -40,7 +40,7 @@ export interface BackfillStepResult {
   /** Where the day's next step starts (opaque to the runner), or null: the day is done. */
   next: string | null;
   /**
-   * The step found the day started over by another run (between this run's steps, which do not hold the day): it did
+   * The step found the day taken over by another run (between this run's steps, which do not hold the day): it did
    * nothing, and this run leaves the day to the other.
    */
   abandoned?: boolean;

@@ -46,9 +46,13 @@ const SWAP_PAUSE_MS = 1_000;
 const SWAP_RETRIED = new Set(["55P03", "40P01"]);
 
 export interface EventBodiesOptions {
+  /** Rows a copy step takes (default EVENT_BODIES_BATCH_ROWS). */
   batchRows?: number;
+  /** Longest wait for each of the swap's locks (default SWAP_LOCK_TIMEOUT_MS). */
   swapLockTimeoutMs?: number;
+  /** Swap attempts in a step before the day fails with the lock timeout (default 3). */
   swapAttempts?: number;
+  /** Pause before the second attempt; before the third, twice as long (default 1 s). */
   swapPauseMs?: number;
 }
 
@@ -122,8 +126,8 @@ export async function eventBodiesStep(
 
 /**
  * A run's first step of the day: starts the shadow, or resumes the one an earlier run left (its rows, committed step
- * by step, are a prefix of the day in copy order): the copy goes on after its last row, or, when it has its indexes
- * already (the copy was done), the swap is next. Reports the rows the shadow held as events of this step, so that the
+ * by step, are a prefix of the day in copy order): the copy goes on after its last row, or, when it has indexes
+ * already (the copy was done), the indexes go on. Reports the rows the shadow held as events of this step, so that the
  * day's events count every row copied.
  */
 async function startStep(
