@@ -556,6 +556,13 @@ describe("the event-bodies backfill", () => {
     await pool.query(`ALTER TABLE ${partitionOf(day)} SET (fillfactor = 95)`);
     const before = await dayCatalog(day);
     expect(before.indexes).toHaveLength(5);
+    // MAINTAIN for the maintenance role (VACUUM and ANALYZE of ended days), SELECT for the query role, among them.
+    expect(before.acl).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^msgevents_maintenance=m\//),
+        expect.stringMatching(/^msgevents_query=r\//),
+      ]),
+    );
     // One connection, so that its statistics (rows inserted) can be flushed before the vacuum reads them.
     const single = db.database.pool({ max: 1 });
     try {
