@@ -160,18 +160,36 @@ type DayOptions = RunBackfillsOptions & { byName: Map<string, Backfill>; skipped
 /** Starts a transaction with the run's timeouts (for this transaction only). */
 async function begin(client: pg.ClientBase, options: RunBackfillsOptions): Promise<void> {
   const { lockTimeoutMs = 5_000 } = options;
-  const dayTimeoutMs = Math.min(
-    options.dayTimeoutMs ?? 600_000,
-    (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now(),
-  );
   await client.query("BEGIN");
   // A vanished runner's session is ended by the server.
   await client.query(
     `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
             set_config('idle_in_transaction_session_timeout', '60s', true),
             set_config('client_connection_check_interval', '10s', true)`,
-    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${Math.max(1, Math.round(dayTimeoutMs))}ms`],
+    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${dayTimeout(options)}ms`],
   );
+}
+
+/** A day's statement_timeout: dayTimeoutMs (default 10 minutes), cut to the time left before stopBy. */
+function dayTimeout(options: RunBackfillsOptions): number {
+  const ms = Math.min(options.dayTimeoutMs ?? 600_000, (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now());
+  return Math.max(1, Math.round(ms));
+}
+
+/**
+ * Runs a step's afterCommit statement (outside a transaction, so its limits are the session's for that statement
+ * alone, reset after): the same statement_timeout as a step, and the server ends it if the runner vanishes.
+ */
+async function runAfterCommit(client: pg.ClientBase, statement: string, options: RunBackfillsOptions): Promise<void> {
+  await client.query(
+    `SELECT set_config('statement_timeout', $1, false), set_config('client_connection_check_interval', '10s', false)`,
+    [`${dayTimeout(options)}ms`],
+  );
+  try {
+    await client.query(statement);
+  } finally {
+    await client.query("RESET statement_timeout; RESET client_connection_check_interval");
+  }
 }
 
 /** Whether the run may start another day or step. */
@@ -277,7 +295,7 @@ async function fillDayInSteps(
       [day.backfill, day.day, step.events, stepMs, first ? 1 : 0, step.next === null],
     );
     await client.query("COMMIT");
-    if (step.afterCommit) await client.query(step.afterCommit);
+    if (step.afterCommit) await runAfterCommit(client, step.afterCommit, options);
     events += step.events;
     ms += stepMs;
     if (step.next === null) return { ...day, events, ms };
