@@ -341,6 +341,42 @@ describe("the event-bodies backfill", () => {
     expect(done).toMatchObject({ status: "done", eventsFilled: n });
   });
 
+  test("a day retention drops during its conversion is done, its shadow dropped, and no other day is touched", async () => {
+    const days = await pool.query<{ day: string }>(
+      "SELECT DISTINCT event_time::date::text AS day FROM events ORDER BY 1",
+    );
+    const oldest = days.rows[0]?.day as string;
+    const inOldest = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE event_time::date = $1::date",
+      [oldest],
+    );
+    await pool.query("UPDATE backfill_days SET done_at = now() WHERE backfill = $1 AND day <> $2::date", [
+      NAME,
+      oldest,
+    ]);
+    const controller = new AbortController();
+    const steps = eventBodiesBackfill({ batchRows: 20 });
+    const stopping: StepBackfill = {
+      ...steps,
+      step: async (client, day, from) => {
+        controller.abort();
+        return steps.step(client, day, from);
+      },
+    };
+    await runBackfills(pool, { backfills: [stopping], signal: controller.signal });
+    expect(await shadows()).toEqual({ [shadowOf(oldest)]: 20 });
+    const dayAfter = new Date(Date.parse(`${oldest}T00:00:00Z`) + 86_400_000);
+    expect(
+      await dropExpiredPartitions(pool, { retentionDays: 1, now: new Date(dayAfter.getTime() + 86_400_000) }),
+    ).toEqual([partitionOf(oldest)]);
+    // The shadow is no partition: retention leaves it to the backfill.
+    expect(await shadows()).toEqual({ [shadowOf(oldest)]: 20 });
+    const after = await runBackfills(pool, { backfills: [steps] });
+    expect(after.filled).toMatchObject([{ backfill: NAME, day: oldest, events: 0 }]);
+    expect(await shadows()).toEqual({});
+    expect(await legacyRowCount()).toBe(corpus.length - (inOldest.rows[0]?.n ?? 0));
+  });
+
   test("loads into a day being converted are neither lost nor doubled, and answers stay exact meanwhile", async () => {
     const fresh = normalizeBatch(
       corpus.slice(0, 200).map((event, index) => ({
