@@ -29,6 +29,7 @@ test("msgevents status shows the local stack's health and its backfills, as text
   const report = JSON.parse(json.stdout) as { status: string; backfills: { name: string; status: string }[] };
   expect(report.status).toBe("ok");
   expect(report.backfills.map(({ name, status }) => ({ name, status }))).toEqual([
+    { name: "event_bodies_0018", status: "done" },
     { name: "metric_rollups", status: "done" },
     { name: "metric_rollups_0016", status: "done" },
     { name: "search_token_counts", status: "done" },

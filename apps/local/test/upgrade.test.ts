@@ -101,6 +101,7 @@ test("npm start on a data directory of the previous main answers exactly at once
       );
       expect(await deliveredInWindow(stack.url, apiKey)).toBe(delivered);
       expect((await backfills(stack.url, apiKey)).map(({ name, days_total }) => ({ name, days_total }))).toEqual([
+        { name: "event_bodies_0018", days_total: 3 },
         { name: "metric_rollups", days_total: 3 },
         { name: "metric_rollups_0016", days_total: 3 },
         { name: "search_token_counts", days_total: 3 },

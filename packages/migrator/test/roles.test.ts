@@ -3,7 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { loadBatch } from "@msgevents/loader";
-import { LOGIN_ROLES, maintainPartitions, migrationsFolder, PartitionManager, runBackfills } from "@msgevents/schema";
+import {
+  LOGIN_ROLES,
+  maintainPartitions,
+  migrationsFolder,
+  normalizeBatch,
+  PartitionManager,
+  runBackfills,
+} from "@msgevents/schema";
+import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -276,7 +284,9 @@ describe("the maintenance role", () => {
     expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${today}`)).toBe("ok");
     expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
-    expect(await outcome(maintenance, "SELECT count(*) FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    // It reads events (the event-bodies backfill copies old ones into a day's shadow) but writes none.
+    expect(await outcome(maintenance, "UPDATE events SET type = 'x'")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "UPDATE events SET payload = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, `DROP TABLE ${today}`)).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });
@@ -323,7 +333,33 @@ describe("the maintenance role's vacuum", () => {
 });
 
 describe("the maintenance role's backfills", () => {
-  test("fills queued days through the fill functions alone, and still cannot read or change a row itself", async () => {
+  test("fills queued days through the fill functions alone, converts old events by copy and swap, and keeps no right on the swapped-in day", async () => {
+    // Events stored as before event bodies (0013), to be converted by the event-bodies backfill.
+    const legacy = normalizeBatch([
+      {
+        msys: {
+          message_event: {
+            type: "delivery",
+            event_id: "legacy-1",
+            timestamp: "1717200000",
+            rcpt_to: "a@b.example",
+            campaign_id: "old",
+          },
+        },
+      },
+      {
+        msys: {
+          track_event: {
+            type: "open",
+            event_id: "legacy-2",
+            timestamp: "1717200060",
+            rcpt_to: "a@b.example",
+            user_agent: "x",
+          },
+        },
+      },
+    ]).events;
+    expect(await storeEventsAsBefore0013(owner, legacy, { batchId: "legacy", receivedAt: new Date() })).toBe(2);
     // Every day that exists queued again, with the rollups of those days gone, as after an upgrade.
     await owner.query(
       "TRUNCATE metric_rollups, bounce_rollups, reason_rollups, metric_unique_rollups, metric_engagement, search_token_counts",
@@ -343,6 +379,31 @@ describe("the maintenance role's backfills", () => {
     );
     expect(counted.rows[0]?.n).toBe(stored.rows[0]?.n);
 
+    const old = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
+    expect(old.rows[0]?.n).toBe(0);
+
+    // The day was swapped in with the privileges of the day partition it replaced: the maintenance role's rights on
+    // the shadow's rows are gone, the query role reads it as any day.
+    const shadows = await owner.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'events\\_%\\_shadow'",
+    );
+    expect(shadows.rows[0]?.n).toBe(0);
+    const day = "events_20240601";
+    for (const statement of [`SELECT count(*) FROM ${day}`, `DELETE FROM ${day}`, `TRUNCATE ${day}`]) {
+      expect(await outcome(maintenance, statement), statement).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+    expect(await outcome(poolAs(LOGIN_ROLES.query), `SELECT count(*) FROM ${day}`)).toBe("ok");
+    // The maintenance role vacuumed the shadow before the swap (MAINTAIN by default privileges): all of it visible.
+    const pages = await owner.query<{ pages: number; visible: number }>(
+      "SELECT relpages AS pages, relallvisible AS visible FROM pg_class WHERE relname = $1",
+      [day],
+    );
+    expect(pages.rows[0]?.pages).toBeGreaterThan(0);
+    expect(pages.rows[0]?.visible).toBe(pages.rows[0]?.pages);
+    expect(await outcome(maintenance, "UPDATE events SET payload = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "UPDATE events SET rcpt_to = NULL")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "DELETE FROM events")).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await outcome(maintenance, "SELECT object_key FROM batches")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "SELECT count(*) FROM metric_rollups")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM search_token_counts")).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await outcome(maintenance, "DELETE FROM backfill_days")).toBe(INSUFFICIENT_PRIVILEGE);

@@ -1,4 +1,4 @@
-import { migrate, runBackfills } from "@msgevents/schema";
+import { METRIC_ROLLUPS_0016_BACKFILL, migrate, runBackfills } from "@msgevents/schema";
 import { type EarlierMigrations, earlierMigrations, generateEvents } from "@msgevents/testkit";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectDerivedTablesToMatchRecount, metricAnswers, recountedMetricAnswers } from "./recount.ts";
@@ -55,7 +55,12 @@ test("every metrics answer is the same with no day recounted, as each day is, an
   expect(await metricAnswers(fixture.db)).toEqual(recounted);
   for (const left of [2, 1, 0]) {
     const stop = new AbortController();
-    await runBackfills(fixture.pool, { signal: stop.signal, onDay: () => stop.abort() });
+    // This backfill's days alone (0018's event bodies are queued for the same days and have tests of their own).
+    await runBackfills(fixture.pool, {
+      backfills: [METRIC_ROLLUPS_0016_BACKFILL],
+      signal: stop.signal,
+      onDay: () => stop.abort(),
+    });
     expect(await pendingDays()).toHaveLength(left);
     expect(await metricAnswers(fixture.db)).toEqual(recounted);
   }

@@ -197,17 +197,17 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
     const cut = await run;
     expect(cut).toBeInstanceOf(BackfillError);
     const { result } = cut as BackfillError;
-    // metric_rollups has nothing left to do since 0016's backfill recounts every metric rollup.
-    expect(result.filled.map((day) => `${day.backfill} ${day.day}`)).toEqual(
-      expect.arrayContaining([
-        "metric_rollups 2024-06-03",
-        "metric_rollups_0016 2024-06-03",
-        "search_token_counts 2024-06-03",
-        "metric_rollups 2024-06-02",
-      ]),
-    );
-    expect(result.failed).toMatchObject([{ backfill: "metric_rollups_0016", day: "2024-06-02", sessionEnded: true }]);
-    expect(result.remaining).toBe(5);
+    // The newest day done; 2024-06-02's first backfill, the event bodies, copied the day beside the held lock (the
+    // copy reads only) and was cut off while its swap waited for the day's SHARE lock.
+    expect(result.filled.map((day) => `${day.backfill} ${day.day}`)).toEqual([
+      "event_bodies_0018 2024-06-03",
+      "metric_rollups 2024-06-03",
+      "metric_rollups_0016 2024-06-03",
+      "search_token_counts 2024-06-03",
+    ]);
+    expect(result.failed).toMatchObject([{ backfill: "event_bodies_0018", day: "2024-06-02", sessionEnded: true }]);
+    // The four backfills' 2024-06-02 and 2024-06-01.
+    expect(result.remaining).toBe(8);
     await holder.query("ROLLBACK");
     await moreLoads;
   } finally {
@@ -215,14 +215,30 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
     await runnerPool.end();
   }
 
-  // Halfway: exact answers with five days still to fill.
+  // Halfway: exact answers with eight days still to fill.
   await expectSearchesExact();
   expect(await metricAnswers(fixture.db)).toEqual(await recountedMetricAnswers(fixture.db));
 
   // A new run finishes; every event is stored once and counted once.
   const finished = await runBackfills(fixture.pool);
-  expect(finished.filled).toHaveLength(5);
+  expect(finished.filled).toHaveLength(8);
   expect(finished.remaining).toBe(0);
+  // The previous version's loader stored its events as before 0013. Those of the queued days are converted now; a day
+  // it created after the migration registered the event-bodies backfill was not queued (as for the derived tables,
+  // whose triggers keep such a day), so its events keep the old format until the backfill is registered again, which
+  // queues the days created since (packages/schema/README.md, Backfills).
+  const legacyDays = async () => {
+    const { rows } = await fixture.pool.query<{ day: string; queued: boolean }>(
+      `SELECT DISTINCT event_time::date::text AS day,
+              EXISTS (SELECT FROM backfill_days d WHERE d.backfill = 'event_bodies_0018' AND d.day = event_time::date) AS queued
+       FROM events WHERE body IS NULL`,
+    );
+    return rows;
+  };
+  expect((await legacyDays()).filter((day) => day.queued)).toEqual([]);
+  await fixture.pool.query("SELECT msgevents_register_backfill('event_bodies_0018', true)");
+  expect((await runBackfills(fixture.pool)).remaining).toBe(0);
+  expect(await legacyDays()).toEqual([]);
   const total = await fixture.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
   expect(total.rows[0]?.n).toBe(1_300);
   await expectSearchesExact();

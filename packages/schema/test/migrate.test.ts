@@ -75,6 +75,7 @@ describe("migrate", () => {
       "SELECT proname FROM pg_proc WHERE proname LIKE 'msgevents\\_%partition%' ORDER BY proname",
     );
     expect(functions.rows.map((row) => row.proname)).toEqual([
+      "msgevents_day_partition",
       "msgevents_drop_partitions_before",
       "msgevents_ensure_partitions",
       "msgevents_missing_partition_days",
@@ -114,6 +115,7 @@ describe("migrate", () => {
       "SELECT b.name, count(d.day)::int AS days FROM backfills b LEFT JOIN backfill_days d ON d.backfill = b.name GROUP BY 1 ORDER BY 1",
     );
     expect(rows).toEqual([
+      { name: "event_bodies_0018", days: 0 },
       { name: "metric_rollups", days: 0 },
       { name: "metric_rollups_0016", days: 0 },
       { name: "search_token_counts", days: 0 },

@@ -17,7 +17,10 @@ export interface Finding {
 const EVENT_TABLE = /^events(_\d{8})?$/;
 
 /** Functions that read the events when called (reports, the backfills' day fills). */
-const READS_EVENTS = new Set(["msgevents_count_by_value", ...BACKFILLS.map((backfill) => backfill.fill)]);
+const READS_EVENTS = new Set([
+  "msgevents_count_by_value",
+  ...BACKFILLS.flatMap((backfill) => ("fill" in backfill ? [backfill.fill] : [])),
+]);
 /** Functions that build a statement over events as text: running what they return (EXECUTE) reads them. */
 const BUILDS_EVENT_STATEMENTS = new Set(["msgevents_rollup_statement", "msgevents_token_count_statement"]);
 

@@ -1,7 +1,10 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { earlierMigrations, generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { migrate, migrationTags, normalizeBatch } from "../src/index.ts";
+import { migrate, migrationsFolder, migrationTags, normalizeBatch } from "../src/index.ts";
 import { storeLegacyEvents } from "./support.ts";
 
 // Upgrading databases that hold events, from the states earlier versions of main left (the committed 11cc0ad
@@ -62,13 +65,24 @@ async function queuedDays(): Promise<Record<string, string[]>> {
   return Object.fromEntries(rows.map((row) => [row.name, row.days]));
 }
 
+/** A temporary copy of this package's migrations without `first` and those after it. */
+async function migrationsBefore(first: string): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
+  await cp(migrationsFolder, folder, { recursive: true });
+  const journalPath = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.filter((entry) => entry.tag < first);
+  await writeFile(journalPath, JSON.stringify(journal));
+  return folder;
+}
+
 async function count(table: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0]?.n ?? 0;
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0016 read no event and queue every day of every backfill", async () => {
+  test("from before the rollups (0007): 0008-0018 read no event and queue every day of every backfill", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -76,27 +90,66 @@ describe("upgrading a database that holds events", () => {
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0008" }));
 
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: DAYS, metric_rollups_0016: DAYS, search_token_counts: DAYS });
+    expect(await queuedDays()).toEqual({
+      event_bodies_0018: DAYS,
+      metric_rollups: DAYS,
+      metric_rollups_0016: DAYS,
+      search_token_counts: DAYS,
+    });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
   });
 
-  test("from after the rollups (0009): only the search counts, which 0010 creates now, and 0016's recount of the metric rollups are queued", async () => {
+  test("from after the rollups (0009): only the search counts, which 0010 creates now, 0016's recount of the metric rollups and 0018's event bodies are queued", async () => {
     await earlierDatabaseWithEvents("0010");
     const rollups = await count("metric_rollups");
     expect(rollups).toBeGreaterThan(0);
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0010" }));
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: [], metric_rollups_0016: DAYS, search_token_counts: DAYS });
+    expect(await queuedDays()).toEqual({
+      event_bodies_0018: DAYS,
+      metric_rollups: [],
+      metric_rollups_0016: DAYS,
+      search_token_counts: DAYS,
+    });
     expect(await count("metric_rollups")).toBe(rollups);
   });
 
-  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups", async () => {
+  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups, 0018 the event bodies", async () => {
     await earlierDatabaseWithEvents();
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0011" }));
     expect(await partitionActivity()).toEqual(before);
-    expect(await queuedDays()).toEqual({ metric_rollups: [], metric_rollups_0016: DAYS, search_token_counts: [] });
+    expect(await queuedDays()).toEqual({
+      event_bodies_0018: DAYS,
+      metric_rollups: [],
+      metric_rollups_0016: DAYS,
+      search_token_counts: [],
+    });
+  });
+
+  test("from 0017 (event bodies and batch numbers, before their backfill): 0018 reads no event and queues every day of it", async () => {
+    const folder = await migrationsBefore("0018");
+    try {
+      await migrate(pool, { migrationsFolder: folder });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    const records = generateEvents(300, {
+      seed: 10,
+      from: new Date("2024-06-01T00:00:00Z"),
+      to: new Date("2024-06-04T00:00:00Z"),
+    });
+    expect(await storeLegacyEvents(pool, normalizeBatch(records).events)).toBe(300);
+    const before = await partitionActivity();
+    expect(await migrate(pool)).toEqual(await migrationTags({ first: "0018" }));
+    expect(await partitionActivity()).toEqual(before);
+    expect(await queuedDays()).toEqual({
+      event_bodies_0018: DAYS,
+      metric_rollups: [],
+      metric_rollups_0016: [],
+      search_token_counts: [],
+    });
   });
 });

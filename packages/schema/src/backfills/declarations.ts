@@ -1,3 +1,6 @@
+import type pg from "pg";
+import { type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
+
 /**
  * A backfill: data derived from the stored events that a migration creates but must not compute itself (a migration's
  * time must not grow with the events stored). Declared here, beside the migration that registers it:
@@ -9,16 +12,59 @@
  * 2. One declaration in BACKFILLS below. runBackfills fills the registered days in the background; the migrator
  *    makes the fill function SECURITY DEFINER and lets the maintenance role execute it (roles.ts); queries read the
  *    derived table only for the days that are done (see the query package's coverage).
+ *
+ * A backfill whose work needs this package's TypeScript (re-encoding stored events with the body codec) is a
+ * StepBackfill instead: its `step` works through a day part by part, each part in a transaction of its own.
  */
-export interface Backfill {
+export type Backfill = SqlBackfill | StepBackfill;
+
+interface BackfillBase {
   /** The name the migration registered it under (backfills.name). */
   name: string;
   /** The migration that registers it. */
   migration: string;
   /** The tables it fills: a query may read them only for the days this backfill has done. */
   tables: readonly string[];
+}
+
+/** A backfill whose day is filled by one SQL function, in one transaction. */
+export interface SqlBackfill extends BackfillBase {
   /** The SQL function that fills one day (`(day date) RETURNS bigint`, the events read). */
   fill: string;
+}
+
+/** What one step of a StepBackfill did. */
+export interface BackfillStepResult {
+  /** Events the step handled. */
+  events: number;
+  /** Where the day's next step starts (opaque to the runner), or null: the day is done. */
+  next: string | null;
+  /**
+   * The step found the day taken over by another run (between this run's steps, which do not hold the day): it did
+   * nothing, and this run leaves the day to the other.
+   */
+  abandoned?: boolean;
+  /**
+   * A statement the runner runs once the step has committed, outside any transaction: VACUUM, which cannot run in
+   * one. It fails the day if it fails.
+   */
+  afterCommit?: string;
+}
+
+/**
+ * A backfill whose day is worked through in steps, each in its own short transaction that runBackfills commits with
+ * the day's progress (events and time added, done when `next` is null). A step must leave nothing half done: a run
+ * stopped anywhere loses at most the step in progress, and the next run starts the day again from `null`, so the
+ * first step must find what earlier runs did (and go on from there, or start over), and report the day's events so
+ * far. It must take no lock that makes loads or searches of the day wait for more than a moment.
+ */
+export interface StepBackfill extends BackfillBase {
+  /** One step of `day` (YYYY-MM-DD) from `from` (null at the day's start), in the caller's transaction. */
+  step: (client: pg.ClientBase, day: string, from: string | null) => Promise<BackfillStepResult>;
+}
+
+export function isStepBackfill(backfill: Backfill): backfill is StepBackfill {
+  return "step" in backfill;
 }
 
 /** The Metrics API rollups, all of them and kept by their triggers. */
@@ -34,7 +80,7 @@ const METRIC_ROLLUP_TABLES = [
  * The Metrics API rollups of events stored before 0008 created them. Since 0016 its fill does nothing: 0016's backfill
  * recounts every metric rollup of every day stored (queued for all of them), and answers wait for both.
  */
-export const METRIC_ROLLUPS_BACKFILL: Backfill = {
+export const METRIC_ROLLUPS_BACKFILL: SqlBackfill = {
   name: "metric_rollups",
   migration: "0011_backfills",
   tables: METRIC_ROLLUP_TABLES,
@@ -45,7 +91,7 @@ export const METRIC_ROLLUPS_BACKFILL: Backfill = {
  * The Metrics API rollups of events stored before 0016, which counted uniques per 15 minutes and per day (SparkPost
  * counts them per minute, hour and day) and kept no delay or rejection reasons: each day recounted from its events.
  */
-export const METRIC_ROLLUPS_0016_BACKFILL: Backfill = {
+export const METRIC_ROLLUPS_0016_BACKFILL: SqlBackfill = {
   name: "metric_rollups_0016",
   migration: "0016_sparkpost_metrics",
   tables: METRIC_ROLLUP_TABLES,
@@ -53,16 +99,33 @@ export const METRIC_ROLLUPS_0016_BACKFILL: Backfill = {
 };
 
 /** The search counts (created by 0010, kept by its trigger). */
-export const SEARCH_TOKEN_COUNTS_BACKFILL: Backfill = {
+export const SEARCH_TOKEN_COUNTS_BACKFILL: SqlBackfill = {
   name: "search_token_counts",
   migration: "0011_backfills",
   tables: ["search_token_counts"],
   fill: "msgevents_fill_search_token_counts",
 };
 
+/**
+ * Events stored before event bodies (0013) and batch numbers (0014), converted to the format the loader stores now by
+ * copying each day into a shadow table swapped in for it (src/backfills/event-bodies.ts). Both formats are read
+ * alike, so no query waits for it: it fills no table.
+ */
+export function eventBodiesBackfill(options: EventBodiesOptions = {}): StepBackfill {
+  return {
+    name: "event_bodies_0018",
+    migration: "0018_event_bodies_backfill",
+    tables: [],
+    step: (client, day, from) => eventBodiesStep(client, day, from, options),
+  };
+}
+
+export const EVENT_BODIES_BACKFILL = eventBodiesBackfill();
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
   SEARCH_TOKEN_COUNTS_BACKFILL,
   METRIC_ROLLUPS_0016_BACKFILL,
+  EVENT_BODIES_BACKFILL,
 ];

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { withClient } from "../db/checkout.ts";
-import { BACKFILLS, type Backfill } from "./declarations.ts";
+import { BACKFILLS, type Backfill, isStepBackfill, type StepBackfill } from "./declarations.ts";
 
 export interface RunBackfillsOptions {
   /**
@@ -96,15 +96,16 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  *   the day's derived rows with a recount of its events), mark the day done, commit.
  *
  * A day is filled whole or not at all, so a run stopped anywhere (timeout, crash, a killed connection) loses only the
- * day in progress, and running again is always safe. A day that fails records its error and is skipped for the rest
- * of the run (a run whose session was ended stops there); the run then throws BackfillError if any failure is
- * alarming (isAlarming), after filling what it could.
+ * day in progress, and running again is always safe. A StepBackfill's day is worked through in steps instead, each
+ * committed with the day's progress (fillDayInSteps): a stop loses only the step in progress. A day that fails records
+ * its error and is skipped for the rest of the run (a run whose session was ended stops there); the run then throws
+ * BackfillError if any failure is alarming (isAlarming), after filling what it could.
  */
 export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions = {}): Promise<BackfillRunResult> {
-  const { budgetMs = 120_000, backfills = BACKFILLS, signal } = options;
+  const { budgetMs = 120_000, backfills = BACKFILLS } = options;
   const byName = new Map(backfills.map((backfill) => [backfill.name, backfill]));
   for (const backfill of backfills) {
-    if (!IDENTIFIER.test(backfill.fill))
+    if (!isStepBackfill(backfill) && !IDENTIFIER.test(backfill.fill))
       throw new Error(`backfill ${backfill.name}: bad fill function ${backfill.fill}`);
   }
   const names = [...byName.keys()];
@@ -119,10 +120,15 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
       [names],
     );
   }
-  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
-  while (Date.now() < deadline && stopBy - Date.now() >= LEAST_DAY_MS && !signal?.aborted) {
-    const outcome = await fillNextDay(pool, { ...options, byName, skipped });
+  const dayOptions: DayOptions = { ...options, byName, skipped, deadline };
+  while (timeLeft(dayOptions)) {
+    const outcome = await fillNextDay(pool, dayOptions);
     if (!outcome) break;
+    if ("stopped" in outcome) {
+      // A stepped day left for later: the run's time is up, or another runner holds the day now.
+      skipped.push(`${outcome.backfill} ${outcome.day}`);
+      continue;
+    }
     if ("error" in outcome) {
       result.failed.push(outcome);
       skipped.push(`${outcome.backfill} ${outcome.day}`);
@@ -142,28 +148,67 @@ export async function runBackfills(pool: pg.Pool, options: RunBackfillsOptions =
   return result;
 }
 
+/** A stepped day the run stopped working on before it was done (its steps so far are committed). */
+interface StoppedDay {
+  backfill: string;
+  day: string;
+  stopped: true;
+}
+
+type DayOptions = RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[]; deadline: number };
+
+/** Starts a transaction with the run's timeouts (for this transaction only). */
+async function begin(client: pg.ClientBase, options: RunBackfillsOptions): Promise<void> {
+  const { lockTimeoutMs = 5_000 } = options;
+  await client.query("BEGIN");
+  // A vanished runner's session is ended by the server.
+  await client.query(
+    `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+            set_config('idle_in_transaction_session_timeout', '60s', true),
+            set_config('client_connection_check_interval', '10s', true)`,
+    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${dayTimeout(options)}ms`],
+  );
+}
+
+/** A day's statement_timeout: dayTimeoutMs (default 10 minutes), cut to the time left before stopBy. */
+function dayTimeout(options: RunBackfillsOptions): number {
+  const ms = Math.min(options.dayTimeoutMs ?? 600_000, (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now());
+  return Math.max(1, Math.round(ms));
+}
+
+/**
+ * Runs a step's afterCommit statement (outside a transaction, so its limits are the session's for that statement
+ * alone, reset after): the same statement_timeout as a step, and the server ends it if the runner vanishes.
+ */
+async function runAfterCommit(client: pg.ClientBase, statement: string, options: RunBackfillsOptions): Promise<void> {
+  await client.query(
+    `SELECT set_config('statement_timeout', $1, false), set_config('client_connection_check_interval', '10s', false)`,
+    [`${dayTimeout(options)}ms`],
+  );
+  try {
+    await client.query(statement);
+  } finally {
+    await client.query("RESET statement_timeout; RESET client_connection_check_interval");
+  }
+}
+
+/** Whether the run may start another day or step. */
+function timeLeft(options: DayOptions): boolean {
+  const stopBy = options.stopBy ?? Number.POSITIVE_INFINITY;
+  return Date.now() < options.deadline && stopBy - Date.now() >= LEAST_DAY_MS && !options.signal?.aborted;
+}
+
 /** Fills the newest pending day not skipped and not taken by another runner; undefined when there is none. */
 async function fillNextDay(
   pool: pg.Pool,
-  options: RunBackfillsOptions & { byName: Map<string, Backfill>; skipped: string[] },
-): Promise<FilledDay | FailedDay | undefined> {
-  const { lockTimeoutMs = 5_000, byName, skipped } = options;
-  const dayTimeoutMs = Math.min(
-    options.dayTimeoutMs ?? 600_000,
-    (options.stopBy ?? Number.POSITIVE_INFINITY) - Date.now(),
-  );
+  options: DayOptions,
+): Promise<FilledDay | FailedDay | StoppedDay | undefined> {
+  const { byName, skipped } = options;
   let claimed: { backfill: string; day: string } | undefined;
   try {
     return await withClient(pool, async (client) => {
-      await client.query("BEGIN");
+      await begin(client, options);
       try {
-        // The timeouts hold for this transaction only; a vanished runner's session is ended by the server.
-        await client.query(
-          `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-                  set_config('idle_in_transaction_session_timeout', '60s', true),
-                  set_config('client_connection_check_interval', '10s', true)`,
-          [`${Math.max(1, Math.round(lockTimeoutMs))}ms`, `${Math.max(1, Math.round(dayTimeoutMs))}ms`],
-        );
         const next = await client.query<{ backfill: string; day: string }>(
           `SELECT backfill, day::text AS day FROM backfill_days
            WHERE done_at IS NULL AND backfill = ANY($1::text[]) AND NOT (backfill || ' ' || day::text = ANY($2::text[]))
@@ -179,6 +224,7 @@ async function fillNextDay(
           return undefined;
         }
         claimed = row;
+        if (isStepBackfill(backfill)) return await fillDayInSteps(client, backfill, row, options);
         const started = performance.now();
         const filled = await client.query<{ events: string }>(`SELECT ${backfill.fill}($1::date) AS events`, [row.day]);
         const events = Number(filled.rows[0]?.events ?? 0);
@@ -201,6 +247,59 @@ async function fillNextDay(
     // A failure before a day was claimed (the database is unreachable) is the run's, not a day's.
     if (!claimed) throw error;
     return recordFailure(pool, claimed, error);
+  }
+}
+
+/**
+ * Works through a stepped day, starting in the transaction that claimed it: each step commits with the day's progress
+ * (events and time added, done when the step says so), and the next step claims the day again in a transaction of
+ * its own (SKIP LOCKED: a runner that finds it taken leaves it). Stops between steps when the run's time is up.
+ */
+async function fillDayInSteps(
+  client: pg.ClientBase,
+  backfill: StepBackfill,
+  day: { backfill: string; day: string },
+  options: DayOptions,
+): Promise<FilledDay | StoppedDay> {
+  let from: string | null = null;
+  let events = 0;
+  let ms = 0;
+  for (let first = true; ; first = false) {
+    if (!first) {
+      if (!timeLeft(options)) return { ...day, stopped: true };
+      await begin(client, options);
+      const claim = await client.query(
+        `SELECT FROM backfill_days WHERE backfill = $1 AND day = $2::date AND done_at IS NULL FOR UPDATE SKIP LOCKED`,
+        [day.backfill, day.day],
+      );
+      if (claim.rowCount === 0) {
+        await client.query("ROLLBACK");
+        return { ...day, stopped: true };
+      }
+    }
+    const started = performance.now();
+    const step = await backfill.step(client, day.day, from);
+    if (step.abandoned) {
+      await client.query("ROLLBACK");
+      return { ...day, stopped: true };
+    }
+    const stepMs = Math.round(performance.now() - started);
+    // A run's first step of a day reports the day's events so far (what earlier runs did may have been kept or
+    // redone); the time is every run's.
+    await client.query(
+      `UPDATE backfill_days
+       SET events = CASE WHEN $5 = 1 THEN 0 ELSE coalesce(events, 0) END + $3,
+           fill_ms = coalesce(fill_ms, 0) + $4, attempts = attempts + $5,
+           done_at = CASE WHEN $6 THEN now() END, failures = 0, last_error = NULL, last_attempt_at = now()
+       WHERE backfill = $1 AND day = $2::date`,
+      [day.backfill, day.day, step.events, stepMs, first ? 1 : 0, step.next === null],
+    );
+    await client.query("COMMIT");
+    if (step.afterCommit) await runAfterCommit(client, step.afterCommit, options);
+    events += step.events;
+    ms += stepMs;
+    if (step.next === null) return { ...day, events, ms };
+    from = step.next;
   }
 }
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { BACKFILLS } from "../backfills/declarations.ts";
+import { BACKFILLS, isStepBackfill } from "../backfills/declarations.ts";
 import { withClient } from "./checkout.ts";
 
 /** The login roles the deployables connect as, one per function, each with only what its code needs. */
@@ -20,7 +20,17 @@ const { loader, query, maintenance, alerts, eraser } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
-const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
+const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
+/**
+ * The event-bodies backfill's copy and swap of a day (migration 0018): creating, indexing and swapping in a day's
+ * shadow table needs ownership of events, and the swap locks the day partition against writes.
+ */
+const EVENT_SHADOW = [
+  "msgevents_start_event_shadow(date)",
+  "msgevents_index_event_shadow(date)",
+  "msgevents_swap_event_shadow(date)",
+  "msgevents_lock_day_for_backfill(date)",
+];
 
 /**
  * The privileges, as statements for the schema `s` that holds `events` (run by the schema owner):
@@ -32,7 +42,10 @@ const FILL_DAYS = BACKFILLS.map((backfill) => `${backfill.fill}(date)`);
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
- *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill.
+ *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
+ *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
+ *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
+ *   the day; the shadow's rows it may read, insert and delete until the swap, which takes those rights back.
  * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
  *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
  * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
@@ -78,7 +91,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.erasure_batches TO ${eraser}`,
     `GRANT SELECT, DELETE ON ${s}.pending_batch_scrubs TO ${eraser}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS].flatMap((fn) => [
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS, ...EVENT_SHADOW].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
@@ -86,6 +99,9 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
+    ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    `GRANT SELECT ON ${s}.events TO ${maintenance}`,
+    `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT MAINTAIN ON TABLES TO ${maintenance}`,

@@ -50,6 +50,22 @@ export async function toEventsApiEvents(rows: readonly StoredEvent[]): Promise<R
 }
 
 function rebuild(stored: EventLike, body: Record<string, unknown> | undefined): Record<string, unknown> {
+  const event = storedEventFields(stored, body);
+  event.timestamp = formatEventsApiTime(stored.eventTime);
+  const injected = parseEventTimestamp(event.injection_time);
+  if (injected) event.injection_time = formatEventsApiTime(injected);
+  return event;
+}
+
+/**
+ * The fields of a stored event as they were received, but for `timestamp` (the row has only the instant, eventTime):
+ * `type`, `event_id`, the columns, then payload and body (decoded) in jsonb's key order. What the Events API answer
+ * is made of, and what the event-bodies backfill normalizes again.
+ */
+export function storedEventFields(
+  stored: EventLike,
+  body: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   // Both kinds share every column but the load bookkeeping, which is never read here.
   const row = stored as StoredEvent;
   const event: Record<string, unknown> = { type: row.type, event_id: row.eventId };
@@ -69,8 +85,5 @@ function rebuild(stored: EventLike, body: Record<string, unknown> | undefined): 
   } else {
     Object.assign(event, row.payload);
   }
-  event.timestamp = formatEventsApiTime(row.eventTime);
-  const injected = parseEventTimestamp(event.injection_time);
-  if (injected) event.injection_time = formatEventsApiTime(injected);
   return event;
 }
