@@ -197,9 +197,11 @@ test("an upgrade from before the Metrics API, under loads and searches, answers 
     const cut = await run;
     expect(cut).toBeInstanceOf(BackfillError);
     const { result } = cut as BackfillError;
-    // The newest day done; 2024-06-02's first backfill, the event bodies, copied the day beside the held lock (the
-    // copy reads only) and was cut off while its swap waited for the day's SHARE lock.
-    expect(result.filled.map((day) => `${day.backfill} ${day.day}`)).toEqual([
+    // The newest day done (2024-06-04 before it when a load created that day before the migration, see above);
+    // 2024-06-02's first backfill, the event bodies, copied the day beside the held lock (the copy reads only) and was
+    // cut off while its swap waited for the day's SHARE lock.
+    const filled = result.filled.map((day) => `${day.backfill} ${day.day}`);
+    expect(filled.filter((day) => !day.endsWith(" 2024-06-04"))).toEqual([
       "event_bodies_0018 2024-06-03",
       "metric_rollups 2024-06-03",
       "metric_rollups_0016 2024-06-03",
