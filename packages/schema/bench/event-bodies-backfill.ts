@@ -20,6 +20,7 @@ import {
   SWAP_LOCK_TIMEOUT_MS,
 } from "../src/index.ts";
 import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
+import { positiveInteger } from "./env.ts";
 
 const EVENTS = positiveInteger("BENCH_EVENTS", 200_000);
 const BATCH_SIZE = 350;
@@ -27,14 +28,6 @@ const FROM = new Date("2024-06-01T00:00:00Z");
 const TO = new Date("2024-06-08T00:00:00Z");
 /** How long the searches run before the conversion, for their latency on the same machine without it. */
 const BASELINE_MS = 15_000;
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 /** Bytes of the events partitions: heap (with free space and dead rows), TOAST, every index; and live row bytes. */
 async function eventsBytes(pool: pg.Pool): Promise<{ heap: number; indexes: number; total: number; live: number }> {

@@ -9,6 +9,7 @@ import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import { type EventInsert, events, migrate, PartitionManager, parseWebhookBatch, toEventRows } from "../src/index.ts";
+import { positiveInteger } from "./env.ts";
 
 const EVENTS = positiveInteger("BENCH_EVENTS", 1_000_000);
 const LAYOUT_ROWS = Math.min(EVENTS, positiveInteger("BENCH_LAYOUT_ROWS", 200_000));
@@ -17,14 +18,6 @@ const BATCH_SIZE = 350;
 const BATCHES_PER_INSERT = 10;
 const FROM = new Date("2024-06-01T00:00:00Z");
 const TO = new Date("2024-06-08T00:00:00Z");
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const columns = Object.entries(getTableColumns(events)).filter(([, column]) => !column.generated);
 const columnList = columns.map(([, column]) => `"${column.name}"`).join(", ");
