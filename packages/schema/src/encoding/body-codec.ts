@@ -90,9 +90,19 @@ export function decodeBody(encoded: Uint8Array): Record<string, unknown> {
 }
 
 /**
- * Decodes the bodies of a page: every version-1 frame in one call (frames decode back to back, each ending in its
- * newline), off the event loop. Each result is the body or the BodyDecodeError of that body alone: one corrupt body
- * never fails the others.
+ * Whether this Node.js decodes zstd frames laid back to back in one call. Node 24 does; Node 22's zlib stops at the
+ * end of the first frame, so there each body is decoded alone, a decompressor and its dictionary per body (about
+ * 45 µs each: 45 ms for a page of 1000 events, against 3-5 ms in one call).
+ */
+const decodesJointFrames = (() => {
+  const frame = (text: string) => zstd.zstdCompressSync(Buffer.from(text), COMPRESS_OPTIONS);
+  return zstd.zstdDecompressSync(Buffer.concat([frame("1\n"), frame("2\n")]), DECOMPRESS_OPTIONS).length === 4;
+})();
+
+/**
+ * Decodes the bodies of a page: every version-1 frame in one call where Node.js can (frames decode back to back, each
+ * ending in its newline), off the event loop. Each result is the body or the BodyDecodeError of that body alone: one
+ * corrupt body never fails the others.
  */
 export async function decodeBodies(
   encoded: readonly Uint8Array[],
@@ -107,7 +117,7 @@ export async function decodeBodies(
   });
   const valid = frames.filter((frame): frame is Buffer => frame instanceof Buffer);
   let texts: Buffer[] | undefined;
-  if (valid.length > 1) {
+  if (valid.length > 1 && decodesJointFrames) {
     const joined = await new Promise<Buffer | undefined>((resolve) =>
       zstd.zstdDecompress(Buffer.concat(valid), DECOMPRESS_OPTIONS, (error, result) =>
         resolve(error ? undefined : result),
