@@ -1,5 +1,5 @@
 import { events, type StoredEvent, utcDay } from "@msgevents/schema";
-import { and, type SQL, sql } from "drizzle-orm";
+import { and, gte, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
@@ -49,48 +49,104 @@ function partitionAsEvents(partition: DayPartition): SQL {
 }
 
 /**
- * One count per day partition, summed, of the rows of [from, to) that meet `conditions`. A partition the window
- * covers whole is counted by its conditions alone; on the two edge partitions the bound is written
- * `event_time + interval '0'`, a form no index serves. So the time index can never be chosen to find the candidates
- * (the planner prefers it when a keyword is everywhere, and then evaluates the search-token expression, tens of
- * microseconds, on every row of the day: 424 ms instead of 36 ms for 6,667 matches): the candidates come from the
- * token index and only the cheap conditions run per row.
+ * One count per day partition (rows of `partition` and `count`) of the rows of [from, to) that meet `conditions`. A
+ * partition the window covers whole is counted by its conditions alone; on the two edge partitions the bound is
+ * written `event_time + interval '0'`, a form no index serves. So the time index can never be chosen to find the
+ * candidates (the planner prefers it when a keyword is everywhere, and then evaluates the search-token expression,
+ * tens of microseconds, on every row of the day: 424 ms instead of 36 ms for 6,667 matches): the candidates come from
+ * the token index and only the cheap conditions run per row.
  */
 export function tokenCountStatement(partitions: DayPartition[], from: Date, to: Date, conditions: SQL[]): SQL {
-  if (partitions.length === 0) return sql`SELECT 0::bigint AS count`;
+  if (partitions.length === 0) return sql`SELECT NULL::text AS partition, 0::bigint AS count WHERE false`;
   const counts = partitions.map((partition) => {
     const where = and(...conditions, ...boundsWithin(partition, from, to)) ?? sql`true`;
-    return sql`SELECT count(*) AS count FROM ${partitionAsEvents(partition)} WHERE ${where}`;
+    return sql`SELECT ${partition.name}::text AS partition, count(*) AS count FROM ${partitionAsEvents(partition)} WHERE ${where}`;
   });
-  return sql`SELECT coalesce(sum(count), 0)::bigint AS count FROM (${sql.join(counts, sql` UNION ALL `)}) AS counts`;
+  return sql.join(counts, sql` UNION ALL `);
 }
 
-/** How many rows of [from, to) meet `conditions`, counted over the token index (see tokenCountStatement). */
-export async function tokenCountQuery(db: NodePgDatabase, from: Date, to: Date, conditions: SQL[]): Promise<number> {
+/** The matches of one day partition within a window. */
+export interface PartitionCount {
+  partition: DayPartition;
+  count: number;
+}
+
+/**
+ * How many rows of [from, to) meet `conditions`, counted over the token index (see tokenCountStatement), in all and
+ * partition by partition (newest first).
+ */
+export async function tokenCountQuery(
+  db: NodePgDatabase,
+  from: Date,
+  to: Date,
+  conditions: SQL[],
+): Promise<{ total: number; byPartition: PartitionCount[] }> {
   const partitions = await dayPartitionsOverlapping(db, from, to);
-  const result = await db.execute<{ count: string }>(tokenCountStatement(partitions, from, to, conditions));
-  return Number(result.rows[0]?.count ?? 0);
+  const result = await db.execute<{ partition: string; count: string }>(
+    tokenCountStatement(partitions, from, to, conditions),
+  );
+  const counts = new Map(result.rows.map((row) => [row.partition, Number(row.count)]));
+  const byPartition = partitions.map((partition) => ({ partition, count: counts.get(partition.name) ?? 0 })).reverse();
+  return { total: byPartition.reduce((sum, { count }) => sum + count, 0), byPartition };
+}
+
+/**
+ * The start of the newest stretch of whole partitions, counted newest first, that holds `wanted` matches of the page
+ * (none when all of them together do not): the page need not read older partitions. With a cursor, only partitions
+ * wholly older than it count (`pageTo`); the cursor's own holds fewer rows after the cursor than its count.
+ */
+export function partitionsSince(
+  byPartition: readonly PartitionCount[],
+  window: { from: Date; to: Date },
+  pageTo: Date,
+  wanted: number,
+): Date | undefined {
+  let matches = 0;
+  for (const { partition, count } of byPartition) {
+    const counted = Math.min(partition.starts.getTime() + DAY_MS, window.to.getTime());
+    if (counted > pageTo.getTime()) continue;
+    matches += count;
+    if (matches >= wanted) return partition.starts > window.from ? partition.starts : undefined;
+  }
+  return undefined;
 }
 
 /**
  * The page over the token index, partition by partition as the count is (and for the same reason): each partition
  * gives its newest rows after the cursor, and the page is the newest of those. For few matches, or matches the time
- * walk could not reach.
+ * walk could not reach. `since`, when the counts tell that [since, to) holds the whole page, leaves the older
+ * partitions out and is written as a plain bound on the time column: the planner then intersects the token index's
+ * candidates with the time index's range (a BitmapAnd) and reads only the rows of the page's stretch.
  */
 export async function tokenPageQuery(
   db: NodePgDatabase,
   query: SearchQuery,
   conditions: SQL[],
   position?: CursorPosition,
+  since?: Date,
 ): Promise<StoredEvent[]> {
-  const to = position ? new Date(Math.min(query.to.getTime(), position.eventTime.getTime() + 1)) : query.to;
-  const partitions = to > query.from ? await dayPartitionsOverlapping(db, query.from, to) : [];
+  const to = pageEnd(query, position);
+  const from = since && since > query.from ? since : query.from;
+  const partitions = to > from ? await dayPartitionsOverlapping(db, from, to) : [];
   if (partitions.length === 0) return [];
+  return tokenPageSelect(db, partitions, query, { conditions, from, to, ...(position ? { position } : {}) });
+}
+
+/** tokenPageQuery's statement over the given partitions, the page's rows being those of [from, to). */
+export function tokenPageSelect(
+  db: NodePgDatabase,
+  partitions: DayPartition[],
+  query: SearchQuery,
+  page: { conditions: SQL[]; from: Date; to: Date; position?: CursorPosition },
+) {
+  const { conditions, from, to, position } = page;
   const wanted = (query.offset ?? 0) + query.perPage + 1;
   const newestOfEach = partitions.map((partition) => {
+    const plainSince = from > query.from && from > partition.starts ? [gte(events.eventTime, from)] : [];
     const where = and(
       ...conditions,
-      ...boundsWithin(partition, query.from, to),
+      ...plainSince,
+      ...boundsWithin(partition, plainSince.length > 0 ? partition.starts : query.from, to),
       ...(position ? [afterPosition(position, SHIFTED_TIME)] : []),
     );
     return sql`(SELECT * FROM ${partitionAsEvents(partition)} WHERE ${where ?? sql`true`}
@@ -102,6 +158,11 @@ export async function tokenPageQuery(
     .orderBy(sql`${sql.join(NEWEST_FIRST, sql`, `)}`)
     .limit(query.perPage + 1)
     .offset(query.offset ?? 0);
+}
+
+/** Where the page's rows end: the window's end, or just after the cursor's time. */
+export function pageEnd(query: SearchQuery, position?: CursorPosition): Date {
+  return position ? new Date(Math.min(query.to.getTime(), position.eventTime.getTime() + 1)) : query.to;
 }
 
 /**

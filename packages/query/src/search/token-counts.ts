@@ -87,3 +87,33 @@ function countedParts(
     ...edges.filter(([from, to]) => from < to).map(([from, to]) => fromEvents(from, to)),
   ];
 }
+
+/**
+ * The start of the newest stretch of whole increments of [from, to) that holds `wanted` of the events holding
+ * `tokens` (see tokenCountsQuery), summed newest first from search_token_counts; none when the whole increments
+ * together hold fewer. A page of the newest `wanted` matches lies within [since, to). Only for windows none of whose
+ * days the counts' backfill still has to fill.
+ */
+export async function countedSince(
+  db: NodePgDatabase,
+  tokens: readonly string[],
+  window: { from: Date; to: Date },
+  wanted: number,
+): Promise<Date | undefined> {
+  const wholeFrom = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  const wholeTo = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  if (wholeFrom >= wholeTo) return undefined;
+  const result = await db.execute<{ since: Date | string }>(sql`
+    SELECT bucket_start AS since FROM (
+      SELECT ${searchTokenCounts.bucketStart} AS bucket_start,
+        sum(sum(${searchTokenCounts.events})) OVER (ORDER BY ${searchTokenCounts.bucketStart} DESC) AS newer
+      FROM ${searchTokenCounts}
+      WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
+        AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
+        AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz
+      GROUP BY ${searchTokenCounts.bucketStart}) AS buckets
+    WHERE newer >= ${wanted}
+    ORDER BY bucket_start DESC LIMIT 1`);
+  const since = result.rows[0]?.since;
+  return since === undefined ? undefined : new Date(since);
+}

@@ -4,8 +4,8 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { splitAtPendingDays } from "../backfill-coverage.ts";
 import type { SearchQuery } from "./filters.ts";
 import { timeWalkPageQuery } from "./page-queries.ts";
-import { tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
-import { EVERY_EVENT_TOKEN, tokenCountsQuery } from "./token-counts.ts";
+import { pageEnd, partitionsSince, tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
+import { countedSince, EVERY_EVENT_TOKEN, tokenCountsQuery } from "./token-counts.ts";
 
 /**
  * Plans over the token index only. Any other plan evaluates the token expression (every searchable value of the row,
@@ -29,13 +29,15 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
  *
  * 1. The exact count: from the search counts when they can answer (one keyword or value: tokenCountsQuery; in days
  *    their backfill has not filled, over the token index), else over the token index, partition by partition,
- *    candidates from the GIN each re-checked with the cheap exact condition (tokenCountStatement).
- * 2. When the count says the page can be full, and the matches are dense enough that a walk would fill it before
- *    reading as many rows as match (walkCanFillPage), the page by walking the time index newest first with the exact
- *    conditions alone, reading at most as many rows as match: a keyword in most events fills its page after about a
- *    page of rows, where the token index would hand over every match of the window to be sorted.
- * 3. Otherwise (few matches, or the walk gave up: the matches are old or sparse) the page over the token index,
- *    which costs what the count cost.
+ *    candidates from the GIN each re-checked with the cheap exact condition (tokenCountStatement). The same counts,
+ *    newest first, tell from when the page's matches start (`since`): per 15 minutes from the search counts, per day
+ *    from the partitions' counts.
+ * 2. When the count says the page can be full, and the walk is expected to fill it before reading as many rows as
+ *    match (walkCanFillPage), the page by walking the time index newest first with the exact conditions alone, reading
+ *    at most as many rows as match: a keyword in most events fills its page after about a page of rows, where the
+ *    token index would hand over every match of the window to be sorted.
+ * 3. Otherwise (few matches, or matches too sparse or too old for a walk) the page over the token index from
+ *    `since`: the token index's candidates intersected with that stretch of the time index.
  */
 export async function tokenSearch(
   db: NodePgDatabase,
@@ -51,11 +53,21 @@ export async function tokenSearch(
   },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
   await db.execute(TOKEN_INDEX_PLANS);
-  const totalCount = filters.countedTokens
-    ? await countedMatches(db, query, { ...filters, countedTokens: filters.countedTokens })
-    : await tokenCountQuery(db, query.from, query.to, filters.conditions);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
-  if (totalCount >= wanted && (await walkCanFillPage(db, query, totalCount, wanted, filters.pending))) {
+  const pageTo = pageEnd(query, query.after);
+  let totalCount: number;
+  let since: Date | undefined;
+  if (filters.countedTokens) {
+    totalCount = await countedMatches(db, query, { ...filters, countedTokens: filters.countedTokens });
+    if (totalCount >= wanted && filters.pending.size === 0) {
+      since = await countedSince(db, filters.countedTokens, { from: query.from, to: pageTo }, wanted);
+    }
+  } else {
+    const counted = await tokenCountQuery(db, query.from, query.to, filters.conditions);
+    totalCount = counted.total;
+    since = partitionsSince(counted.byPartition, query, pageTo, wanted);
+  }
+  if (totalCount >= wanted && (await walkCanFillPage(db, query, { matches: totalCount, wanted, since }, filters))) {
     await db.execute(TIME_WALK_PLANS);
     const walkWindow = filters.position ? (and(filters.window, filters.position) as SQL) : filters.window;
     // No more rows than the token index would hand over: a walk that gives up costs what the fallback costs.
@@ -63,7 +75,7 @@ export async function tokenSearch(
     if (rows.length === query.perPage + 1) return { rows, totalCount };
     await db.execute(TOKEN_INDEX_PLANS);
   }
-  return { rows: await tokenPageQuery(db, query, filters.conditions, query.after), totalCount };
+  return { rows: await tokenPageQuery(db, query, filters.conditions, query.after, since), totalCount };
 }
 
 /**
@@ -78,25 +90,38 @@ async function countedMatches(
   let total = 0;
   for (const stretch of splitAtPendingDays(window.from, window.to, filters.pending)) {
     total += stretch.pending
-      ? await tokenCountQuery(db, stretch.from, stretch.to, filters.conditions)
+      ? (await tokenCountQuery(db, stretch.from, stretch.to, filters.conditions)).total
       : await tokenCountsQuery(db, filters.countedTokens, stretch, filters.exact);
   }
   return total;
 }
 
 /**
- * Whether walking the time index is expected to fill the page within its limit (as many rows as match): at the
- * window's match rate (matches over events, the events counted from search_token_counts), `wanted` matches take
- * wanted × events / matches rows. A keyword in a tenth of a 1M-event day (3,200 matches) would read about 10,000
- * rows and give up after 3,200, for nothing: the token index serves it at once.
+ * Whether walking the time index is expected to fill the page within its limit (as many rows as match). The walk
+ * reads the events from the newest (or the cursor) back to the page's last match: when the search counts placed the page's matches
+ * (`since` from whole 15-minute increments), the events of [since, to); otherwise, at the window's match rate
+ * (matches over events, the events counted from search_token_counts), wanted × events / matches. A keyword in a tenth
+ * of a 1M-event day (3,200 matches) would read about 10,000 rows and give up after 3,200, for nothing; so would a
+ * common keyword whose matches all lie in the morning of a window ending at night. The token index serves both at
+ * once.
  */
 async function walkCanFillPage(
   db: NodePgDatabase,
   query: SearchQuery,
-  matches: number,
-  wanted: number,
-  pending: ReadonlySet<string>,
+  page: { matches: number; wanted: number; since: Date | undefined },
+  filters: { countedTokens?: string[]; pending: ReadonlySet<string> },
 ): Promise<boolean> {
-  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, [], pending);
+  const { matches, wanted, since } = page;
+  if (since && filters.countedTokens) {
+    const walked = await tokenCountsQuery(
+      db,
+      [EVERY_EVENT_TOKEN],
+      { from: since, to: pageEnd(query, query.after) },
+      [],
+      filters.pending,
+    );
+    return walked <= matches;
+  }
+  const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, [], filters.pending);
   return wanted * events <= matches * matches;
 }

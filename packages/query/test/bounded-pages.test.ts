@@ -1,0 +1,230 @@
+import { sql } from "drizzle-orm";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { filterConditions } from "../src/search/conditions.ts";
+import type { SearchQuery } from "../src/search/filters.ts";
+import {
+  dayPartitionsOverlapping,
+  partitionsSince,
+  tokenPageQuery,
+  tokenPageSelect,
+} from "../src/search/partition-queries.ts";
+import { TOKEN_INDEX_PLANS } from "../src/search/token-search.ts";
+import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+
+// The counts place a page's matches in time (per 15 minutes from the search counts, per day from the partitions'
+// counts), and the page over the token index then reads only that stretch. Matches bunched in the mornings of three
+// days, with cursors, page numbers and windows that cut days, must still come back exactly, newest first.
+let fixture: QueryFixture;
+const START = Date.parse("2024-05-01T00:00:00Z");
+const DAYS = 3;
+const STEP_MS = 4 * 60_000;
+const PER_DAY = 86_400_000 / STEP_MS;
+const MINUTE = 60_000;
+
+interface Stored {
+  id: string;
+  time: number;
+  words: string[];
+  type: string;
+}
+const stored: Stored[] = [];
+
+beforeAll(async () => {
+  fixture = await startQueryFixture(new Date("2024-05-05T00:00:00Z"));
+  const records = [];
+  for (let index = 0; index < DAYS * PER_DAY; index += 1) {
+    // Two events share every other timestamp, so ties are ordered by event id.
+    const time = START + Math.floor(index / 2) * 2 * STEP_MS + (index % 2) * (index % 4 === 1 ? 0 : STEP_MS);
+    const minuteOfDay = ((time - START) % 86_400_000) / MINUTE;
+    const words = ["everywhere"];
+    if (minuteOfDay < 6 * 60) words.push("morning");
+    if (index % 7 === 0) words.push("sparse");
+    const type = index % 5 === 0 ? "bounce" : "delivery";
+    const id = `8${String(index).padStart(6, "0")}`;
+    stored.push({ id, time, words, type });
+    records.push(
+      webhookEvent({
+        event_id: id,
+        type,
+        timestamp: new Date(time).toISOString(),
+        subject: words.join(" "),
+        reason: words.join(" "),
+        ...(type === "bounce" ? { bounce_class: "10" } : {}),
+      }),
+    );
+  }
+  for (let start = 0; start < records.length; start += 500) {
+    await insertRecords(fixture, records.slice(start, start + 500));
+  }
+  await fixture.pool.query("ANALYZE events");
+}, 300_000);
+
+afterAll(() => fixture?.close());
+
+/** Event ids of the window's matches, newest first (event time descending, then event id descending). */
+function expectedIds(from: number, to: number, word: string, type?: string): string[] {
+  return stored
+    .filter((event) => event.time >= from && event.time < to && event.words.includes(word))
+    .filter((event) => type === undefined || event.type === type)
+    .sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1))
+    .map((event) => event.id);
+}
+
+async function walk(first: string): Promise<{ ids: string[]; totals: Set<number> }> {
+  const ids: string[] = [];
+  const totals = new Set<number>();
+  let url: string | undefined = first;
+  for (let pages = 0; url; pages += 1) {
+    if (pages > stored.length) throw new Error("walk does not end");
+    const response = await get(fixture, url);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    ids.push(...eventIdsOf(response));
+    totals.add(response.body.total_count ?? -1);
+    url = (response.body.links as { next?: string }).next;
+  }
+  return { ids, totals };
+}
+
+const windows = [
+  ["the three whole days", START, START + DAYS * 86_400_000],
+  [
+    "a window that cuts its first and last day",
+    START + 5 * 3_600_000 + 7 * MINUTE,
+    START + 2 * 86_400_000 + 3 * 3_600_000,
+  ],
+] as const;
+
+describe("a page placed by the counts", () => {
+  test.each(windows)("walks matches bunched in the mornings exactly over %s", async (_, from, to) => {
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    for (const [word, type] of [
+      ["morning", undefined],
+      ["sparse", undefined],
+      ["morning", "bounce"],
+      ["sparse", "bounce"],
+    ] as const) {
+      const wanted = expectedIds(from, to, word, type);
+      for (const perPage of [9, 50, 400]) {
+        const { ids, totals } = await walk(
+          `/api/v1/events/message?${range}&subjects=${word}${type ? `&events=${type}` : ""}&per_page=${perPage}`,
+        );
+        expect(ids, `${word} ${type ?? ""} per_page=${perPage}`).toEqual(wanted);
+        expect(totals).toEqual(new Set([wanted.length]));
+      }
+    }
+  });
+
+  test.each(windows)("pages by number in the legacy API exactly over %s", async (_, from, to) => {
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    for (const [word, type] of [
+      ["morning", undefined],
+      ["morning", "bounce"],
+    ] as const) {
+      const wanted = expectedIds(from, to, word, type);
+      for (const page of [1, 3, 8]) {
+        const response = await get(
+          fixture,
+          `/api/v1/message-events?${range}&reason=${word}${type ? `&events=${type}` : ""}&page=${page}&per_page=40`,
+        );
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+        expect(eventIdsOf(response)).toEqual(wanted.slice((page - 1) * 40, page * 40));
+        expect(response.body.total_count).toBe(wanted.length);
+      }
+    }
+  });
+});
+
+describe("the partitions a page needs", () => {
+  const day = (offset: number) => ({
+    name: `events_2024050${offset + 1}`,
+    starts: new Date(START + offset * 86_400_000),
+  });
+  const window = { from: new Date(START + 3_600_000), to: new Date(START + 2.5 * 86_400_000) };
+
+  test("are the newest whose counts reach the page, the partition reached starting the page's stretch", () => {
+    const byPartition = [
+      { partition: day(2), count: 4 },
+      { partition: day(1), count: 10 },
+      { partition: day(0), count: 30 },
+    ];
+    expect(partitionsSince(byPartition, window, window.to, 4)).toEqual(day(2).starts);
+    expect(partitionsSince(byPartition, window, window.to, 5)).toEqual(day(1).starts);
+    // Reached only in the window's first partition: the window's own start bounds the page.
+    expect(partitionsSince(byPartition, window, window.to, 15)).toBeUndefined();
+    expect(partitionsSince(byPartition, window, window.to, 100)).toBeUndefined();
+  });
+
+  test("count no partition a cursor cuts, nor any newer than it", () => {
+    const byPartition = [
+      { partition: day(2), count: 50 },
+      { partition: day(1), count: 50 },
+      { partition: day(0), count: 50 },
+    ];
+    const cursorInSecondDay = new Date(START + 1.5 * 86_400_000);
+    expect(partitionsSince(byPartition, window, cursorInSecondDay, 10)).toBeUndefined();
+    const cursorAtThirdDay = new Date(START + 2 * 86_400_000 + 1);
+    expect(partitionsSince(byPartition, window, cursorAtThirdDay, 10)).toEqual(day(1).starts);
+  });
+});
+
+describe("the page over the token index from a time within a day", () => {
+  interface PlanNode {
+    "Node Type": string;
+    "Relation Name"?: string;
+    "Index Name"?: string;
+    Filter?: string;
+    Plans?: PlanNode[];
+  }
+  const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+
+  async function inTokenPlans<T>(work: (db: NodePgDatabase) => Promise<T>): Promise<T> {
+    const client = await fixture.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const db = drizzle({ client });
+      await db.execute(TOKEN_INDEX_PLANS);
+      return await work(db);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  }
+
+  const query: SearchQuery = {
+    from: new Date(START),
+    to: new Date(START + DAYS * 86_400_000),
+    perPage: 20,
+    filters: { text: { subjects: ["sparse"] } },
+  };
+  const since = new Date(START + 2 * 86_400_000 + 5 * 3_600_000);
+
+  test("holds the same rows as the page over the whole window when the stretch holds the page", async () => {
+    await inTokenPlans(async (db) => {
+      const { conditions } = await filterConditions(db, query.filters);
+      const bounded = await tokenPageQuery(db, query, conditions, undefined, since);
+      const whole = await tokenPageQuery(db, query, conditions);
+      expect(bounded.map((row) => row.eventId)).toEqual(whole.map((row) => row.eventId));
+      expect(bounded).toHaveLength(21);
+      expect(bounded.every((row) => row.eventTime >= since)).toBe(true);
+    });
+  });
+
+  test("reads no older partition and never computes a row's search tokens", async () => {
+    await inTokenPlans(async (db) => {
+      const { conditions } = await filterConditions(db, query.filters);
+      const partitions = await dayPartitionsOverlapping(db, since, query.to);
+      const page = tokenPageSelect(db, partitions, query, { conditions, from: since, to: query.to });
+      const { rows } = await db.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+        sql`EXPLAIN (FORMAT JSON) ${page.getSQL()}`,
+      );
+      const plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
+      if (!plan) throw new Error("no plan");
+      const nodes = nodesOf(plan);
+      const relations = new Set(nodes.flatMap((node) => (node["Relation Name"] ? [node["Relation Name"]] : [])));
+      expect(relations).toEqual(new Set(["events_20240503"]));
+      expect(nodes.some((node) => node.Filter?.includes("msgevents_search_hashes"))).toBe(false);
+      expect(nodes.some((node) => node["Index Name"]?.includes("search_hashes"))).toBe(true);
+    });
+  });
+});
