@@ -6,10 +6,10 @@ import type { SearchQuery } from "../src/search/filters.ts";
 import {
   dayPartitionsOverlapping,
   partitionsSince,
+  TOKEN_INDEX_PLANS,
   tokenPageQuery,
   tokenPageSelect,
 } from "../src/search/partition-queries.ts";
-import { TOKEN_INDEX_PLANS } from "../src/search/token-search.ts";
 import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
 
 // The counts place a page's matches in time (per 15 minutes from the search counts, per day from the partitions'

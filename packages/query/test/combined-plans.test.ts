@@ -3,8 +3,7 @@ import { and, gte, lt, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { filterConditions } from "../src/search/conditions.ts";
-import { dayPartitionsOverlapping, tokenCountStatement } from "../src/search/partition-queries.ts";
-import { TOKEN_INDEX_PLANS } from "../src/search/token-search.ts";
+import { dayPartitionsOverlapping, TOKEN_INDEX_PLANS, tokenCountStatement } from "../src/search/partition-queries.ts";
 import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
 
 // Filter combinations: a type with a keyword or a recipient domain, two campaigns, a campaign with a subaccount. Each

@@ -36,7 +36,7 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
         ? await pendingDays(snapshot.db, SEARCH_TOKEN_COUNTS_BACKFILL.name, query.from, query.to)
         : new Set<string>();
     const { rows, totalCount } = usesTokenIndex
-      ? await tokenSearch(snapshot.db, query, {
+      ? await tokenSearch(snapshot, query, {
           window,
           ...(position ? { position } : {}),
           conditions: filters.conditions,

@@ -4,20 +4,9 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { splitAtPendingDays } from "../backfill-coverage.ts";
 import type { SearchQuery } from "./filters.ts";
 import { timeWalkPageQuery } from "./page-queries.ts";
-import { pageEnd, partitionsSince, tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
+import { pageEnd, partitionsSince, TOKEN_INDEX_PLANS, tokenCountQuery, tokenPageQuery } from "./partition-queries.ts";
+import type { Snapshot } from "./snapshot.ts";
 import { countedSince, EVERY_EVENT_TOKEN, tokenCountsQuery } from "./token-counts.ts";
-
-/**
- * Plans over the token index only. Any other plan evaluates the token expression (every searchable value of the row,
- * tokenized and hashed: tens of microseconds) for each row it reads, and the planner cannot be trusted to avoid it: on
- * a partition autovacuum has not analyzed yet it has no statistics for the expression, and it charges the expression
- * to the bitmap's recheck too, so a scan of the whole day looks no worse. These settings rule out the sequential and
- * plain index scans; the time index, which a bitmap could still use, is kept out by the form of the window's bounds
- * (partition-queries.ts). Bitmaps stay exact (no lossy pages, whose rows would be re-checked by that same
- * expression) up to millions of matches with the larger work_mem.
- */
-export const TOKEN_INDEX_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
-  set_config('enable_bitmapscan', 'on', true), set_config('enable_sort', 'on', true), set_config('work_mem', '64MB', true)`;
 
 /** Plans that walk the time index newest first and stop when the page is full. */
 const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'on', true),
@@ -40,7 +29,7 @@ const TIME_WALK_PLANS = sql`SELECT set_config('enable_seqscan', 'off', true), se
  *    `since`: the token index's candidates intersected with that stretch of the time index.
  */
 export async function tokenSearch(
-  db: NodePgDatabase,
+  snapshot: Snapshot,
   query: SearchQuery,
   filters: {
     window: SQL;
@@ -52,18 +41,19 @@ export async function tokenSearch(
     pending: ReadonlySet<string>;
   },
 ): Promise<{ rows: StoredEvent[]; totalCount: number }> {
+  const { db } = snapshot;
   await db.execute(TOKEN_INDEX_PLANS);
   const wanted = (query.offset ?? 0) + query.perPage + 1;
   const pageTo = pageEnd(query, query.after);
   let totalCount: number;
   let since: Date | undefined;
   if (filters.countedTokens) {
-    totalCount = await countedMatches(db, query, { ...filters, countedTokens: filters.countedTokens });
+    totalCount = await countedMatches(snapshot, query, { ...filters, countedTokens: filters.countedTokens });
     if (totalCount >= wanted && filters.pending.size === 0) {
       since = await countedSince(db, filters.countedTokens, { from: query.from, to: pageTo }, wanted);
     }
   } else {
-    const counted = await tokenCountQuery(db, query.from, query.to, filters.conditions);
+    const counted = await tokenCountQuery(snapshot, query.from, query.to, filters.conditions);
     totalCount = counted.total;
     since = partitionsSince(counted.byPartition, query, pageTo, wanted);
   }
@@ -83,15 +73,15 @@ export async function tokenSearch(
  * and over the token index (as if there were no counts) in the days it has not, each stretch on its own.
  */
 async function countedMatches(
-  db: NodePgDatabase,
+  snapshot: Snapshot,
   window: { from: Date; to: Date },
   filters: { conditions: SQL[]; exact: SQL[]; countedTokens: string[]; pending: ReadonlySet<string> },
 ): Promise<number> {
   let total = 0;
   for (const stretch of splitAtPendingDays(window.from, window.to, filters.pending)) {
     total += stretch.pending
-      ? (await tokenCountQuery(db, stretch.from, stretch.to, filters.conditions)).total
-      : await tokenCountsQuery(db, filters.countedTokens, stretch, filters.exact);
+      ? (await tokenCountQuery(snapshot, stretch.from, stretch.to, filters.conditions)).total
+      : await tokenCountsQuery(snapshot.db, filters.countedTokens, stretch, filters.exact);
   }
   return total;
 }
