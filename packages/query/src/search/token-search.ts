@@ -88,12 +88,12 @@ async function countedMatches(
 
 /**
  * Whether walking the time index is expected to fill the page within its limit (as many rows as match). The walk
- * reads the events from the newest (or the cursor) back to the page's last match: when the search counts placed the page's matches
- * (`since` from whole 15-minute increments), the events of [since, to); otherwise, at the window's match rate
- * (matches over events, the events counted from search_token_counts), wanted × events / matches. A keyword in a tenth
- * of a 1M-event day (3,200 matches) would read about 10,000 rows and give up after 3,200, for nothing; so would a
- * common keyword whose matches all lie in the morning of a window ending at night. The token index serves both at
- * once.
+ * reads the events from the newest (or the cursor) back to the page's last match: when the search counts placed the
+ * page's matches (`since`, from whole 15-minute increments), the events of [since, to); otherwise, at the window's
+ * match rate (matches over events, the events counted from search_token_counts), wanted × events / matches. A
+ * keyword in a tenth of a 1M-event day (3,200 matches) would read about 10,000 rows and give up after 3,200, for
+ * nothing; so would a common keyword whose matches all lie in the morning of a window ending at night. The token index
+ * serves both at once.
  */
 async function walkCanFillPage(
   db: NodePgDatabase,
