@@ -72,20 +72,30 @@ function countedParts(
   stretch: { from: Date; to: Date },
   fromEvents: (from: Date, to: Date) => SQL,
 ): SQL[] {
-  const wholeFrom = Math.ceil(stretch.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  const wholeTo = Math.floor(stretch.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  if (wholeFrom >= wholeTo) return [fromEvents(stretch.from, stretch.to)];
+  const whole = wholeIncrements(stretch);
+  if (!whole) return [fromEvents(stretch.from, stretch.to)];
   const edges: [Date, Date][] = [
-    [stretch.from, new Date(wholeFrom)],
-    [new Date(wholeTo), stretch.to],
+    [stretch.from, whole.from],
+    [whole.to, stretch.to],
   ];
   return [
-    sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts}
-      WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
-        AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
-        AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz)`,
+    sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts} WHERE ${countsOf(tokens, whole)})`,
     ...edges.filter(([from, to]) => from < to).map(([from, to]) => fromEvents(from, to)),
   ];
+}
+
+/** The whole increments of a window: from its first increment boundary to its last; none when no increment fits. */
+function wholeIncrements(window: { from: Date; to: Date }): { from: Date; to: Date } | undefined {
+  const from = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  const to = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
+  return from < to ? { from: new Date(from), to: new Date(to) } : undefined;
+}
+
+/** The search_token_counts rows of `tokens` in whole increments. */
+function countsOf(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
+  return sql`${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
+    AND ${searchTokenCounts.bucketStart} >= ${whole.from.toISOString()}::timestamptz
+    AND ${searchTokenCounts.bucketStart} < ${whole.to.toISOString()}::timestamptz`;
 }
 
 /**
@@ -100,17 +110,14 @@ export async function countedSince(
   window: { from: Date; to: Date },
   wanted: number,
 ): Promise<Date | undefined> {
-  const wholeFrom = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  const wholeTo = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
-  if (wholeFrom >= wholeTo) return undefined;
+  const whole = wholeIncrements(window);
+  if (!whole) return undefined;
   const result = await db.execute<{ since: Date | string }>(sql`
     SELECT bucket_start AS since FROM (
       SELECT ${searchTokenCounts.bucketStart} AS bucket_start,
         sum(sum(${searchTokenCounts.events})) OVER (ORDER BY ${searchTokenCounts.bucketStart} DESC) AS newer
       FROM ${searchTokenCounts}
-      WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
-        AND ${searchTokenCounts.bucketStart} >= ${new Date(wholeFrom).toISOString()}::timestamptz
-        AND ${searchTokenCounts.bucketStart} < ${new Date(wholeTo).toISOString()}::timestamptz
+      WHERE ${countsOf(tokens, whole)}
       GROUP BY ${searchTokenCounts.bucketStart}) AS buckets
     WHERE newer >= ${wanted}
     ORDER BY bucket_start DESC LIMIT 1`);

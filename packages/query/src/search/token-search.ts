@@ -57,7 +57,10 @@ export async function tokenSearch(
     totalCount = counted.total;
     since = partitionsSince(counted.byPartition, query, pageTo, wanted);
   }
-  if (totalCount >= wanted && (await walkCanFillPage(db, query, { matches: totalCount, wanted, since }, filters))) {
+  if (
+    totalCount >= wanted &&
+    (await walkCanFillPage(db, query, { matches: totalCount, wanted, since, pageTo }, filters))
+  ) {
     await db.execute(TIME_WALK_PLANS);
     const walkWindow = filters.position ? (and(filters.window, filters.position) as SQL) : filters.window;
     // No more rows than the token index would hand over: a walk that gives up costs what the fallback costs.
@@ -98,18 +101,12 @@ async function countedMatches(
 async function walkCanFillPage(
   db: NodePgDatabase,
   query: SearchQuery,
-  page: { matches: number; wanted: number; since: Date | undefined },
+  page: { matches: number; wanted: number; since: Date | undefined; pageTo: Date },
   filters: { countedTokens?: string[]; pending: ReadonlySet<string> },
 ): Promise<boolean> {
-  const { matches, wanted, since } = page;
+  const { matches, wanted, since, pageTo } = page;
   if (since && filters.countedTokens) {
-    const walked = await tokenCountsQuery(
-      db,
-      [EVERY_EVENT_TOKEN],
-      { from: since, to: pageEnd(query, query.after) },
-      [],
-      filters.pending,
-    );
+    const walked = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], { from: since, to: pageTo }, [], filters.pending);
     return walked <= matches;
   }
   const events = await tokenCountsQuery(db, [EVERY_EVENT_TOKEN], query, [], filters.pending);
