@@ -79,7 +79,11 @@ export async function encodeBodies(bodies: readonly Record<string, unknown>[]): 
 
 /** Decodes one body (see decodeBodies for a page of them); throws BodyDecodeError. */
 export function decodeBody(encoded: Uint8Array): Record<string, unknown> {
-  const frame = frameOf(encoded);
+  return decodeFrame(frameOf(encoded));
+}
+
+/** Decodes one version-1 frame (the body without its version byte); throws BodyDecodeError. */
+function decodeFrame(frame: Buffer): Record<string, unknown> {
   let text: Buffer;
   try {
     text = zstd.zstdDecompressSync(frame, DECOMPRESS_OPTIONS);
@@ -131,8 +135,9 @@ export async function decodeBodies(
     if (frame instanceof BodyDecodeError) return frame;
     const text = texts?.[next++];
     try {
-      // Without a joint decode (one frame, or some frame is corrupt) each is decoded alone to find which.
-      return text ? parseBody(text) : decodeBody(Buffer.concat([VERSION_1, frame]));
+      // Without a joint decode (one frame, a Node that decodes one frame per call, or some frame is corrupt) each is
+      // decoded alone, which also finds the corrupt one.
+      return text ? parseBody(text) : decodeFrame(frame);
     } catch (error) {
       return error instanceof BodyDecodeError ? error : new BodyDecodeError(String(error));
     }
