@@ -10,7 +10,15 @@ import {
   tokenPageQuery,
   tokenPageSelect,
 } from "../src/search/partition-queries.ts";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+import {
+  eventIdsOf,
+  get,
+  insertRecords,
+  type QueryFixture,
+  startQueryFixture,
+  walkPages,
+  webhookEvent,
+} from "./support.ts";
 
 // The counts place a page's matches in time (per 15 minutes from the search counts, per day from the partitions'
 // counts), and the page over the token index then reads only that stretch. Matches bunched in the mornings of three
@@ -72,18 +80,8 @@ function expectedIds(from: number, to: number, word: string, type?: string): str
 }
 
 async function walk(first: string): Promise<{ ids: string[]; totals: Set<number> }> {
-  const ids: string[] = [];
-  const totals = new Set<number>();
-  let url: string | undefined = first;
-  for (let pages = 0; url; pages += 1) {
-    if (pages > stored.length) throw new Error("walk does not end");
-    const response = await get(fixture, url);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    ids.push(...eventIdsOf(response));
-    totals.add(response.body.total_count ?? -1);
-    url = (response.body.links as { next?: string }).next;
-  }
-  return { ids, totals };
+  const pages = await walkPages(fixture, first, { maxPages: stored.length + 1 });
+  return { ids: pages.flatMap(eventIdsOf), totals: new Set(pages.map((page) => page.body.total_count ?? -1)) };
 }
 
 const windows = [

@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { filterConditions } from "../src/search/conditions.ts";
 import { dayPartitionsOverlapping, TOKEN_INDEX_PLANS, tokenCountStatement } from "../src/search/partition-queries.ts";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+import { eventIdsOf, insertRecords, type QueryFixture, startQueryFixture, walkPages, webhookEvent } from "./support.ts";
 
 // Filter combinations: a type with a keyword or a recipient domain, two campaigns, a campaign with a subaccount. Each
 // filter's index alone finds many more candidates than the combination matches; the plans must take the candidates
@@ -111,17 +111,11 @@ describe.each([
   test("is counted and paged exactly, cursor after cursor", async () => {
     const wanted = inWindow(matches);
     expect(wanted.length).toBeGreaterThan(10);
-    const seen: string[] = [];
-    let url: string | undefined = `/api/v1/events/message?${window}&${query}&per_page=40`;
-    while (url) {
-      const response = await get(fixture, url);
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(response.body.total_count).toBe(wanted.length);
-      seen.push(...eventIdsOf(response));
-      url = (response.body.links as { next?: string }).next;
-      if (seen.length > wanted.length) break;
-    }
-    expect(seen).toEqual(wanted);
+    const pages = await walkPages(fixture, `/api/v1/events/message?${window}&${query}&per_page=40`, {
+      maxPages: wanted.length + 1,
+    });
+    for (const page of pages) expect(page.body.total_count).toBe(wanted.length);
+    expect(pages.flatMap(eventIdsOf)).toEqual(wanted);
   });
 });
 
@@ -150,16 +144,10 @@ describe.each([
   test("is counted and paged exactly, cursor after cursor", async () => {
     const wanted = inWindow(matches);
     expect(wanted.length).toBeGreaterThan(10);
-    const seen: string[] = [];
-    let url: string | undefined = `/api/v1/events/message?${window}&${query}&per_page=40`;
-    while (url) {
-      const response = await get(fixture, url);
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(response.body.total_count).toBe(wanted.length);
-      seen.push(...eventIdsOf(response));
-      url = (response.body.links as { next?: string }).next;
-      if (seen.length > wanted.length) break;
-    }
-    expect(seen).toEqual(wanted);
+    const pages = await walkPages(fixture, `/api/v1/events/message?${window}&${query}&per_page=40`, {
+      maxPages: wanted.length + 1,
+    });
+    for (const page of pages) expect(page.body.total_count).toBe(wanted.length);
+    expect(pages.flatMap(eventIdsOf)).toEqual(wanted);
   });
 });

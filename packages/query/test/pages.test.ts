@@ -1,6 +1,14 @@
 import { readSample } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+import {
+  eventIdsOf,
+  get,
+  insertRecords,
+  type QueryFixture,
+  startQueryFixture,
+  walkPages,
+  webhookEvent,
+} from "./support.ts";
 
 let fixture: QueryFixture;
 
@@ -11,18 +19,8 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 /** Follows links.next from the first URL to the last page; returns every page's response. */
-async function walk(first: string, between?: (page: number) => Promise<void>) {
-  const pages = [];
-  let url: string | undefined = first;
-  while (url) {
-    const response = await get(fixture, url);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    pages.push(response);
-    await between?.(pages.length);
-    url = (response.body.links as { next?: string }).next;
-    if (pages.length > 100) throw new Error("walk does not end");
-  }
-  return pages;
+function walk(first: string, between?: (page: number) => Promise<void>) {
+  return walkPages(fixture, first, { maxPages: 101, ...(between ? { between } : {}) });
 }
 
 describe("the response", () => {

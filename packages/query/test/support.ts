@@ -4,6 +4,7 @@ import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
+import { expect } from "vitest";
 import { deriveCursorKey } from "../src/env.ts";
 import { handleQuery, type QueryDeps } from "../src/handler.ts";
 import type { SearchDatabase } from "../src/search/snapshot.ts";
@@ -127,4 +128,26 @@ export async function get(
 
 export function eventIdsOf(response: JsonResponse): string[] {
   return (response.body.results ?? []).map((event) => String(event.event_id));
+}
+
+/**
+ * Follows links.next from the first URL to the last page, each page answered 200; returns every page's response.
+ * A walk longer than `maxPages` pages fails (it would not end). `between` runs after each page.
+ */
+export async function walkPages(
+  fixture: QueryFixture,
+  first: string,
+  options: { maxPages: number; between?: (page: number) => Promise<void> },
+): Promise<JsonResponse[]> {
+  const pages: JsonResponse[] = [];
+  let url: string | undefined = first;
+  while (url) {
+    if (pages.length >= options.maxPages) throw new Error(`walk from ${first} does not end`);
+    const response = await get(fixture, url);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    pages.push(response);
+    await options.between?.(pages.length);
+    url = (response.body.links as { next?: string }).next;
+  }
+  return pages;
 }

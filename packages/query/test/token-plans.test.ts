@@ -4,7 +4,15 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { filterConditions } from "../src/search/conditions.ts";
 import { dayPartitionsOverlapping, TOKEN_INDEX_PLANS, tokenCountStatement } from "../src/search/partition-queries.ts";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+import {
+  eventIdsOf,
+  get,
+  insertRecords,
+  type QueryFixture,
+  startQueryFixture,
+  walkPages,
+  webhookEvent,
+} from "./support.ts";
 
 // A keyword in every event of a day makes the time index look cheaper to the planner than the token index; a plan
 // that finds its candidates by time then computes every row's search tokens (tens of microseconds each). The
@@ -113,16 +121,10 @@ describe("a keyword in every event of the day", () => {
       .filter((index) => DAY_START + index * 14_000 >= from.getTime() && DAY_START + index * 14_000 < to.getTime())
       .reverse()
       .map(eventId);
-    const seen: string[] = [];
-    let url: string | undefined = `/api/v1/events/message?${window}&subjects=rare&per_page=2`;
-    while (url) {
-      const response = await get(fixture, url);
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(response.body.total_count).toBe(wanted.length);
-      seen.push(...eventIdsOf(response));
-      url = (response.body.links as { next?: string }).next;
-      if (seen.length > wanted.length) break;
-    }
-    expect(seen).toEqual(wanted);
+    const pages = await walkPages(fixture, `/api/v1/events/message?${window}&subjects=rare&per_page=2`, {
+      maxPages: wanted.length + 1,
+    });
+    for (const page of pages) expect(page.body.total_count).toBe(wanted.length);
+    expect(pages.flatMap(eventIdsOf)).toEqual(wanted);
   });
 });

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { eventIdsOf, get, insertRecords, type QueryFixture, startQueryFixture, webhookEvent } from "./support.ts";
+import {
+  eventIdsOf,
+  get,
+  insertRecords,
+  type QueryFixture,
+  startQueryFixture,
+  walkPages,
+  webhookEvent,
+} from "./support.ts";
 
 // Keyword searches count first, then find the page by walking the time index (a common keyword) or over the token
 // index (few or old matches, or a walk that gives up). Whatever the path, pages must be the exact matches in order.
@@ -33,18 +41,8 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 async function walk(first: string): Promise<{ ids: string[]; totals: number[] }> {
-  const ids: string[] = [];
-  const totals: number[] = [];
-  let url: string | undefined = first;
-  while (url) {
-    const response = await get(fixture, url);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    ids.push(...eventIdsOf(response));
-    totals.push(response.body.total_count ?? -1);
-    url = (response.body.links as { next?: string }).next;
-    if (totals.length > TOTAL) throw new Error("walk does not end");
-  }
-  return { ids, totals };
+  const pages = await walkPages(fixture, first, { maxPages: TOTAL + 1 });
+  return { ids: pages.flatMap(eventIdsOf), totals: pages.map((page) => page.body.total_count ?? -1) };
 }
 
 describe("a keyword search", () => {
