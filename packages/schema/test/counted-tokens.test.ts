@@ -1,0 +1,154 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrationsFolder, normalizeBatch } from "../src/index.ts";
+import { encodingCorpus } from "./encoding-corpus.ts";
+import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
+
+// Migration 0019 rewrote msgevents_counted_tokens (the tokens search_token_counts counts each event under) for speed.
+// The counts stored before it stay exact only if it returns the same tokens as 0010's definition for every event: this
+// test creates 0010's definition beside it, in a schema of its own, and compares the two.
+
+const ARGUMENTS = `recipient_domain, friendly_from, sending_domain, subject, campaign_id, template_id, ip_pool, sending_ip,
+  reason, mailbox_provider, mailbox_provider_region, ab_test_id, subaccount_id, bounce_class, type, payload`;
+
+let db: MigratedDatabase;
+
+/** The statements of a migration that define the named functions, as the migration wrote them. */
+async function functionDefinitions(migration: string, names: string[]): Promise<string[]> {
+  const text = await readFile(`${migrationsFolder}/${migration}.sql`, "utf8");
+  const statements = text.split("--> statement-breakpoint");
+  return names.map((name) => {
+    const statement = statements.find((candidate) => candidate.includes(`CREATE OR REPLACE FUNCTION ${name}(`));
+    if (!statement) throw new Error(`${migration} defines no ${name}`);
+    return statement;
+  });
+}
+
+beforeAll(async () => {
+  db = await startMigratedDatabase();
+  const client = await db.pool.connect();
+  try {
+    // SQL-standard bodies bind the functions they call when created: these bind to each other in before_0019.
+    await client.query("CREATE SCHEMA before_0019");
+    await client.query("SET search_path = before_0019");
+    for (const definition of [
+      ...(await functionDefinitions("0002_search_functions", ["msgevents_keywords", "msgevents_prefixed_keywords"])),
+      ...(await functionDefinitions("0010_search_token_counts", [
+        "msgevents_keyword_runs",
+        "msgevents_counted_tokens",
+      ])),
+    ]) {
+      await client.query(definition);
+    }
+  } finally {
+    await client.query("RESET search_path");
+    client.release();
+  }
+});
+afterAll(() => db?.close());
+
+/** Rows of `source` (with the events columns the functions read) whose tokens differ between the two definitions. */
+async function differences(source: string): Promise<{ compared: number; differing: unknown[]; tokens: number }> {
+  const result = await db.pool.query<{ before: string[]; after: string[] }>(
+    `SELECT ARRAY(SELECT t FROM unnest(before_0019.msgevents_counted_tokens(${ARGUMENTS})) AS t ORDER BY t) AS before,
+            ARRAY(SELECT t FROM unnest(public.msgevents_counted_tokens(${ARGUMENTS})) AS t ORDER BY t) AS after
+     FROM ${source}`,
+  );
+  return {
+    compared: result.rows.length,
+    differing: result.rows.filter((row) => JSON.stringify(row.before) !== JSON.stringify(row.after)),
+    tokens: result.rows.reduce((sum, row) => sum + row.before.length, 0),
+  };
+}
+
+describe("msgevents_counted_tokens after migration 0019", () => {
+  test("returns 0010's tokens for the samples of every type, the generator's realistic and lean events and unusual records", async () => {
+    const corpus = normalizeBatch(encodingCorpus()).events;
+    await storeEvents(db.pool, corpus);
+
+    const { compared, differing, tokens } = await differences("events");
+
+    expect(compared).toBe(corpus.length);
+    // Enough tokens that a difference would show: every event has at least '*' and its type.
+    expect(tokens).toBeGreaterThan(compared * 10);
+    expect(differing).toEqual([]);
+  });
+
+  test("returns 0010's tokens for values that are empty, only delimiters, long, mixed-case or in the payload only", async () => {
+    const odd = [
+      { domain: null, text: null, payload: null },
+      { domain: "", text: "", payload: { subject: "" } },
+      { domain: "...", text: " - _ ", payload: {} },
+      { domain: ".Mail.Example.COM.", text: "_Spring-Sale_ 2024 ", payload: null },
+      { domain: "a-b_c d.e\tf", text: "Tab\tand\nnewline", payload: null },
+      { domain: "ÜBER.Straße.de", text: "Ünïcödé Ｗｉｄｅ", payload: null },
+      { domain: `${"x".repeat(150)}.${"y".repeat(150)}.com`, text: "z".repeat(250), payload: null },
+      {
+        domain: null,
+        text: null,
+        payload: {
+          recipient_domain: "Overlong.Example",
+          sending_domain: "mail.sender.example",
+          subject: "From the Payload",
+          campaign_id: "payload-campaign",
+          friendly_from: "Payload <p@Example.com>",
+          sending_ip: "10.0.0.1",
+        },
+      },
+    ];
+    await db.pool.query(
+      `CREATE TABLE odd_values AS
+       SELECT c.domain AS recipient_domain, c.text AS friendly_from, c.domain AS sending_domain, c.text AS subject,
+              c.text AS campaign_id, c.text AS template_id, c.text AS ip_pool, c.text AS sending_ip, c.text AS reason,
+              c.text AS mailbox_provider, c.text AS mailbox_provider_region, c.text AS ab_test_id,
+              c.subaccount_id, c.bounce_class::smallint, c.type, c.payload
+       FROM jsonb_to_recordset($1::jsonb) AS c(domain text, text text, payload jsonb, subaccount_id integer,
+         bounce_class integer, type text)`,
+      [
+        JSON.stringify(
+          odd.map((row, index) => ({ ...row, subaccount_id: index, bounce_class: 10 * index, type: "x" })),
+        ),
+      ],
+    );
+
+    const { compared, differing } = await differences("odd_values");
+
+    expect(compared).toBe(odd.length);
+    expect(differing).toEqual([]);
+  });
+
+  test("counts a domain under every run of its keywords, and an overlong token not at all", async () => {
+    const [record] = normalizeBatch([
+      {
+        msys: {
+          message_event: {
+            type: "delivery",
+            event_id: "runs-1",
+            timestamp: "1718000000",
+            recipient_domain: "Mail.Example.com",
+            subject: `short ${"w".repeat(300)}`,
+          },
+        },
+      },
+    ]).events;
+    if (!record) throw new Error("the record did not normalize");
+    await storeEvents(db.pool, [record], "runs");
+
+    const result = await db.pool.query<{ tokens: string[] }>(
+      `SELECT msgevents_counted_tokens(${ARGUMENTS}) AS tokens FROM events WHERE event_id = 'runs-1'`,
+    );
+
+    expect(result.rows[0]?.tokens).toEqual(
+      expect.arrayContaining([
+        "rd:mail",
+        "rd:mail example",
+        "rd:mail example com",
+        "rd:example",
+        "rd:example com",
+        "rd:com",
+      ]),
+    );
+    expect(result.rows[0]?.tokens).toContain("su:short");
+    expect(result.rows[0]?.tokens.some((token) => token.startsWith("su:www"))).toBe(false);
+  });
+});
