@@ -5,7 +5,10 @@
  * queryable (p50/p99), beside a baseline measured in the same run: the loader alone loading the same stored batches
  * into a fresh database, with no HTTP and no queue in between.
  *
- * BENCH_LOCAL_EVENTS (default 100,100), BENCH_LOCAL_CLIENTS (default 4).
+ * BENCH_LOCAL_EVENTS (default 100,100), BENCH_LOCAL_CLIENTS (default 4), BENCH_LOCAL_DAYS (default 1: the span the
+ * events' timestamps cover from 2024-06-01; 30 for 5M events gives the density of the query bench). Batches are
+ * generated as they are sent (and again, from the same seed, for the baseline), so no run holds more than the batches
+ * in flight: 5M events are 6 GB of JSON.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -20,7 +23,10 @@ import { startLocalStack } from "../src/stack.ts";
 
 const EVENTS = Number(process.env.BENCH_LOCAL_EVENTS ?? 100_100);
 const CLIENTS = Number(process.env.BENCH_LOCAL_CLIENTS ?? 4);
+const DAYS = Number(process.env.BENCH_LOCAL_DAYS ?? 1);
 const PER_BATCH = 350;
+const BATCHES = Math.ceil(EVENTS / PER_BATCH);
+const FROM = new Date("2024-06-01T00:00:00Z");
 const RANGE = "from=2024-05-01T00:00:00Z&to=2024-07-01T00:00:00Z";
 const quiet = new Logger({ serviceName: "bench", logLevel: "ERROR" });
 
@@ -30,15 +36,29 @@ const percentile = (values: number[], p: number) => {
 };
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-const generator = createEventGenerator({ seed: 21, total: EVENTS });
-const batches = Array.from({ length: Math.ceil(EVENTS / PER_BATCH) }, (_, i) => {
-  const records = generator.take(PER_BATCH);
-  const firstId = String(Object.values(records[0]?.msys ?? {})[0]?.event_id);
-  return { id: `bench-${i}`, body: JSON.stringify(records), firstId };
-});
-const bytes = batches.reduce((sum, batch) => sum + Buffer.byteLength(batch.body), 0);
+interface Batch {
+  id: string;
+  body: string;
+  firstId: string;
+}
+
+/** The run's batches in order, generated one at a time: every call gives the same batches. */
+function* generateBatches(): Generator<Batch> {
+  const generator = createEventGenerator({
+    seed: 21,
+    total: EVENTS,
+    from: FROM,
+    to: new Date(FROM.getTime() + DAYS * 86_400_000),
+  });
+  for (let i = 0; i < BATCHES; i++) {
+    const records = generator.take(Math.min(PER_BATCH, EVENTS - i * PER_BATCH));
+    const firstId = String(Object.values(records[0]?.msys ?? {})[0]?.event_id);
+    yield { id: `bench-${i}`, body: JSON.stringify(records), firstId };
+  }
+}
+
 console.log(
-  `local stack end-to-end: ${fmt(EVENTS)} events in ${batches.length} batches of ${PER_BATCH} (${(bytes / 1e6).toFixed(1)} MB), ${CLIENTS} clients`,
+  `local stack end-to-end: ${fmt(EVENTS)} events over ${DAYS} day(s) in ${BATCHES} batches of ${PER_BATCH}, ${CLIENTS} clients`,
 );
 
 async function baseline(): Promise<number> {
@@ -49,13 +69,12 @@ async function baseline(): Promise<number> {
     await migrate(pool);
     const store = new FileObjectStore(dir);
     const receivedAt = new Date();
-    const keys = await Promise.all(
-      batches.map(async (batch) => {
-        const key = batchKey(batch.id, receivedAt);
-        await store.put(key, Buffer.from(batch.body));
-        return key;
-      }),
-    );
+    const keys: string[] = [];
+    for (const batch of generateBatches()) {
+      const key = batchKey(batch.id, receivedAt);
+      await store.put(key, Buffer.from(batch.body));
+      keys.push(key);
+    }
     const deps = { pool, store, partitions: new PartitionManager(pool), logger: quiet };
     const started = performance.now();
     let next = 0;
@@ -106,12 +125,14 @@ async function endToEnd() {
       }
     })();
     const started = performance.now();
-    let next = 0;
+    const batches = generateBatches();
+    let sentBytes = 0;
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
-        for (let i = next++; i < batches.length; i = next++) {
-          const batch = batches[i];
-          if (!batch) continue;
+        for (let next = batches.next(); !next.done; next = batches.next()) {
+          const batch = next.value;
+          const i = Number(batch.id.slice("bench-".length));
+          sentBytes += Buffer.byteLength(batch.body);
           const sent = performance.now();
           const response = await fetch(`${stack.url}/webhooks/sparkpost`, {
             method: "POST",
@@ -131,7 +152,7 @@ async function endToEnd() {
     await watcher;
     while ((await search("")) < EVENTS) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - started) / 1000;
-    return { eventsPerSecond: EVENTS / seconds, seconds, postLatencies, delays };
+    return { eventsPerSecond: EVENTS / seconds, seconds, postLatencies, delays, sentBytes };
   } finally {
     await stack.stop();
     await rm(dataRoot, { recursive: true, force: true });
@@ -154,4 +175,6 @@ console.log(
 console.log(
   `200 → queryable delay p50 / p99, ms              ${`${fmt(percentile(e2e.delays, 50))} / ${fmt(percentile(e2e.delays, 99))}`.padStart(15)}`,
 );
-console.log(`(delay sampled on ${e2e.delays.length} batches; total ${e2e.seconds.toFixed(1)} s)`);
+console.log(
+  `(delay sampled on ${e2e.delays.length} batches; total ${e2e.seconds.toFixed(1)} s; ${(e2e.sentBytes / 1e6).toFixed(1)} MB of JSON posted)`,
+);
