@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { migrationsFolder, normalizeBatch } from "../src/index.ts";
+import { normalizeBatch } from "../src/index.ts";
 import { encodingCorpus } from "./encoding-corpus.ts";
-import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
+import { functionDefinition, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
 // Migration 0019 rewrote msgevents_counted_tokens (the tokens search_token_counts counts each event under) for speed.
 // The counts stored before it stay exact only if it returns the same tokens as 0010's definition for every event: this
@@ -13,17 +12,6 @@ const ARGUMENTS = `recipient_domain, friendly_from, sending_domain, subject, cam
 
 let db: MigratedDatabase;
 
-/** The statements of a migration that define the named functions, as the migration wrote them. */
-async function functionDefinitions(migration: string, names: string[]): Promise<string[]> {
-  const text = await readFile(`${migrationsFolder}/${migration}.sql`, "utf8");
-  const statements = text.split("--> statement-breakpoint");
-  return names.map((name) => {
-    const statement = statements.find((candidate) => candidate.includes(`CREATE OR REPLACE FUNCTION ${name}(`));
-    if (!statement) throw new Error(`${migration} defines no ${name}`);
-    return statement;
-  });
-}
-
 beforeAll(async () => {
   db = await startMigratedDatabase();
   const client = await db.pool.connect();
@@ -31,14 +19,13 @@ beforeAll(async () => {
     // SQL-standard bodies bind the functions they call when created: these bind to each other in before_0019.
     await client.query("CREATE SCHEMA before_0019");
     await client.query("SET search_path = before_0019");
-    for (const definition of [
-      ...(await functionDefinitions("0002_search_functions", ["msgevents_keywords", "msgevents_prefixed_keywords"])),
-      ...(await functionDefinitions("0010_search_token_counts", [
-        "msgevents_keyword_runs",
-        "msgevents_counted_tokens",
-      ])),
-    ]) {
-      await client.query(definition);
+    for (const [migration, name] of [
+      ["0002_search_functions", "msgevents_keywords"],
+      ["0002_search_functions", "msgevents_prefixed_keywords"],
+      ["0010_search_token_counts", "msgevents_keyword_runs"],
+      ["0010_search_token_counts", "msgevents_counted_tokens"],
+    ] as const) {
+      await client.query(await functionDefinition(migration, name));
     }
   } finally {
     await client.query("RESET search_path");

@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { createEventGenerator } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { migrationsFolder, normalizeBatch } from "../src/index.ts";
-import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
+import { normalizeBatch } from "../src/index.ts";
+import { functionDefinition, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
 // Migration 0019 restructured msgevents_rollup_statement (the statement the rollup trigger and the rollup backfills
 // run) for speed. Rollups already stored, and those of loads to come, must be the same whichever version counted
@@ -19,11 +18,7 @@ let db: MigratedDatabase;
 
 beforeAll(async () => {
   db = await startMigratedDatabase();
-  const source = await readFile(`${migrationsFolder}/0016_sparkpost_metrics.sql`, "utf8");
-  const definition = source
-    .split("--> statement-breakpoint")
-    .find((statement) => statement.includes("CREATE OR REPLACE FUNCTION msgevents_rollup_statement("));
-  if (!definition) throw new Error("0016 defines no msgevents_rollup_statement");
+  const definition = await functionDefinition("0016_sparkpost_metrics", "msgevents_rollup_statement");
   await db.pool.query("CREATE SCHEMA before_0019");
   await db.pool.query(
     definition.replace("FUNCTION msgevents_rollup_statement(", "FUNCTION before_0019.msgevents_rollup_statement("),

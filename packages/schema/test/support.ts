@@ -1,7 +1,15 @@
+import { readFile } from "node:fs/promises";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import { events, migrate, type NormalizedEvent, PartitionManager, toEventRows } from "../src/index.ts";
+import {
+  events,
+  migrate,
+  migrationsFolder,
+  type NormalizedEvent,
+  PartitionManager,
+  toEventRows,
+} from "../src/index.ts";
 import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
 
 export interface MigratedDatabase {
@@ -47,4 +55,17 @@ export function storeLegacyEvents(pool: pg.Pool, rows: NormalizedEvent[], batchI
 export async function countEvents(pool: pg.Pool): Promise<number> {
   const result = await pool.query<{ count: number }>("SELECT count(*)::int AS count FROM events");
   return result.rows[0]?.count ?? 0;
+}
+
+/**
+ * The statement of a committed migration that defines a function, as the migration wrote it: tests create a replaced
+ * definition beside its replacement to compare the two.
+ */
+export async function functionDefinition(migration: string, name: string): Promise<string> {
+  const text = await readFile(`${migrationsFolder}/${migration}.sql`, "utf8");
+  const statement = text
+    .split("--> statement-breakpoint")
+    .find((candidate) => candidate.includes(`CREATE OR REPLACE FUNCTION ${name}(`));
+  if (!statement) throw new Error(`${migration} defines no ${name}`);
+  return statement;
 }
