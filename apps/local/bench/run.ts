@@ -37,6 +37,7 @@ const percentile = (values: number[], p: number) => {
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 interface Batch {
+  index: number;
   id: string;
   body: string;
   firstId: string;
@@ -53,7 +54,7 @@ function* generateBatches(): Generator<Batch> {
   for (let i = 0; i < BATCHES; i++) {
     const records = generator.take(Math.min(PER_BATCH, EVENTS - i * PER_BATCH));
     const firstId = String(Object.values(records[0]?.msys ?? {})[0]?.event_id);
-    yield { id: `bench-${i}`, body: JSON.stringify(records), firstId };
+    yield { index: i, id: `bench-${i}`, body: JSON.stringify(records), firstId };
   }
 }
 
@@ -131,7 +132,6 @@ async function endToEnd() {
       Array.from({ length: CLIENTS }, async () => {
         for (let next = batches.next(); !next.done; next = batches.next()) {
           const batch = next.value;
-          const i = Number(batch.id.slice("bench-".length));
           sentBytes += Buffer.byteLength(batch.body);
           const sent = performance.now();
           const response = await fetch(`${stack.url}/webhooks/sparkpost`, {
@@ -143,7 +143,7 @@ async function endToEnd() {
           if (response.status !== 200) throw new Error(`batch ${batch.id} answered ${response.status}`);
           const answered = performance.now();
           postLatencies.push(answered - sent);
-          if (i % 5 === 0) answeredSamples.push({ firstId: batch.firstId, answered });
+          if (batch.index % 5 === 0) answeredSamples.push({ firstId: batch.firstId, answered });
         }
       }),
     ).finally(() => {
