@@ -69,3 +69,21 @@ export async function functionDefinition(migration: string, name: string): Promi
   if (!statement) throw new Error(`${migration} defines no ${name}`);
   return statement;
 }
+
+/**
+ * Every row of a table as sorted text, its nullable counters read as `coalesce(counter, 0)`: migration 0020 writes a
+ * zero counter as NULL, and rows written before keep zeros, so rows are compared as what they count.
+ */
+export async function rowsAsCounted(pool: pg.Pool, table: string): Promise<string[]> {
+  const columns = await pool.query<{ column_name: string; counts: boolean }>(
+    `SELECT column_name, is_nullable = 'YES' AND data_type IN ('integer', 'bigint') AS counts
+     FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  if (columns.rows.length === 0) throw new Error(`no table ${table}`);
+  const select = columns.rows
+    .map(({ column_name, counts }) => (counts ? `coalesce("${column_name}", 0)` : `"${column_name}"`))
+    .join(", ");
+  const rows = await pool.query<{ line: string }>(`SELECT ROW(${select})::text AS line FROM ${table} ORDER BY 1`);
+  return rows.rows.map((row) => row.line);
+}
