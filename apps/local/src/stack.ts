@@ -121,7 +121,7 @@ async function start(
         if (result.vacuumed.length > 0) logger.info("vacuumed ended partitions", { vacuumed: result.vacuumed });
       })
       .catch((error: Error) => logger.error("partition maintenance failed", { error: error.message }));
-  // Partitions before the first batch; vacuuming ended days waits for the first hourly run, not the start.
+  // Partitions before the first batch; the vacuums (upserted tables, ended days) wait for the first hourly run.
   await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";

@@ -1,6 +1,7 @@
 // Loads BENCH_EVENTS generated events (350-event batches stored as objects, spread over BENCH_DAYS days) through
 // loadBatch with BENCH_CONCURRENCY concurrent loaders, and compares with a COPY of the same rows into the same fresh
-// schema; then prints the storage of every object of the schema per event beside the raw JSON. Once per corpus of
+// schema (loadBatch beside the hourly maintenance on the traffic's clock, as the deployed stack runs it; COPY alone);
+// then prints the storage of every object of the schema per event beside the raw JSON. Once per corpus of
 // BENCH_CORPORA (default "realistic,lean": the generator's realistic events and its lean profile).
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
   encodeBodies,
+  maintainPartitions,
   migrate,
   type NormalizedEvent,
   PartitionManager,
@@ -39,6 +41,7 @@ for (const corpus of corpora) {
   if (corpus !== "realistic" && corpus !== "lean") throw new Error(`unknown BENCH_CORPORA entry ${corpus}`);
 }
 const FROM = new Date("2024-06-01T00:00:00Z");
+const HOUR_MS = 3_600_000;
 const TO = new Date(FROM.getTime() + Math.round(days * 86_400_000));
 
 const workDir = await mkdtemp(path.join(os.tmpdir(), "msgevents-loader-bench-"));
@@ -76,6 +79,7 @@ for (const corpus of corpora) {
         .padStart(8)} events/s`;
     console.log(row(`baseline: ${copied.method}`, copied.events, copied.seconds));
     console.log(row(`loadBatch from stored objects (x${concurrency})`, loaded.events, loaded.seconds));
+    console.log(`  (loadBatch beside ${loaded.maintenanceRuns} hourly maintenance runs on the traffic's clock)`);
     console.log(`  loader / COPY = ${(loadRate / copyRate).toFixed(2)}x (target >= 0.80x)`);
     const pool = loadDb.pool({ max: 1 });
     const storage = await measureStorage(pool);
@@ -97,10 +101,10 @@ await rm(workDir, { recursive: true, force: true });
 /** Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline. */
 async function prepareBatches(
   profile: "realistic" | "lean",
-): Promise<{ keys: string[]; rawBytes: number; rawRecordBytes: number; days: Date[] }> {
+): Promise<{ keys: StoredBatch[]; rawBytes: number; rawRecordBytes: number; days: Date[] }> {
   const generator = createEventGenerator({ seed: 42, total: totalEvents, from: FROM, to: TO, profile });
   const copyOut = createWriteStream(copyFile);
-  const keys: string[] = [];
+  const keys: StoredBatch[] = [];
   const days = new Set<string>();
   let rawBytes = 0;
   let rawRecordBytes = 0;
@@ -112,10 +116,10 @@ async function prepareBatches(
     const batchId = `bench${String(keys.length).padStart(6, "0")}`;
     const key = batchKey(batchId, receivedAt);
     await store.put(key, body);
-    keys.push(key);
     rawBytes += body.length;
     const { events } = parseWebhookBatch(body);
     for (const event of events) days.add(utcDay(event.eventTime));
+    keys.push({ key, newest: Math.max(...events.map((event) => event.eventTime.getTime())) });
     // The rows as the loader writes them, bodies encoded: COPY pays for neither normalizing nor encoding.
     const bodies = await encodeBodies(events.map((event) => event.body));
     // The batch numbers the loader will give them (one per batch, in order).
@@ -127,6 +131,12 @@ async function prepareBatches(
   );
   await chmod(copyFile, 0o644);
   return { keys, rawBytes, rawRecordBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)) };
+}
+
+/** A stored batch object and its newest event's time (the traffic's clock when it was sent). */
+interface StoredBatch {
+  key: string;
+  newest: number;
 }
 
 function copyText(value: unknown): string {
@@ -147,7 +157,8 @@ function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number): st
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
-  const pool = db.pool({ max: concurrency });
+  // One connection more than the loaders, for the maintenance beside them.
+  const pool = db.pool({ max: concurrency + 1 });
   // Dropping the database at the end ends connections that pool.end() is still closing.
   await migrate(pool);
   return pool;
@@ -187,7 +198,15 @@ async function measureCopy(
   }
 }
 
-async function measureLoader(db: TestDatabase, keys: string[]): Promise<{ events: number; seconds: number }> {
+/**
+ * Loads the batches through loadBatch with `concurrency` loaders, beside the hourly maintenance (partitions,
+ * retention, vacuums) on the traffic's clock as the deployed stack runs it: one run at a time, each time the loaded
+ * traffic reaches a new hour, so the upserted tables are vacuumed as often as 2 days of traffic would have them.
+ */
+async function measureLoader(
+  db: TestDatabase,
+  keys: StoredBatch[],
+): Promise<{ events: number; seconds: number; maintenanceRuns: number }> {
   const pool = await prepareSchema(db);
   try {
     await pool.query("CHECKPOINT");
@@ -199,21 +218,30 @@ async function measureLoader(db: TestDatabase, keys: string[]): Promise<{ events
     };
     let next = 0;
     let events = 0;
+    let maintenanceRuns = 0;
+    let nextMaintenance = Number.NEGATIVE_INFINITY;
+    let maintenance: Promise<unknown> = Promise.resolve();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < keys.length) {
-          const key = keys[next++] as string;
+          const { key, newest } = keys[next++] as StoredBatch;
+          if (newest >= nextMaintenance) {
+            nextMaintenance = Math.floor(newest / HOUR_MS) * HOUR_MS + HOUR_MS;
+            maintenance = maintenance.then(() => maintainPartitions(pool, { now: new Date(newest) }));
+            maintenanceRuns += 1;
+          }
           const result = await loadBatch(key, deps);
           events += result.eventsLoaded;
         }
       }),
     );
+    await maintenance;
     const seconds = (performance.now() - started) / 1000;
     const counted = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     if (counted.rows[0]?.n !== events)
       throw new Error(`loader reported ${events} events, table has ${counted.rows[0]?.n}`);
-    return { events, seconds };
+    return { events, seconds, maintenanceRuns };
   } finally {
     await pool.end();
   }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
-import { type VacuumOptions, vacuumEndedPartitions } from "./vacuum.ts";
+import { type VacuumOptions, vacuumEndedPartitions, vacuumUpsertedTables } from "./vacuum.ts";
 
 export interface MaintenanceOptions extends RetentionOptions, VacuumOptions {
   /** Days of partitions to have ready ahead of `now` (default 7), so loads never wait on DDL for current events. */
@@ -17,20 +17,24 @@ export interface MaintenanceResult {
   dropped: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
   vacuumed: string[];
+  /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order. */
+  vacuumedTables: string[];
 }
 
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
- * applies retention, then vacuums the days that have ended. Safe to run concurrently with loads, queries and other
- * maintenance runs.
+ * applies retention, vacuums the tables loads upsert, then the days that have ended, all vacuums within one budget.
+ * Safe to run concurrently with loads, queries and other maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
-  const { daysAhead = 7, daysBack = 1, now = new Date(), vacuumBudgetMs, ...retention } = options;
+  const { daysAhead = 7, daysBack = 1, now = new Date(), vacuumBudgetMs = 120_000, ...retention } = options;
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
+  const vacuumStarted = Date.now();
+  const vacuumedTables = await vacuumUpsertedTables(pool, { vacuumBudgetMs });
   const vacuumed = await vacuumEndedPartitions(pool, {
     now,
-    ...(vacuumBudgetMs === undefined ? {} : { vacuumBudgetMs }),
+    vacuumBudgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
   });
-  return { created, dropped, vacuumed };
+  return { created, dropped, vacuumed, vacuumedTables };
 }
