@@ -36,17 +36,47 @@ async function vacuumCounts(): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row.relname, row.vacuums]));
 }
 
+/**
+ * Makes every row of each upserted table a dead version (an UPDATE writes each row anew) and flushes the statistics
+ * maintenance reads, so that each table has as many dead versions as live rows.
+ */
+async function killEveryRowVersion(): Promise<void> {
+  const client = await db.pool.connect();
+  try {
+    for (const table of UPSERTED_TABLES) {
+      const first = await client.query<{ column: string }>(
+        "SELECT attname AS column FROM pg_attribute WHERE attrelid = $1::regclass AND attnum = 1",
+        [table],
+      );
+      const column = first.rows[0]?.column;
+      await client.query(`UPDATE ${table} AS t SET ${column} = t.${column}`);
+    }
+    await client.query("SELECT pg_stat_force_next_flush()");
+  } finally {
+    client.release();
+  }
+}
+
 describe("vacuuming the tables loads upsert", () => {
   test("a budget of 0 vacuums none of them", async () => {
+    await killEveryRowVersion();
     const before = await vacuumCounts();
-    expect(await vacuumUpsertedTables(db.pool, { vacuumBudgetMs: 0 })).toEqual([]);
+    expect(await vacuumUpsertedTables(db.pool, { vacuumBudgetMs: 0, minDeadRows: 1 })).toEqual([]);
     expect(await vacuumCounts()).toEqual(before);
   });
 
-  test("the hourly maintenance vacuums every one of them", async () => {
+  test("a table with fewer dead versions than the threshold is left alone", async () => {
+    await killEveryRowVersion();
+    const before = await vacuumCounts();
+    expect(await vacuumUpsertedTables(db.pool, { minDeadRows: 1_000_000_000 })).toEqual([]);
+    expect(await vacuumCounts()).toEqual(before);
+  });
+
+  test("the hourly maintenance vacuums every one of them that has enough dead versions", async () => {
+    await killEveryRowVersion();
     const before = await vacuumCounts();
 
-    const result = await maintainPartitions(db.pool, { now: new Date("2024-06-02T01:00:00Z") });
+    const result = await maintainPartitions(db.pool, { now: new Date("2024-06-02T01:00:00Z"), minDeadRows: 1 });
 
     expect(result.vacuumedTables).toEqual([...UPSERTED_TABLES]);
     const after = await vacuumCounts();

@@ -1,9 +1,17 @@
 import type pg from "pg";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
-import { type VacuumOptions, vacuumEndedPartitions, vacuumUpsertedTables } from "./vacuum.ts";
+import {
+  type UpsertedVacuumOptions,
+  type VacuumOptions,
+  vacuumEndedPartitions,
+  vacuumUpsertedTables,
+} from "./vacuum.ts";
 
-export interface MaintenanceOptions extends RetentionOptions, VacuumOptions {
+export interface MaintenanceOptions
+  extends RetentionOptions,
+    VacuumOptions,
+    Pick<UpsertedVacuumOptions, "minDeadRows"> {
   /** Days of partitions to have ready ahead of `now` (default 7), so loads never wait on DDL for current events. */
   daysAhead?: number;
   /** Days of partitions to have behind `now` (default 1), for events that arrive late. */
@@ -17,7 +25,7 @@ export interface MaintenanceResult {
   dropped: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
   vacuumed: string[];
-  /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order. */
+  /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order: those with enough dead rows. */
   vacuumedTables: string[];
 }
 
@@ -27,11 +35,21 @@ export interface MaintenanceResult {
  * Safe to run concurrently with loads, queries and other maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
-  const { daysAhead = 7, daysBack = 1, now = new Date(), vacuumBudgetMs = 120_000, ...retention } = options;
+  const {
+    daysAhead = 7,
+    daysBack = 1,
+    now = new Date(),
+    vacuumBudgetMs = 120_000,
+    minDeadRows,
+    ...retention
+  } = options;
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
   const vacuumStarted = Date.now();
-  const vacuumedTables = await vacuumUpsertedTables(pool, { vacuumBudgetMs });
+  const vacuumedTables = await vacuumUpsertedTables(pool, {
+    vacuumBudgetMs,
+    ...(minDeadRows === undefined ? {} : { minDeadRows }),
+  });
   const vacuumed = await vacuumEndedPartitions(pool, {
     now,
     vacuumBudgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
