@@ -27,18 +27,31 @@ const ENDED_AND_CHANGED = `
 
 /**
  * Vacuums and analyzes every ended day partition that changed since (see ENDED_AND_CHANGED), one at a time, within
- * the time budget, skipping one another VACUUM holds. Each runs outside a transaction, as VACUUM must. Needs the
- * MAINTAIN privilege on the partitions (the maintenance role has it). Returns the partitions vacuumed.
+ * the time budget, skipping one another VACUUM holds. Needs the MAINTAIN privilege on the partitions (the maintenance
+ * role has it). Returns the partitions vacuumed.
  */
 export async function vacuumEndedPartitions(pool: pg.Pool, options: VacuumOptions = {}): Promise<string[]> {
   const { now = new Date(), vacuumBudgetMs = 120_000 } = options;
   if (vacuumBudgetMs <= 0) return [];
   const deadline = Date.now() + vacuumBudgetMs;
   const { rows } = await pool.query<{ name: string; qualified: string }>(ENDED_AND_CHANGED, [now]);
+  return vacuumInTurn(pool, rows, deadline, "ANALYZE, SKIP_LOCKED");
+}
+
+/**
+ * Vacuums the tables one at a time with the given VACUUM options, starting none after `deadline` (the next run takes
+ * those left over). Each runs outside a transaction, as VACUUM must. Returns the names of the tables vacuumed.
+ */
+async function vacuumInTurn(
+  pool: pg.Pool,
+  tables: readonly { name: string; qualified: string }[],
+  deadline: number,
+  vacuumOptions: string,
+): Promise<string[]> {
   const vacuumed: string[] = [];
-  for (const { name, qualified } of rows) {
+  for (const { name, qualified } of tables) {
     if (Date.now() >= deadline) break;
-    await pool.query(`VACUUM (ANALYZE, SKIP_LOCKED) ${qualified}`);
+    await pool.query(`VACUUM (${vacuumOptions}) ${qualified}`);
     vacuumed.push(name);
   }
   return vacuumed;
@@ -65,7 +78,7 @@ export const UPSERTED_TABLES = [
  * table is vacuumed every few hours of traffic, at most 1% of it dead in between; autovacuum waits for 20%).
  */
 const UPSERTED_AND_DEAD = `
-  SELECT s.relname AS name
+  SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified
   FROM pg_stat_user_tables s
   WHERE s.relid = ANY($1::regclass[]) AND s.n_dead_tup >= greatest($2::bigint, s.n_live_tup / 100)
   ORDER BY array_position($1::regclass[], s.relid)`;
@@ -86,12 +99,9 @@ export async function vacuumUpsertedTables(pool: pg.Pool, options: UpsertedVacuu
   const { vacuumBudgetMs = 120_000, minDeadRows = 1000 } = options;
   if (vacuumBudgetMs <= 0) return [];
   const deadline = Date.now() + vacuumBudgetMs;
-  const { rows } = await pool.query<{ name: string }>(UPSERTED_AND_DEAD, [[...UPSERTED_TABLES], minDeadRows]);
-  const vacuumed: string[] = [];
-  for (const { name } of rows) {
-    if (Date.now() >= deadline) break;
-    await pool.query(`VACUUM (SKIP_LOCKED) ${name}`);
-    vacuumed.push(name);
-  }
-  return vacuumed;
+  const { rows } = await pool.query<{ name: string; qualified: string }>(UPSERTED_AND_DEAD, [
+    [...UPSERTED_TABLES],
+    minDeadRows,
+  ]);
+  return vacuumInTurn(pool, rows, deadline, "SKIP_LOCKED");
 }
