@@ -4,9 +4,9 @@ import { normalizeBatch } from "../src/index.ts";
 import {
   functionDefinition,
   type MigratedDatabase,
-  rowsAsCounted,
   startMigratedDatabase,
   storeEvents,
+  tablesAsCounted,
 } from "./support.ts";
 
 // Migration 0019 restructured msgevents_rollup_statement (the statement the rollup trigger and the rollup backfills
@@ -42,11 +42,7 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 /** Every row of the tables the statement writes, as sorted text of what they count. */
-async function writtenRows(): Promise<Record<string, string[]>> {
-  const rows: Record<string, string[]> = {};
-  for (const table of WRITTEN_TABLES) rows[table] = await rowsAsCounted(db.pool, table);
-  return rows;
-}
+const writtenRows = () => tablesAsCounted(db.pool, WRITTEN_TABLES);
 
 /** Empties the written tables and counts the stored events again with one version of the statement, in two loads. */
 async function recount(version: "before_0019" | "public", fillDay?: string): Promise<Record<string, string[]>> {

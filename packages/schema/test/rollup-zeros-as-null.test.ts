@@ -7,6 +7,8 @@ import {
   rowsAsCounted,
   startMigratedDatabase,
   storeEvents,
+  tableColumns,
+  tablesAsCounted,
 } from "./support.ts";
 
 // Migration 0020 writes a rollup counter that is zero as NULL, to keep rows small. Rows stored before it keep their
@@ -45,11 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-async function writtenRows(): Promise<Record<string, string[]>> {
-  const rows: Record<string, string[]> = {};
-  for (const table of WRITTEN_TABLES) rows[table] = await rowsAsCounted(db.pool, table);
-  return rows;
-}
+const writtenRows = () => tablesAsCounted(db.pool, WRITTEN_TABLES);
 
 async function runStatement(version: Version, statement: string, args: unknown[]): Promise<void> {
   const built = await db.pool.query<{ sql: string }>(`SELECT ${version}.${statement} AS sql`, args);
@@ -73,14 +71,11 @@ async function recount(first: Version, second: Version, fillDay?: string): Promi
   }
 }
 
-/** How many rows of a table hold a counter (a nullable integer or bigint column) that is zero, and one that is NULL. */
+/** How many rows of a table hold a counter (see tableColumns) that is zero, and one that is NULL. */
 async function zerosAndNulls(table: string): Promise<{ counters: number; zeros: number; nulls: number }> {
-  const columns = await db.pool.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-     WHERE table_schema = 'public' AND table_name = $1 AND is_nullable = 'YES' AND data_type IN ('integer', 'bigint')`,
-    [table],
-  );
-  const counters = columns.rows.map((row) => `"${row.column_name}"`);
+  const counters = (await tableColumns(db.pool, table))
+    .filter((column) => column.counts)
+    .map((column) => `"${column.name}"`);
   const found = await db.pool.query<{ zeros: number; nulls: number }>(
     `SELECT count(*) FILTER (WHERE ${counters.map((column) => `${column} = 0`).join(" OR ")})::int AS zeros,
             count(*) FILTER (WHERE ${counters.map((column) => `${column} IS NULL`).join(" OR ")})::int AS nulls

@@ -71,19 +71,34 @@ export async function functionDefinition(migration: string, name: string): Promi
 }
 
 /**
- * Every row of a table as sorted text, its nullable counters read as `coalesce(counter, 0)`: migration 0020 writes a
- * zero counter as NULL, and rows written before keep zeros, so rows are compared as what they count.
+ * A table's columns in order, and which are counters: its nullable integer and bigint columns, which migration 0020
+ * writes as NULL where they counted nothing (rows written before keep zeros).
  */
-export async function rowsAsCounted(pool: pg.Pool, table: string): Promise<string[]> {
-  const columns = await pool.query<{ column_name: string; counts: boolean }>(
-    `SELECT column_name, is_nullable = 'YES' AND data_type IN ('integer', 'bigint') AS counts
+export async function tableColumns(pool: pg.Pool, table: string): Promise<{ name: string; counts: boolean }[]> {
+  const columns = await pool.query<{ name: string; counts: boolean }>(
+    `SELECT column_name AS name, is_nullable = 'YES' AND data_type IN ('integer', 'bigint') AS counts
      FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
     [table],
   );
   if (columns.rows.length === 0) throw new Error(`no table ${table}`);
-  const select = columns.rows
-    .map(({ column_name, counts }) => (counts ? `coalesce("${column_name}", 0)` : `"${column_name}"`))
+  return columns.rows;
+}
+
+/**
+ * Every row of a table as sorted text, its counters read as `coalesce(counter, 0)` (see tableColumns), so that rows
+ * are compared as what they count.
+ */
+export async function rowsAsCounted(pool: pg.Pool, table: string): Promise<string[]> {
+  const select = (await tableColumns(pool, table))
+    .map(({ name, counts }) => (counts ? `coalesce("${name}", 0)` : `"${name}"`))
     .join(", ");
   const rows = await pool.query<{ line: string }>(`SELECT ROW(${select})::text AS line FROM ${table} ORDER BY 1`);
   return rows.rows.map((row) => row.line);
+}
+
+/** rowsAsCounted of each of the tables, by table. */
+export async function tablesAsCounted(pool: pg.Pool, tables: readonly string[]): Promise<Record<string, string[]>> {
+  const rows: Record<string, string[]> = {};
+  for (const table of tables) rows[table] = await rowsAsCounted(pool, table);
+  return rows;
 }
