@@ -12,7 +12,7 @@ import {
   runBackfills,
   UPSERTED_TABLES,
 } from "@msgevents/schema";
-import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
+import { rewriteEveryRow, storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { readSampleText, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -319,16 +319,13 @@ describe("the maintenance role's vacuum", () => {
 
     // Dead row versions in each upserted table holding rows (each row written anew), flushed to the statistics
     // maintenance reads. An autovacuum holding a table would make the maintenance's VACUUM (SKIP_LOCKED) pass it by.
-    const holdingRows: string[] = [];
+    let holdingRows: string[];
     const ownerClient = await owner.connect();
     try {
       for (const table of UPSERTED_TABLES) {
         await ownerClient.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
-        const column = table === "search_token_counts" ? "token" : table === "metric_engagement" ? "day" : "dimension";
-        const updated = await ownerClient.query(`UPDATE ${table} AS t SET ${column} = t.${column}`);
-        if ((updated.rowCount ?? 0) > 0) holdingRows.push(table);
       }
-      await ownerClient.query("SELECT pg_stat_force_next_flush()");
+      holdingRows = await rewriteEveryRow(ownerClient, UPSERTED_TABLES);
     } finally {
       ownerClient.release();
     }

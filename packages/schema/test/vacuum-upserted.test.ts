@@ -1,6 +1,7 @@
 import { createEventGenerator } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { maintainPartitions, normalizeBatch, UPSERTED_TABLES, vacuumUpsertedTables } from "../src/index.ts";
+import { rewriteEveryRow } from "../src/testing/index.ts";
 import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
 // Loads update the search counts and rollups of their quarter hours again and again; the hourly maintenance vacuums
@@ -36,22 +37,11 @@ async function vacuumCounts(): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row.relname, row.vacuums]));
 }
 
-/**
- * Makes every row of each upserted table a dead version (an UPDATE writes each row anew) and flushes the statistics
- * maintenance reads, so that each table has as many dead versions as live rows.
- */
+/** Leaves in each upserted table as many dead versions as it has rows, as its statistics show. */
 async function killEveryRowVersion(): Promise<void> {
   const client = await db.pool.connect();
   try {
-    for (const table of UPSERTED_TABLES) {
-      const first = await client.query<{ column: string }>(
-        "SELECT attname AS column FROM pg_attribute WHERE attrelid = $1::regclass AND attnum = 1",
-        [table],
-      );
-      const column = first.rows[0]?.column;
-      await client.query(`UPDATE ${table} AS t SET ${column} = t.${column}`);
-    }
-    await client.query("SELECT pg_stat_force_next_flush()");
+    await rewriteEveryRow(client, UPSERTED_TABLES);
   } finally {
     client.release();
   }

@@ -1,0 +1,2 @@
+export * from "./dead-versions.ts";
+export * from "./legacy-events.ts";
