@@ -4,8 +4,12 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
 import { keywordPattern } from "./keyword-pattern.ts";
 import { listedField, listMatchingValues } from "./listed-values.ts";
+import type { FilterPart, MatchBound } from "./selective-filters.ts";
 import { COUNTED_PREFIXES, EVERY_EVENT_TOKEN, MAX_COUNTED_TOKEN_LENGTH, typeToken } from "./token-counts.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
+
+/** At most this many events are taken to share a message id, when choosing plans (never answers). */
+const EVENTS_PER_MESSAGE = 50;
 
 /** One filter: its values' token requests, and how to combine their resolved tokens into a condition. */
 interface PendingFilter {
@@ -17,6 +21,8 @@ interface PendingFilter {
   countedToken?(resolved: ResolvedToken): string | undefined;
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
   listed?: ValueListedField;
+  /** How many events the resolved values can match at most (see MatchBound). */
+  bound(resolved: ResolvedToken[]): MatchBound;
   /** The exact condition for the values, checked on the index's candidates. */
   recheck(resolved: ResolvedToken[]): SQL | undefined;
 }
@@ -78,6 +84,37 @@ function countedToken(prefix: string, mode: MatchMode, resolved: ResolvedToken):
   return [...token].length <= MAX_COUNTED_TOKEN_LENGTH ? token : undefined;
 }
 
+/**
+ * The search_token_counts tokens whose smallest count bounds the matches of a single value: its keywords (a phrase
+ * matches only events holding every one of them), a domain phrase's run, or a counted exact value. Undefined when
+ * the field is not counted or a token is too long to be.
+ */
+function boundingTokens(prefix: string, mode: MatchMode, resolved: ResolvedToken): string[] | undefined {
+  if (!COUNTED_PREFIXES.has(prefix)) return undefined;
+  const tokens =
+    mode === "keyword"
+      ? resolved.match
+          .trim()
+          .split(" ")
+          .filter((keyword) => keyword.length > 0)
+          .map((keyword) => `${prefix}${keyword}`)
+      : [`${prefix}${mode === "domain" ? resolved.match.trim() : resolved.match}`];
+  return tokens.every((token) => [...token].length <= MAX_COUNTED_TOKEN_LENGTH) ? tokens : undefined;
+}
+
+/** A filter's bound from its values' counted tokens; unknown when one value has none. */
+function countedBound(prefix: string, mode: MatchMode, resolved: ResolvedToken[]): MatchBound {
+  const values: string[][] = [];
+  for (const token of resolved) {
+    // A value without keywords matches nothing and bounds nothing.
+    if (token.hashes.length === 0) continue;
+    const tokens = boundingTokens(prefix, mode, token);
+    if (!tokens) return { kind: "unknown" };
+    values.push(tokens);
+  }
+  return { kind: "counted", values };
+}
+
 function pendingFilters(filters: SearchFilters): PendingFilter[] {
   const pending: PendingFilter[] = [];
   for (const [name, values] of Object.entries(filters.text ?? {}) as [TextFilterName, string[]][]) {
@@ -88,6 +125,11 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
       ...(listed ? { listed } : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
       recheck: (resolved) => textRecheck(field, mode, resolved),
+      bound: (resolved) =>
+        // A message's events are a handful: a bound for choosing plans, not for answers.
+        prefix === "m="
+          ? { kind: "atMost", events: EVENTS_PER_MESSAGE * resolved.length }
+          : countedBound(prefix, mode, resolved),
       countedToken: (resolved) => countedToken(prefix, mode, resolved),
     });
   }
@@ -96,6 +138,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       requests: values.map((value) => ({ prefix: "a=", value: String(value), mode: "exact" })),
       recheck: () => inArray(events.subaccountId, values),
+      bound: (resolved) => countedBound("a=", "exact", resolved),
       countedToken: (resolved) => countedToken("a=", "exact", resolved),
     });
   }
@@ -104,6 +147,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       requests: values.map((value) => ({ prefix: "b=", value: String(value), mode: "exact" })),
       recheck: () => inArray(events.bounceClass, values),
+      bound: (resolved) => countedBound("b=", "exact", resolved),
       countedToken: (resolved) => countedToken("b=", "exact", resolved),
     });
   }
@@ -112,6 +156,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
       requests: values.map((value) => ({ prefix: "k=", value: `${key}=${value}`, mode: "exact" })),
       recheck: () =>
         or(...values.map((value) => sql`msgevents_meta_matches(${events.payload} -> 'rcpt_meta', ${key}, ${value})`)),
+      bound: () => ({ kind: "unknown" }),
     });
   }
   if (filters.rcptTags?.length) {
@@ -119,6 +164,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       requests: tags.map((value) => ({ prefix: "g=", value, mode: "exact" })),
       recheck: () => sql`(${events.payload} -> 'rcpt_tags') ?| ${textArray(tags)}::text[]`,
+      bound: () => ({ kind: "unknown" }),
     });
   }
   return pending;
@@ -144,6 +190,11 @@ export interface FilterConditions {
    * events are exactly the matches. No filter ('*'), event types alone, or one counted value of one other filter.
    */
   countedTokens?: string[];
+  /**
+   * Each filter's part of `conditions`, in order, with its bound: for leaving the index conditions of filters that
+   * match far more events than another to their re-checks (selective-filters.ts).
+   */
+  parts: FilterPart[];
 }
 
 /**
@@ -151,12 +202,23 @@ export interface FilterConditions {
  * one round trip each.
  */
 export async function filterConditions(db: NodePgDatabase, filters: SearchFilters): Promise<FilterConditions> {
-  const plain: SQL[] = [];
-  if (filters.eventIds?.length) plain.push(inArray(events.eventId, filters.eventIds));
-  if (filters.types?.length) plain.push(inArray(events.type, filters.types));
-  if (filters.abTestVersions?.length) plain.push(inArray(events.abTestVersion, filters.abTestVersions));
-  const conditions = [...plain];
-  const exact = [...plain];
+  const parts: FilterPart[] = [];
+  const unknown: MatchBound = { kind: "unknown" };
+  if (filters.eventIds?.length) {
+    // An id names one event: the primary key finds them.
+    const bound: MatchBound = { kind: "atMost", events: filters.eventIds.length };
+    parts.push({ condition: inArray(events.eventId, filters.eventIds), bound });
+  }
+  if (filters.types?.length) {
+    // The time index holds each event's type: the planner can take a type's candidates from it.
+    const bound: MatchBound = { kind: "counted", values: filters.types.map((type) => [typeToken(type)]) };
+    parts.push({ condition: inArray(events.type, filters.types), bound });
+  }
+  if (filters.abTestVersions?.length) {
+    parts.push({ condition: inArray(events.abTestVersion, filters.abTestVersions), bound: unknown });
+  }
+  const conditions = parts.map((part) => part.condition);
+  const exact = [...conditions];
 
   const pending = pendingFilters(filters);
   const [resolved, ...listedValues] = await Promise.all([
@@ -185,6 +247,8 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
       const condition = values.length > 0 ? inArray(sql.identifier(filter.listed), values) : sql`false`;
       conditions.push(condition);
       exact.push(condition);
+      // The listed values match at most what the keywords searched for do.
+      parts.push({ condition, bound: filter.bound(tokens) });
       if (values.length > 0) countByValue = { column: filter.listed, values };
       return;
     }
@@ -192,14 +256,17 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     if (!recheck) {
       conditions.push(sql`false`);
       exact.push(sql`false`);
+      parts.push({ condition: sql`false`, bound: { kind: "atMost", events: 0 } });
       return;
     }
     usesTokenIndex = true;
-    conditions.push(and(indexCondition(tokens), recheck) as SQL);
+    const condition = and(indexCondition(tokens), recheck) as SQL;
+    conditions.push(condition);
     exact.push(recheck);
+    parts.push({ condition, recheck, bound: filter.bound(tokens) });
   });
   const countedTokens = countedTokensOf(filters, pending, resolved);
-  const result = { conditions, exact, usesTokenIndex, ...(countedTokens ? { countedTokens } : {}) };
+  const result = { conditions, exact, usesTokenIndex, parts, ...(countedTokens ? { countedTokens } : {}) };
   return conditions.length === 1 && countByValue ? { ...result, countByValue } : result;
 }
 

@@ -5,6 +5,7 @@ import type { CursorPosition } from "../cursor.ts";
 import { filterConditions } from "./conditions.ts";
 import type { SearchQuery } from "./filters.ts";
 import { afterPosition, countByValueQuery, countQuery, pageQuery } from "./page-queries.ts";
+import { selectiveConditions } from "./selective-filters.ts";
 import { type SearchDatabase, withSnapshot } from "./snapshot.ts";
 import { tokenCountsQuery } from "./token-counts.ts";
 import { tokenSearch } from "./token-search.ts";
@@ -39,7 +40,8 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
       ? await tokenSearch(snapshot, query, {
           window,
           ...(position ? { position } : {}),
-          conditions: filters.conditions,
+          // Filters that match far more events than another are checked on its candidates, not intersected.
+          conditions: await selectiveConditions(snapshot.db, filters.parts, query, pending),
           exact: filters.exact,
           ...(countedTokens ? { countedTokens } : {}),
           pending,

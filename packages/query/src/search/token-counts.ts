@@ -85,14 +85,14 @@ function countedParts(
 }
 
 /** The whole increments of a window: from its first increment boundary to its last; none when no increment fits. */
-function wholeIncrements(window: { from: Date; to: Date }): { from: Date; to: Date } | undefined {
+export function wholeIncrements(window: { from: Date; to: Date }): { from: Date; to: Date } | undefined {
   const from = Math.ceil(window.from.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
   const to = Math.floor(window.to.getTime() / TOKEN_COUNT_INCREMENT_MS) * TOKEN_COUNT_INCREMENT_MS;
   return from < to ? { from: new Date(from), to: new Date(to) } : undefined;
 }
 
 /** The search_token_counts rows of `tokens` in whole increments. */
-function countsOf(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
+export function countsOf(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
   return sql`${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
     AND ${searchTokenCounts.bucketStart} >= ${whole.from.toISOString()}::timestamptz
     AND ${searchTokenCounts.bucketStart} < ${whole.to.toISOString()}::timestamptz`;
