@@ -1,9 +1,9 @@
 import { events } from "@msgevents/schema";
-import { and, gte, lt, type SQL, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
+import { and, gte, lt, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { filterConditions } from "../src/search/conditions.ts";
 import { dayPartitionsOverlapping, TOKEN_INDEX_PLANS, tokenCountStatement } from "../src/search/partition-queries.ts";
+import { computesTokensPerRow, planOf } from "./plans.ts";
 import {
   eventIdsOf,
   get,
@@ -45,39 +45,6 @@ beforeAll(async () => {
 
 afterAll(() => fixture?.close());
 
-interface PlanNode {
-  "Node Type": string;
-  "Index Name"?: string;
-  Filter?: string;
-  "Recheck Cond"?: string;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
-
-async function planOf(statement: SQL): Promise<PlanNode[]> {
-  const client = await fixture.pool.connect();
-  try {
-    await client.query("BEGIN");
-    const db = drizzle({ client });
-    await db.execute(TOKEN_INDEX_PLANS);
-    const { rows } = await db.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(sql`EXPLAIN (FORMAT JSON) ${statement}`);
-    await client.query("ROLLBACK");
-    const plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
-    if (!plan) throw new Error("no plan");
-    return nodesOf(plan);
-  } finally {
-    client.release();
-  }
-}
-
-/** Whether a node computes the search tokens of each row it reads (a filter on rows, not an index condition). */
-function computesTokensPerRow(nodes: PlanNode[]): boolean {
-  return nodes.some((node) => node.Filter?.includes("msgevents_search_hashes"));
-}
-
 describe("a keyword in every event of the day", () => {
   const from = new Date(DAY_START + 3_600_000);
   const to = new Date(DAY_START + 20 * 3_600_000);
@@ -89,13 +56,17 @@ describe("a keyword in every event of the day", () => {
       lt(events.eventTime, to),
       ...filters.conditions,
     )}`;
-    expect(computesTokensPerRow(await planOf(plain))).toBe(true);
+    expect(computesTokensPerRow(await planOf(fixture.pool, plain, TOKEN_INDEX_PLANS))).toBe(true);
   });
 
   test("is counted over the token index, never computing a row's tokens", async () => {
     const filters = await filterConditions(fixture.db, { text: { sending_domains: ["example"] } });
     const partitions = await dayPartitionsOverlapping(fixture.db, from, to);
-    const nodes = await planOf(tokenCountStatement(partitions, from, to, filters.conditions));
+    const nodes = await planOf(
+      fixture.pool,
+      tokenCountStatement(partitions, from, to, filters.conditions),
+      TOKEN_INDEX_PLANS,
+    );
     expect(computesTokensPerRow(nodes)).toBe(false);
     expect(nodes.some((node) => node["Index Name"]?.includes("search_hashes"))).toBe(true);
   });
