@@ -77,17 +77,16 @@ function textRecheck(field: string, mode: MatchMode, resolved: ResolvedToken[]):
  * keyword field must match in order, which the counts of its keywords cannot tell.
  */
 function countedToken(prefix: string, mode: MatchMode, resolved: ResolvedToken): string | undefined {
-  const keywords = resolved.hashes.length;
-  if (!COUNTED_PREFIXES.has(prefix) || keywords === 0 || (keywords > 1 && mode !== "domain")) return undefined;
-  const token = `${prefix}${mode === "keyword" || mode === "domain" ? resolved.match.trim() : resolved.match}`;
-  // Characters as PostgreSQL's length() counts them: code points.
-  return [...token].length <= MAX_COUNTED_TOKEN_LENGTH ? token : undefined;
+  if (resolved.hashes.length === 0) return undefined;
+  const tokens = boundingTokens(prefix, mode, resolved);
+  return tokens?.length === 1 ? tokens[0] : undefined;
 }
 
 /**
  * The search_token_counts tokens whose smallest count bounds the matches of a single value: its keywords (a phrase
  * matches only events holding every one of them), a domain phrase's run, or a counted exact value. Undefined when
- * the field is not counted or a token is too long to be.
+ * the field is not counted or a token is too long to be (in characters as PostgreSQL's length() counts them: code
+ * points).
  */
 function boundingTokens(prefix: string, mode: MatchMode, resolved: ResolvedToken): string[] | undefined {
   if (!COUNTED_PREFIXES.has(prefix)) return undefined;
@@ -217,8 +216,6 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
   if (filters.abTestVersions?.length) {
     parts.push({ condition: inArray(events.abTestVersion, filters.abTestVersions), bound: unknown });
   }
-  const conditions = parts.map((part) => part.condition);
-  const exact = [...conditions];
 
   const pending = pendingFilters(filters);
   const [resolved, ...listedValues] = await Promise.all([
@@ -245,8 +242,6 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     const values = listedValues[index];
     if (filter.listed && values) {
       const condition = values.length > 0 ? inArray(sql.identifier(filter.listed), values) : sql`false`;
-      conditions.push(condition);
-      exact.push(condition);
       // The listed values match at most what the keywords searched for do.
       parts.push({ condition, bound: filter.bound(tokens) });
       if (values.length > 0) countByValue = { column: filter.listed, values };
@@ -254,17 +249,15 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     }
     const recheck = filter.recheck(tokens);
     if (!recheck) {
-      conditions.push(sql`false`);
-      exact.push(sql`false`);
       parts.push({ condition: sql`false`, bound: { kind: "atMost", events: 0 } });
       return;
     }
     usesTokenIndex = true;
-    const condition = and(indexCondition(tokens), recheck) as SQL;
-    conditions.push(condition);
-    exact.push(recheck);
-    parts.push({ condition, recheck, bound: filter.bound(tokens) });
+    parts.push({ condition: and(indexCondition(tokens), recheck) as SQL, recheck, bound: filter.bound(tokens) });
   });
+  const conditions = parts.map((part) => part.condition);
+  // A token filter's exact condition is its re-check; every other filter's is its condition.
+  const exact = parts.map((part) => part.recheck ?? part.condition);
   const countedTokens = countedTokensOf(filters, pending, resolved);
   const result = { conditions, exact, usesTokenIndex, parts, ...(countedTokens ? { countedTokens } : {}) };
   return conditions.length === 1 && countByValue ? { ...result, countByValue } : result;
