@@ -64,7 +64,13 @@ describe("GET /health", () => {
       rejected_batches: 2,
       oversized_batches: null,
       queue: null,
-      backfills: ["event_bodies_0018", "metric_rollups", "metric_rollups_0016", "search_token_counts"].map((name) => ({
+      backfills: [
+        "event_bodies_0018",
+        "metric_rollups",
+        "metric_rollups_0016",
+        "rare_type_index_0021",
+        "search_token_counts",
+      ].map((name) => ({
         name,
         status: "done",
         days_done: 0,

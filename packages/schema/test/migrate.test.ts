@@ -118,6 +118,7 @@ describe("migrate", () => {
       { name: "event_bodies_0018", days: 0 },
       { name: "metric_rollups", days: 0 },
       { name: "metric_rollups_0016", days: 0 },
+      { name: "rare_type_index_0021", days: 0 },
       { name: "search_token_counts", days: 0 },
     ]);
     for (const table of [

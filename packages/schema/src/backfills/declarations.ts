@@ -122,10 +122,22 @@ export function eventBodiesBackfill(options: EventBodiesOptions = {}): StepBackf
 
 export const EVENT_BODIES_BACKFILL = eventBodiesBackfill();
 
+/**
+ * The rare-type index (migration 0021) on the day partitions that existed before it: each day's copy built and
+ * attached in one short transaction. It fills no table; a search plans each day with the indexes the day has.
+ */
+export const RARE_TYPE_INDEX_BACKFILL: SqlBackfill = {
+  name: "rare_type_index_0021",
+  migration: "0021_rare_type_index",
+  tables: [],
+  fill: "msgevents_fill_rare_type_index",
+};
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
   SEARCH_TOKEN_COUNTS_BACKFILL,
   METRIC_ROLLUPS_0016_BACKFILL,
   EVENT_BODIES_BACKFILL,
+  RARE_TYPE_INDEX_BACKFILL,
 ];

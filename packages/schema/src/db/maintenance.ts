@@ -2,6 +2,7 @@ import type pg from "pg";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
 import {
+  analyzeOpenPartitions,
   type UpsertedVacuumOptions,
   type VacuumOptions,
   vacuumEndedPartitions,
@@ -23,6 +24,8 @@ export interface MaintenanceResult {
   created: number;
   /** Names of the partitions retention dropped, oldest first. */
   dropped: string[];
+  /** Names of the partitions still being written that were analyzed (their rows had doubled), oldest first. */
+  analyzed: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
   vacuumed: string[];
   /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order: those with enough dead rows. */
@@ -31,7 +34,8 @@ export interface MaintenanceResult {
 
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
- * applies retention, vacuums the tables loads upsert, then the days that have ended, all vacuums within one budget.
+ * applies retention, analyzes the days still being written whose rows have doubled, vacuums the tables loads upsert,
+ * then the days that have ended, all within one budget.
  * Safe to run concurrently with loads, queries and other maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
@@ -46,13 +50,14 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
   const vacuumStarted = Date.now();
+  const analyzed = await analyzeOpenPartitions(pool, { now, vacuumBudgetMs });
   const vacuumedTables = await vacuumUpsertedTables(pool, {
-    vacuumBudgetMs,
+    vacuumBudgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
     ...(minDeadRows === undefined ? {} : { minDeadRows }),
   });
   const vacuumed = await vacuumEndedPartitions(pool, {
     now,
     vacuumBudgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
   });
-  return { created, dropped, vacuumed, vacuumedTables };
+  return { created, dropped, analyzed, vacuumed, vacuumedTables };
 }

@@ -26,6 +26,14 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 export const eventSearchHashes = sql`msgevents_search_hashes(rcpt_to, recipient_domain, friendly_from, sending_domain, subject, campaign_id, template_id, ip_pool, sending_ip, reason, mailbox_provider, mailbox_provider_region, ab_test_id, message_id, transmission_id, subaccount_id, bounce_class, payload)`;
 
 /**
+ * The event types most events are (injection, delivery and the opens and clicks: about 90% of realistic traffic),
+ * which the rare-type index leaves out: a search for one of them takes its candidates from the time index.
+ */
+export const COMMON_EVENT_TYPES = ["injection", "delivery", "open", "initial_open", "click"] as const;
+/** The partial index over every other type (migration 0021). */
+export const RARE_TYPE_INDEX = "events_rare_type_time_idx";
+
+/**
  * One row per stored event. Range-partitioned by `event_time` (one partition per UTC day; see the partitioning
  * migration), so the primary key includes it. `(event_id, type, event_time)` makes re-loading an event a no-op while
  * keeping SparkPost's sample events apart: the samples share one event_id and timestamp across all types.
@@ -74,6 +82,12 @@ export const events = pgTable(
     primaryKey({ name: "events_pkey", columns: [table.eventId, table.type, table.eventTime] }),
     // Time order for pages; `type` makes `events=` counts index-only scans.
     index("events_event_time_type_idx").on(table.eventTime, table.type),
+    // The rarer types by time (bounces, delays, rejections, complaints, unsubscribes…: about 8% of realistic traffic),
+    // so that a search for one of them reads its own entries instead of every entry of the day's time index above.
+    // Built on the partitions stored before migration 0021 by its backfill (src/backfills/declarations.ts).
+    index(RARE_TYPE_INDEX)
+      .on(table.type, table.eventTime)
+      .where(sql.raw(`type NOT IN (${COMMON_EVENT_TYPES.map((type) => `'${type}'`).join(", ")})`)),
     // Every other filter: one GIN over the hashed tokens, re-checked exactly by the query.
     index("events_search_hashes_idx").using("gin", eventSearchHashes),
     // Campaign and template searches: the keyword is looked up among the distinct values (search_values), then
