@@ -87,6 +87,14 @@ describe("a filter in most events beside a rare one", () => {
     expect(computesTokensPerRow(nodes)).toBe(false);
   });
 
+  test("a common type (every event here is a delivery) is checked on a rare keyword's rows, not read from the time index", async () => {
+    const { selective, parts } = await conditionsOf({ types: ["delivery"], text: { subjects: ["cart"] } });
+    expect(selective).toEqual([parts[0]?.recheck, parts[1]?.condition]);
+    const nodes = await countPlanOf(selective);
+    expect(nodes.some((node) => node["Index Name"]?.includes("event_time_type"))).toBe(false);
+    expect(tokenIndexSearches(nodes)).toHaveLength(1);
+  });
+
   test("is checked on the rows of an event type's candidates", async () => {
     const { selective, parts } = await conditionsOf({ types: ["bounce"], subaccounts: [0] });
     expect(selective).toEqual([parts[0]?.condition, parts[1]?.recheck]);
@@ -126,6 +134,11 @@ describe.each([
     name: "a keyword with a common subaccount",
     query: "subjects=cart&subaccounts=0",
     matches: (fact: Facts) => fact.cart && fact.subaccount === 0,
+  },
+  {
+    name: "a common type with a rare keyword",
+    query: "events=delivery&subjects=cart",
+    matches: (fact: Facts) => fact.cart,
   },
   {
     name: "a keyword with a recipient domain",

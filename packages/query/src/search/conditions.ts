@@ -1,4 +1,4 @@
-import { eventSearchHashes, events, type ValueListedField } from "@msgevents/schema";
+import { COMMON_EVENT_TYPES, eventSearchHashes, events, type ValueListedField } from "@msgevents/schema";
 import { and, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
@@ -209,9 +209,18 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     parts.push({ condition: inArray(events.eventId, filters.eventIds), bound });
   }
   if (filters.types?.length) {
-    // The time index holds each event's type: the planner can take a type's candidates from it.
+    // The rare-type index holds the rarer types, led by the type; the time index holds every type, but after the time,
+    // so a list with a common type reads every entry of the window there. Beside a far more selective filter, the
+    // type is checked on that filter's rows instead: `type || ''` is the same value, which no index holds.
     const bound: MatchBound = { kind: "counted", values: filters.types.map((type) => [typeToken(type)]) };
-    parts.push({ condition: inArray(events.type, filters.types), bound });
+    const condition = inArray(events.type, filters.types);
+    parts.push({
+      condition,
+      recheck: inArray(sql`(${events.type} || '')`, filters.types),
+      exact: condition,
+      bound,
+      scansWindow: filters.types.some((type) => (COMMON_EVENT_TYPES as readonly string[]).includes(type)),
+    });
   }
   if (filters.abTestVersions?.length) {
     parts.push({ condition: inArray(events.abTestVersion, filters.abTestVersions), bound: unknown });
@@ -256,8 +265,8 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
     parts.push({ condition: and(indexCondition(tokens), recheck) as SQL, recheck, bound: filter.bound(tokens) });
   });
   const conditions = parts.map((part) => part.condition);
-  // A token filter's exact condition is its re-check; every other filter's is its condition.
-  const exact = parts.map((part) => part.recheck ?? part.condition);
+  // A token filter's exact condition is its re-check; a type's and every other filter's is its condition.
+  const exact = parts.map((part) => part.exact ?? part.recheck ?? part.condition);
   const countedTokens = countedTokensOf(filters, pending, resolved);
   const result = { conditions, exact, usesTokenIndex, parts, ...(countedTokens ? { countedTokens } : {}) };
   return conditions.length === 1 && countByValue ? { ...result, countByValue } : result;

@@ -29,6 +29,16 @@ describe("filtersToRecheck", () => {
     expect(filtersToRecheck([bound(10), bound(9000, false)], 10_000)).toEqual(new Set());
   });
 
+  test("weighs a common type by the entries of the window its index reads, each cheaper than a posting", () => {
+    const commonType = { events: 3000, scanned: 10_000, recheckable: true };
+    // It rules out 70% of 600 rows (420), at the cost of 10,000 / 22 = 455 rows: checked on the rows.
+    expect(filtersToRecheck([bound(600), commonType], 10_000)).toEqual(new Set([1]));
+    // 70% of 700 rows (490) are worth more: intersected.
+    expect(filtersToRecheck([bound(700), commonType], 10_000)).toEqual(new Set());
+    // A token filter of the same matches costs 3,000 / 10 = 300 rows: intersected with either.
+    expect(filtersToRecheck([bound(600), bound(3000)], 10_000)).toEqual(new Set());
+  });
+
   test("lets a filter that matches nothing find the (no) candidates of every other", () => {
     expect(filtersToRecheck([bound(0), bound(20), bound(9000)], 10_000)).toEqual(new Set([1, 2]));
   });
