@@ -151,3 +151,13 @@ export async function walkPages(
   }
   return pages;
 }
+
+/**
+ * Walks a search page by page by cursor (`url` names the first page) and expects exactly `wanted`, the event ids in
+ * answer order, over all pages, with `total_count` their number on every page.
+ */
+export async function expectExactWalk(fixture: QueryFixture, url: string, wanted: readonly string[]): Promise<void> {
+  const pages = await walkPages(fixture, url, { maxPages: wanted.length + 1 });
+  for (const page of pages) expect(page.body.total_count).toBe(wanted.length);
+  expect(pages.flatMap(eventIdsOf)).toEqual(wanted);
+}

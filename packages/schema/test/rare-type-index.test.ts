@@ -1,20 +1,17 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import { generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   COMMON_EVENT_TYPES,
   migrate,
-  migrationsFolder,
   normalizeBatch,
   PartitionManager,
   RARE_TYPE_INDEX,
   RARE_TYPE_INDEX_BACKFILL,
   runBackfills,
 } from "../src/index.ts";
-import { storeEvents } from "./support.ts";
+import { migrationsBefore, storeEvents } from "./support.ts";
 
 // Migration 0021 creates the rare-type index on the parent alone (ON ONLY: nothing built, whatever is stored); the
 // partitions created after it get their copy at creation, those stored before it from the backfill, a day at a time.
@@ -36,13 +33,8 @@ afterEach(async () => {
 
 /** Migrates with every migration before 0021. */
 async function migrateBefore0021(): Promise<void> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
+  const folder = await migrationsBefore("0021");
   try {
-    await cp(migrationsFolder, folder, { recursive: true });
-    const journalPath = path.join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((entry) => entry.tag < "0021");
-    await writeFile(journalPath, JSON.stringify(journal));
     await migrate(pool, { migrationsFolder: folder });
   } finally {
     await rm(folder, { recursive: true, force: true });

@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
@@ -101,4 +103,15 @@ export async function tablesAsCounted(pool: pg.Pool, tables: readonly string[]):
   const rows: Record<string, string[]> = {};
   for (const table of tables) rows[table] = await rowsAsCounted(pool, table);
   return rows;
+}
+
+/** A temporary copy of this package's migrations without `first` and those after it (the caller removes it). */
+export async function migrationsBefore(first: string): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
+  await cp(migrationsFolder, folder, { recursive: true });
+  const journalPath = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.filter((entry) => entry.tag < first);
+  await writeFile(journalPath, JSON.stringify(journal));
+  return folder;
 }

@@ -1,11 +1,9 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import { earlierMigrations, generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { migrate, migrationsFolder, migrationTags, normalizeBatch } from "../src/index.ts";
-import { storeLegacyEvents } from "./support.ts";
+import { migrate, migrationTags, normalizeBatch } from "../src/index.ts";
+import { migrationsBefore, storeLegacyEvents } from "./support.ts";
 
 // Upgrading databases that hold events, from the states earlier versions of main left (the committed 11cc0ad
 // migrations, cut before a migration): the migrations read no event and queue, for each backfill whose table they
@@ -63,17 +61,6 @@ async function queuedDays(): Promise<Record<string, string[]>> {
     FROM backfills b LEFT JOIN backfill_days d ON d.backfill = b.name AND d.done_at IS NULL
     GROUP BY b.name ORDER BY b.name`);
   return Object.fromEntries(rows.map((row) => [row.name, row.days]));
-}
-
-/** A temporary copy of this package's migrations without `first` and those after it. */
-async function migrationsBefore(first: string): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
-  await cp(migrationsFolder, folder, { recursive: true });
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((entry) => entry.tag < first);
-  await writeFile(journalPath, JSON.stringify(journal));
-  return folder;
 }
 
 async function count(table: string): Promise<number> {
