@@ -31,14 +31,21 @@ afterEach(async () => {
   await database?.close();
 });
 
-/** Migrates with every migration before 0021. */
-async function migrateBefore0021(): Promise<void> {
+/**
+ * A database migrated with every migration before 0021 that holds `count` generated events up to `to` (from
+ * 2024-06-01), then migrated to the latest. Returns how many events were stored.
+ */
+async function upgradedWithEvents(count: number, seed: number, to: string): Promise<number> {
   const folder = await migrationsBefore("0021");
   try {
     await migrate(pool, { migrationsFolder: folder });
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+  const records = generateEvents(count, { seed, from: new Date("2024-06-01T00:00:00Z"), to: new Date(to) });
+  const stored = await storeEvents(pool, normalizeBatch(records).events);
+  await migrate(pool);
+  return stored;
 }
 
 /** Each day partition's copy of the rare-type index (attached to the parent's), by partition, with its definition. */
@@ -65,15 +72,7 @@ const expectedCopy = (partition: string) =>
 
 describe("the rare-type index (migration 0021)", () => {
   test("is built on the days stored before it by its backfill, one day each, and is valid once they all have it", async () => {
-    await migrateBefore0021();
-    const records = generateEvents(900, {
-      seed: 31,
-      from: new Date("2024-06-01T00:00:00Z"),
-      to: new Date("2024-06-04T00:00:00Z"),
-    });
-    expect(await storeEvents(pool, normalizeBatch(records).events)).toBe(900);
-
-    await migrate(pool);
+    expect(await upgradedWithEvents(900, 31, "2024-06-04T00:00:00Z")).toBe(900);
     const partitions = DAYS.map((day) => `events_${day.replaceAll("-", "")}`);
     expect(await dayCopies()).toEqual({});
     expect(await parentIsValid()).toBe(false);
@@ -120,14 +119,7 @@ describe("the rare-type index (migration 0021)", () => {
   });
 
   test("a day whose partition a load holds is not waited for past the lock timeout, and is built at the next run", async () => {
-    await migrateBefore0021();
-    const records = generateEvents(200, {
-      seed: 32,
-      from: new Date("2024-06-01T00:00:00Z"),
-      to: new Date("2024-06-02T00:00:00Z"),
-    });
-    await storeEvents(pool, normalizeBatch(records).events);
-    await migrate(pool);
+    expect(await upgradedWithEvents(200, 32, "2024-06-02T00:00:00Z")).toBe(200);
 
     const load = await pool.connect();
     try {

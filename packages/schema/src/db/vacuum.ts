@@ -9,21 +9,34 @@ export interface VacuumOptions {
   vacuumBudgetMs?: number;
 }
 
+/** A day partition's day (UTC), from its name (`s.relname`: events_YYYYMMDD). */
+const PARTITION_DAY = "to_date(substr(s.relname, 8), 'YYYYMMDD')";
+/** The UTC day of `now`, the statements' first parameter. */
+const TODAY = "($1::timestamptz AT TIME ZONE 'UTC')::date";
+
+/**
+ * The day partitions (name, and schema-qualified) that meet `condition` over their statistics (`s`,
+ * pg_stat_user_tables) and catalog row (`c`), oldest first.
+ */
+const dayPartitionsWhere = (condition: string) => `
+  SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified
+  FROM pg_stat_user_tables s
+  JOIN pg_inherits i ON i.inhrelid = s.relid
+  JOIN pg_class c ON c.oid = s.relid
+  WHERE i.inhparent = 'events'::regclass
+    AND s.relname ~ '^events_[0-9]{8}$'
+    AND ${condition}
+  ORDER BY s.relname`;
+
 /**
  * The day partitions that have ended (their day is over) and had rows added or changed since they were last vacuumed
  * or analyzed, oldest first: a search reads such a partition's heap for every row (no visibility map for index-only
  * counts) with statistics that do not know its values, until autovacuum gets to it, which on a partition written
  * once may be much later (its insert threshold grows with the table).
  */
-const ENDED_AND_CHANGED = `
-  SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified
-  FROM pg_stat_user_tables s
-  JOIN pg_inherits i ON i.inhrelid = s.relid
-  WHERE i.inhparent = 'events'::regclass
-    AND s.relname ~ '^events_[0-9]{8}$'
-    AND to_date(substr(s.relname, 8), 'YYYYMMDD') + 1 <= ($1::timestamptz AT TIME ZONE 'UTC')::date
-    AND (s.n_ins_since_vacuum > 0 OR s.n_mod_since_analyze > 0)
-  ORDER BY s.relname`;
+const ENDED_AND_CHANGED = dayPartitionsWhere(
+  `${PARTITION_DAY} + 1 <= ${TODAY} AND (s.n_ins_since_vacuum > 0 OR s.n_mod_since_analyze > 0)`,
+);
 
 /**
  * Vacuums and analyzes every ended day partition that changed since (see ENDED_AND_CHANGED), one at a time, within
@@ -35,7 +48,7 @@ export async function vacuumEndedPartitions(pool: pg.Pool, options: VacuumOption
   if (vacuumBudgetMs <= 0) return [];
   const deadline = Date.now() + vacuumBudgetMs;
   const { rows } = await pool.query<{ name: string; qualified: string }>(ENDED_AND_CHANGED, [now]);
-  return vacuumInTurn(pool, rows, deadline, "ANALYZE, SKIP_LOCKED");
+  return inTurn(pool, rows, deadline, "VACUUM (ANALYZE, SKIP_LOCKED)");
 }
 
 /**
@@ -45,16 +58,9 @@ export async function vacuumEndedPartitions(pool: pg.Pool, options: VacuumOption
  * day's values (which types are rare, say) and may read every match of a type to sort them where the time index would
  * have stopped at the page's end. reltuples is -1 before the first analyze, so the first comes at `$2` rows.
  */
-const OPEN_AND_GROWN = `
-  SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified
-  FROM pg_stat_user_tables s
-  JOIN pg_inherits i ON i.inhrelid = s.relid
-  JOIN pg_class c ON c.oid = s.relid
-  WHERE i.inhparent = 'events'::regclass
-    AND s.relname ~ '^events_[0-9]{8}$'
-    AND to_date(substr(s.relname, 8), 'YYYYMMDD') + 1 > ($1::timestamptz AT TIME ZONE 'UTC')::date
-    AND s.n_mod_since_analyze >= greatest($2::bigint, c.reltuples)
-  ORDER BY s.relname`;
+const OPEN_AND_GROWN = dayPartitionsWhere(
+  `${PARTITION_DAY} + 1 > ${TODAY} AND s.n_mod_since_analyze >= greatest($2::bigint, c.reltuples)`,
+);
 
 export interface OpenAnalyzeOptions extends VacuumOptions {
   /** A day is first analyzed once it holds this many rows (default 1,000). */
@@ -71,32 +77,27 @@ export async function analyzeOpenPartitions(pool: pg.Pool, options: OpenAnalyzeO
   if (vacuumBudgetMs <= 0) return [];
   const deadline = Date.now() + vacuumBudgetMs;
   const { rows } = await pool.query<{ name: string; qualified: string }>(OPEN_AND_GROWN, [now, minRows]);
-  const analyzed: string[] = [];
-  for (const { name, qualified } of rows) {
-    if (Date.now() >= deadline) break;
-    await pool.query(`ANALYZE (SKIP_LOCKED) ${qualified}`);
-    analyzed.push(name);
-  }
-  return analyzed;
+  return inTurn(pool, rows, deadline, "ANALYZE (SKIP_LOCKED)");
 }
 
 /**
- * Vacuums the tables one at a time with the given VACUUM options, starting none after `deadline` (the next run takes
- * those left over). Each runs outside a transaction, as VACUUM must. Returns the names of the tables vacuumed.
+ * Runs `command` (VACUUM or ANALYZE with its options) on the tables one at a time, starting none after `deadline` (the
+ * next run takes those left over). Each runs outside a transaction, as VACUUM must. Returns the names of the tables
+ * it ran on.
  */
-async function vacuumInTurn(
+async function inTurn(
   pool: pg.Pool,
   tables: readonly { name: string; qualified: string }[],
   deadline: number,
-  vacuumOptions: string,
+  command: string,
 ): Promise<string[]> {
-  const vacuumed: string[] = [];
+  const done: string[] = [];
   for (const { name, qualified } of tables) {
     if (Date.now() >= deadline) break;
-    await pool.query(`VACUUM (${vacuumOptions}) ${qualified}`);
-    vacuumed.push(name);
+    await pool.query(`${command} ${qualified}`);
+    done.push(name);
   }
-  return vacuumed;
+  return done;
 }
 
 /**
@@ -145,5 +146,5 @@ export async function vacuumUpsertedTables(pool: pg.Pool, options: UpsertedVacuu
     [...UPSERTED_TABLES],
     minDeadRows,
   ]);
-  return vacuumInTurn(pool, rows, deadline, "SKIP_LOCKED");
+  return inTurn(pool, rows, deadline, "VACUUM (SKIP_LOCKED)");
 }
