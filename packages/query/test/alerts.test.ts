@@ -28,9 +28,7 @@ beforeAll(async () => {
     subaccounts: 3,
   }).map(withMailboxProvider);
   // A thousand at a time: one INSERT of them all would pass PostgreSQL's 65,535 bind parameters.
-  for (let start = 0; start < records.length; start += 1000) {
-    await insertRecords(fixture, records.slice(start, start + 1000));
-  }
+  await insertRecords(fixture, records);
 });
 afterAll(() => fixture?.close());
 

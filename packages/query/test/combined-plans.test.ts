@@ -41,9 +41,7 @@ beforeAll(async () => {
       }),
     );
   }
-  for (let start = 0; start < records.length; start += 1000) {
-    await insertRecords(fixture, records.slice(start, start + 1000));
-  }
+  await insertRecords(fixture, records);
   await fixture.pool.query("ANALYZE events");
 }, 300_000);
 

@@ -30,9 +30,7 @@ beforeAll(async () => {
       rcpt_to: `user${index}@${facts(index).yahoo ? "mail.yahoo.com" : "example.net"}`,
     }),
   );
-  for (let start = 0; start < records.length; start += 1000) {
-    await insertRecords(fixture, records.slice(start, start + 1000));
-  }
+  await insertRecords(fixture, records);
   await fixture.pool.query("ANALYZE events");
 }, 300_000);
 

@@ -72,16 +72,24 @@ export function webhookEvent(fields: Record<string, unknown>): unknown {
   return { msys: { [grouping]: event } };
 }
 
-/** Stores webhook records the way the loader does: normalize, ensure partitions, insert. */
+/** Rows per INSERT: a statement binds at most 65,535 parameters, about 2,100 rows of events' columns. */
+const INSERT_CHUNK_ROWS = 1000;
+
+/**
+ * Stores webhook records the way the loader does: normalize, ensure partitions, insert, in statements of at most
+ * INSERT_CHUNK_ROWS rows (each committed by itself, as a batch of that size would be).
+ */
 export async function insertRecords(fixture: QueryFixture, records: unknown[]): Promise<void> {
   const { events: rows, rejected } = normalizeBatch(records);
   if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
   await fixture.partitions.ensureFor(rows.map((row) => row.eventTime));
-  const receivedAt = new Date();
-  await fixture.db
-    .insert(events)
-    .values(await toEventRows(rows, { batchId: "test-batch", receivedAt }))
-    .onConflictDoNothing();
+  const values = await toEventRows(rows, { batchId: "test-batch", receivedAt: new Date() });
+  for (let start = 0; start < values.length; start += INSERT_CHUNK_ROWS) {
+    await fixture.db
+      .insert(events)
+      .values(values.slice(start, start + INSERT_CHUNK_ROWS))
+      .onConflictDoNothing();
+  }
 }
 
 /** Stores webhook records in a database of an earlier schema as that version's loader did (before event bodies). */
