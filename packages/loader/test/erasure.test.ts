@@ -13,6 +13,7 @@ import {
   showHash,
 } from "@msgevents/erasure";
 import { decodeBody, EVERY_ACCOUNT, ensureLoginRoles, LOGIN_ROLES, migrate, PartitionManager } from "@msgevents/schema";
+import { searchCountsAgainstRecount } from "@msgevents/schema/testing";
 import { batchKey, type ErasableObjectStore, FileObjectStore, listBatches, S3ObjectStore } from "@msgevents/storage";
 import { startTestDatabase, startVersionedS3, type TestDatabase, type TestVersionedS3 } from "@msgevents/testkit";
 import type { Context, SQSEvent } from "aws-lambda";
@@ -286,6 +287,9 @@ describe.each([
       await store.put(key, new TextEncoder().encode(text));
       await under.load(loaderDeps, key, receivedAt);
     }
+    // The first day's search counts compacted, as the maintenance does once a day has ended: the eraser lowers them
+    // there, and in search_token_counts for the other days.
+    await admin.query("SELECT msgevents_compact_search_token_counts('2025-03-01')");
     before = {
       events: await count("SELECT count(*) AS n FROM events"),
       aliceEvents: await aliceEvents(),
@@ -382,22 +386,11 @@ describe.each([
     }
   });
 
-  test("search counts go down with the erased events, so every count equals what a search returns", async () => {
-    const differences = await count(`
-      WITH recounted AS (
-        SELECT t.token, date_bin(interval '15 minutes', e.event_time, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
-               count(*)::int AS events
-        FROM events e CROSS JOIN LATERAL unnest(msgevents_counted_tokens(e.recipient_domain, e.friendly_from,
-          e.sending_domain, e.subject, e.campaign_id, e.template_id, e.ip_pool, e.sending_ip, e.reason,
-          e.mailbox_provider, e.mailbox_provider_region, e.ab_test_id, e.subaccount_id, e.bounce_class, e.type,
-          e.payload)) AS t(token)
-        GROUP BY 1, 2)
-      SELECT count(*) AS n FROM (
-        (SELECT token, bucket_start, events FROM search_token_counts EXCEPT SELECT * FROM recounted)
-        UNION ALL
-        (SELECT * FROM recounted EXCEPT SELECT token, bucket_start, events FROM search_token_counts)) AS d`);
-    expect(differences).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM search_token_counts WHERE events <= 0")).toBe(0);
+  test("search counts go down with the erased events, compacted days' too, so every count equals what a search returns", async () => {
+    expect(await searchCountsAgainstRecount(admin)).toMatchObject({ differing: 0, invalid: 0 });
+    expect(await count("SELECT count(*) AS n FROM search_token_day_counts WHERE day = '2025-03-01'")).toBeGreaterThan(
+      0,
+    );
   });
 
   test("the Metrics API's rollups keep counting the erased events (they hold no personal data)", async () => {

@@ -292,6 +292,27 @@ describe("the maintenance role", () => {
   });
 });
 
+describe("the maintenance role's compaction of search counts", () => {
+  test("compacts an ended day's search counts through the functions alone, and cannot write either table itself", async () => {
+    await owner.query("SELECT msgevents_ensure_partitions('2024-04-01'::date, '2024-04-01'::date)");
+    await owner.query(
+      `INSERT INTO events (event_time, type, event_id, batch_id, received_at, payload)
+       VALUES ('2024-04-01T10:00:00Z', 'delivery', 'compaction-test-1', 'compaction-batch', now(), '{}'),
+              ('2024-04-01T10:20:00Z', 'delivery', 'compaction-test-2', 'compaction-batch', now(), '{}')`,
+    );
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    const result = await maintainPartitions(maintenance);
+    expect(result.compacted).toContain("2024-04-01");
+    const compacted = await owner.query<{ quarters: number[]; events: number[] }>(
+      "SELECT quarters, events FROM search_token_day_counts WHERE token = 't=delivery' AND day = '2024-04-01'",
+    );
+    expect(compacted.rows).toEqual([{ quarters: [40, 41], events: [1, 1] }]);
+    for (const statement of ["DELETE FROM search_token_day_counts", "DELETE FROM search_token_counts"]) {
+      expect(await outcome(maintenance, statement), statement).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+  });
+});
+
 describe("the maintenance role's vacuum", () => {
   test("vacuums and analyzes an ended day partition that changed, once, and leaves today's to autovacuum", async () => {
     const day = "2024-03-01";

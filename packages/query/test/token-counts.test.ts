@@ -203,3 +203,36 @@ describe("search counts", () => {
     expect(await counted({ eventIds: ["400000001"] })).toBeUndefined();
   });
 });
+
+describe("search counts of days the maintenance compacted", () => {
+  beforeAll(async () => {
+    // The two ended days of the traffic compacted (a row per token and day), the last left as loads wrote it, so that
+    // windows read both kinds of counts.
+    for (const day of ["2024-06-28", "2024-06-29"]) {
+      await fixture.pool.query("SELECT msgevents_compact_search_token_counts($1::date)", [day]);
+    }
+    const { rows } = await fixture.pool.query<{ days: string[] }>(
+      "SELECT array_agg(DISTINCT day::text ORDER BY day::text) AS days FROM search_token_day_counts",
+    );
+    expect(rows[0]?.days).toEqual(["2024-06-28", "2024-06-29"]);
+  });
+
+  test.each(WINDOWS.filter(([from, to]) => Date.parse(to) - Date.parse(from) > 3_600_000))(
+    "still equal the events each search selects, from %s to %s",
+    async (from, to) => {
+      const inWindow = eventsOf().filter((event) => {
+        const time = Date.parse(String(event.timestamp));
+        return time >= Date.parse(from) && time < Date.parse(to);
+      });
+      for (const search of searches()) {
+        const response = await get(
+          fixture,
+          `/api/v1/events/message?from=${from}&to=${to}&per_page=5${search.parameters ? `&${search.parameters}` : ""}`,
+        );
+        const expected = inWindow.filter(search.matches).length;
+        expect(response.body.total_count, `${search.parameters} over [${from}, ${to})`).toBe(expected);
+        expect(response.body.results?.length).toBe(Math.min(5, expected));
+      }
+    },
+  );
+});

@@ -7,6 +7,7 @@ export * from "./db/migrate.ts";
 export * from "./db/partitions.ts";
 export * from "./db/retention.ts";
 export * from "./db/roles.ts";
+export * from "./db/search-count-compaction.ts";
 export * from "./db/tables.ts";
 export * from "./db/vacuum.ts";
 export * from "./encoding/body-codec.ts";

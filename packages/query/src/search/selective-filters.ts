@@ -1,7 +1,6 @@
-import { searchTokenCounts } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import { countsOf, EVERY_EVENT_TOKEN, wholeIncrements } from "./token-counts.ts";
+import { countRows, EVERY_EVENT_TOKEN, wholeIncrements } from "./token-counts.ts";
 
 /**
  * How many events a filter can match at most, for choosing which filters find the candidates (never for answers):
@@ -103,10 +102,9 @@ export async function selectiveConditions(
   // same proportions between filters (every token is read at the same increments).
   const sampled = whole.to.getTime() - whole.from.getTime() >= DAY_MS;
   const result = await db.execute<{ token: string; events: string }>(sql`
-    SELECT ${searchTokenCounts.token} AS token, sum(${searchTokenCounts.events}) AS events
-    FROM ${searchTokenCounts}
-    WHERE ${countsOf(tokens, whole)}
-      ${sampled ? sql`AND extract(epoch FROM ${searchTokenCounts.bucketStart})::bigint % 3600 = 0` : sql``}
+    SELECT counted.token, sum(counted.events) AS events
+    FROM ${countRows(tokens, whole)} AS counted
+      ${sampled ? sql`WHERE extract(epoch FROM counted.bucket_start)::bigint % 3600 = 0` : sql``}
     GROUP BY 1`);
   const scale = sampled ? INCREMENTS_PER_HOUR : 1;
   const counts = new Map(result.rows.map((row) => [row.token, Number(row.events) * scale]));

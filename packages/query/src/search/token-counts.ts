@@ -1,4 +1,4 @@
-import { events, searchTokenCounts } from "@msgevents/schema";
+import { events, searchTokenCounts, searchTokenDayCounts } from "@msgevents/schema";
 import { and, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { splitAtPendingDays } from "../backfill-coverage.ts";
@@ -43,7 +43,7 @@ export function typeToken(type: string): string {
 /**
  * The number of events of [from, to) that meet `exact`, when they are exactly the events holding any of `tokens`,
  * which no event holds two of (one keyword or value of one field, or event types). Whole increments are summed from
- * search_token_counts; the two partial increments at the window's edges, at most 15 minutes each, are counted from
+ * the search counts (countRows); the two partial increments at the window's edges, at most 15 minutes each, are counted from
  * the events over the time index with `exact`. So a keyword in every event costs what a rare one costs, instead of a
  * visit to each matching row; and the counts, written in the loader's transaction, share the search's snapshot.
  * Days the counts' backfill has not filled yet (`pending`, UTC days, read in the same snapshot) are counted from the
@@ -79,7 +79,7 @@ function countedParts(
     [whole.to, stretch.to],
   ];
   return [
-    sql`(SELECT coalesce(sum(${searchTokenCounts.events}), 0) FROM ${searchTokenCounts} WHERE ${countsOf(tokens, whole)})`,
+    sql`(SELECT coalesce(sum(counted.events), 0) FROM ${countRows(tokens, whole)} AS counted)`,
     ...edges.filter(([from, to]) => from < to).map(([from, to]) => fromEvents(from, to)),
   ];
 }
@@ -91,16 +91,43 @@ export function wholeIncrements(window: { from: Date; to: Date }): { from: Date;
   return from < to ? { from: new Date(from), to: new Date(to) } : undefined;
 }
 
-/** The search_token_counts rows of `tokens` in whole increments. */
-export function countsOf(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
-  return sql`${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
-    AND ${searchTokenCounts.bucketStart} >= ${whole.from.toISOString()}::timestamptz
-    AND ${searchTokenCounts.bucketStart} < ${whole.to.toISOString()}::timestamptz`;
+const DAY_MS = 86_400_000;
+
+/**
+ * The counts of `tokens` in the whole increments `whole`, as rows (token, bucket_start, events): the rows of
+ * search_token_counts, and the quarter hours of the compacted days' rows of search_token_day_counts (migration 0022).
+ * A quarter hour may have both (events that arrived after its day was compacted): its count is their sum.
+ */
+export function countRows(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
+  const firstDay = utcDay(whole.from.getTime());
+  const lastDay = utcDay(whole.to.getTime() - 1);
+  return sql`(
+    SELECT ${searchTokenCounts.token} AS token, ${searchTokenCounts.bucketStart} AS bucket_start,
+      ${searchTokenCounts.events} AS events
+    FROM ${searchTokenCounts}
+    WHERE ${searchTokenCounts.token} = ANY (${textArray(tokens)}::text[])
+      AND ${searchTokenCounts.bucketStart} >= ${whole.from.toISOString()}::timestamptz
+      AND ${searchTokenCounts.bucketStart} < ${whole.to.toISOString()}::timestamptz
+    UNION ALL
+    SELECT d.token, q.bucket_start, q.events
+    FROM ${searchTokenDayCounts} AS d
+    CROSS JOIN LATERAL (
+      SELECT (d.day::timestamp AT TIME ZONE 'UTC') + u.quarter * interval '15 minutes' AS bucket_start, u.events
+      FROM unnest(d.quarters, d.events) AS u(quarter, events)) AS q
+    WHERE d.token = ANY (${textArray(tokens)}::text[])
+      AND d.day >= ${firstDay}::date AND d.day <= ${lastDay}::date
+      AND q.bucket_start >= ${whole.from.toISOString()}::timestamptz
+      AND q.bucket_start < ${whole.to.toISOString()}::timestamptz)`;
+}
+
+/** The UTC day (YYYY-MM-DD) of an instant in milliseconds. */
+function utcDay(ms: number): string {
+  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**
  * The start of the newest stretch of whole increments of [from, to) that holds `wanted` of the events holding
- * `tokens` (see tokenCountsQuery), summed newest first from search_token_counts; none when the whole increments
+ * `tokens` (see tokenCountsQuery), summed newest first from the search counts (countRows); none when the whole increments
  * together hold fewer. A page of the newest `wanted` matches lies within [since, to). Only for windows none of whose
  * days the counts' backfill still has to fill.
  */
@@ -114,11 +141,9 @@ export async function countedSince(
   if (!whole) return undefined;
   const result = await db.execute<{ since: Date | string }>(sql`
     SELECT bucket_start AS since FROM (
-      SELECT ${searchTokenCounts.bucketStart} AS bucket_start,
-        sum(sum(${searchTokenCounts.events})) OVER (ORDER BY ${searchTokenCounts.bucketStart} DESC) AS newer
-      FROM ${searchTokenCounts}
-      WHERE ${countsOf(tokens, whole)}
-      GROUP BY ${searchTokenCounts.bucketStart}) AS buckets
+      SELECT counted.bucket_start, sum(sum(counted.events)) OVER (ORDER BY counted.bucket_start DESC) AS newer
+      FROM ${countRows(tokens, whole)} AS counted
+      GROUP BY counted.bucket_start) AS buckets
     WHERE newer >= ${wanted}
     ORDER BY bucket_start DESC LIMIT 1`);
   const since = result.rows[0]?.since;

@@ -19,6 +19,11 @@ const ROLES_LOCK = 727_110_003;
 const { loader, query, maintenance, alerts, eraser } = LOGIN_ROLES;
 const ENSURE_PARTITIONS = "msgevents_ensure_partitions(date, date)";
 const DROP_PARTITIONS = "msgevents_drop_partitions_before(timestamptz)";
+/** The maintenance's compaction of ended days' search counts (migration 0022): it moves rows nobody else may. */
+const COMPACT_SEARCH_COUNTS = [
+  "msgevents_search_count_days_to_compact(date)",
+  "msgevents_compact_search_token_counts(date)",
+];
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
 const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
 /**
@@ -41,7 +46,8 @@ const EVENT_SHADOW = [
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
- *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner);
+ *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
+ *   and on the two functions that find and compact ended days' search counts;
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
@@ -56,8 +62,8 @@ const EVENT_SHADOW = [
  * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
- *   counts' DELETE trigger updates search_token_counts with its rights) and their metric_engagement rows, works the
- *   erasure tables, and reads batches and the loader's recipient_batches.
+ *   counts' DELETE trigger updates search_token_counts and search_token_day_counts with its rights) and their
+ *   metric_engagement rows, works the erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
  *   events (which of a batch's events another batch stored), and records the batches the eraser must find
@@ -86,18 +92,18 @@ function privilegeStatements(s: string): string[] {
     `GRANT INSERT ON ${s}.recipient_batches, ${s}.pending_batch_scrubs TO ${loader}`,
     `GRANT INSERT ON ${s}.erasure_requests, ${s}.erasure_recipients, ${s}.suppressed_recipients TO ${query}`,
     `GRANT SELECT, DELETE ON ${s}.events, ${s}.metric_engagement TO ${eraser}`,
-    `GRANT SELECT, UPDATE, DELETE ON ${s}.search_token_counts TO ${eraser}`,
+    `GRANT SELECT, UPDATE, DELETE ON ${s}.search_token_counts, ${s}.search_token_day_counts TO ${eraser}`,
     `GRANT SELECT ON ${s}.batches, ${s}.recipient_batches, ${s}.suppressed_recipients TO ${eraser}`,
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.erasure_batches TO ${eraser}`,
     `GRANT SELECT, DELETE ON ${s}.pending_batch_scrubs TO ${eraser}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...FILL_DAYS, ...EVENT_SHADOW].flatMap((fn) => [
+    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...COMPACT_SEARCH_COUNTS, ...FILL_DAYS, ...EVENT_SHADOW].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
-    ...FILL_DAYS.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    ...[...COMPACT_SEARCH_COUNTS, ...FILL_DAYS].map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT ON ${s}.events TO ${maintenance}`,

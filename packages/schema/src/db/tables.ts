@@ -380,6 +380,26 @@ export const searchTokenCounts = pgTable(
 );
 
 /**
+ * The search counts of ended days, compacted (migration 0022): one row per token and UTC day holding that day's
+ * search_token_counts rows of the token as two arrays, the quarter hours that have events (0-95, ascending) and their
+ * counts. The same counts at the same 15-minute increments in a tenth of the space: most tokens hold a few events a
+ * day (a recipient domain's keywords), and a row of their own per quarter hour cost more than the events' count.
+ * The hourly maintenance moves each ended day's rows here (msgevents_compact_search_token_counts), and again the rows
+ * of events that arrive later; until then, and for the day still being written, the counts are in
+ * search_token_counts, so a quarter hour's count is its row there plus its element here.
+ */
+export const searchTokenDayCounts = pgTable(
+  "search_token_day_counts",
+  {
+    token: text("token").notNull(),
+    day: date("day").notNull(),
+    quarters: smallint("quarters").array().notNull(),
+    events: integer("events").array().notNull(),
+  },
+  (table) => [primaryKey({ name: "search_token_day_counts_pkey", columns: [table.token, table.day] })],
+);
+
+/**
  * Backfills (migration 0011): data derived from the stored events (today the Metrics API rollups and the search
  * counts) that a migration cannot compute without its time growing with the events stored, so it is filled in the
  * background instead, one day partition per transaction (src/backfills/). A migration registers a backfill by name

@@ -1,2 +1,3 @@
 export * from "./dead-versions.ts";
 export * from "./legacy-events.ts";
+export * from "./search-counts.ts";
