@@ -292,13 +292,17 @@ describe("the maintenance role", () => {
   });
 });
 
-describe("the maintenance role's compaction of search counts", () => {
-  test("compacts an ended day's search counts through the functions alone, and cannot write either table itself", async () => {
+describe("the maintenance role's compaction of ended days", () => {
+  test("compacts an ended day's search counts and bounce rollups through the functions alone, and cannot write them itself", async () => {
     await owner.query("SELECT msgevents_ensure_partitions('2024-04-01'::date, '2024-04-01'::date)");
     await owner.query(
       `INSERT INTO events (event_time, type, event_id, batch_id, received_at, payload)
        VALUES ('2024-04-01T10:00:00Z', 'delivery', 'compaction-test-1', 'compaction-batch', now(), '{}'),
               ('2024-04-01T10:20:00Z', 'delivery', 'compaction-test-2', 'compaction-batch', now(), '{}')`,
+    );
+    await owner.query(
+      `INSERT INTO events (event_time, type, event_id, batch_id, received_at, payload, reason, bounce_class)
+       VALUES ('2024-04-01T11:50:00Z', 'bounce', 'compaction-test-3', 'compaction-batch', now(), '{}', '550 unknown', 10)`,
     );
     const maintenance = poolAs(LOGIN_ROLES.maintenance);
     const result = await maintainPartitions(maintenance);
@@ -307,7 +311,15 @@ describe("the maintenance role's compaction of search counts", () => {
       "SELECT quarters, events FROM search_token_day_counts WHERE token = 't=delivery' AND day = '2024-04-01'",
     );
     expect(compacted.rows).toEqual([{ quarters: [40, 41], events: [1, 1] }]);
-    for (const statement of ["DELETE FROM search_token_day_counts", "DELETE FROM search_token_counts"]) {
+    const bounces = await owner.query<{ bucket_minutes: number; quarters: number[] | null }>(
+      "SELECT bucket_minutes, quarters FROM bounce_rollups WHERE dimension = '' AND bucket_start >= '2024-04-01' AND bucket_start < '2024-04-02'",
+    );
+    expect(bounces.rows).toEqual([{ bucket_minutes: 1440, quarters: [47] }]);
+    for (const statement of [
+      "DELETE FROM search_token_day_counts",
+      "DELETE FROM search_token_counts",
+      "UPDATE bounce_rollups SET quarters = NULL",
+    ]) {
       expect(await outcome(maintenance, statement), statement).toBe(INSUFFICIENT_PRIVILEGE);
     }
   });

@@ -1,7 +1,7 @@
 // The "bulk" load: the most favourable state a database can be in. Events are inserted with the secondary indexes
-// dropped, the indexes built afterwards, the ended days' search counts compacted as the hourly maintenance keeps
+// dropped, the indexes built afterwards, the ended days' search counts and bounce rollups compacted as the hourly maintenance keeps
 // them, then VACUUM ANALYZE of the whole database.
-import { compactEndedSearchCounts, events, normalizeBatch, toEventRows } from "@msgevents/schema";
+import { compactEndedDays, events, normalizeBatch, toEventRows } from "@msgevents/schema";
 import type pg from "pg";
 
 export interface BulkOptions {
@@ -47,14 +47,14 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
   await Promise.all(indexes.rows.map(({ indexdef }) => pool.query(indexdef.replace(" ON ONLY ", " ON "))));
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const compactionStarted = performance.now();
-  const compacted = await compactEndedSearchCounts(pool, { budgetMs: Number.POSITIVE_INFINITY });
+  const compacted = await compactEndedDays(pool, { budgetMs: Number.POSITIVE_INFINITY });
   const compactionSeconds = (performance.now() - compactionStarted) / 1000;
   const vacuumStarted = performance.now();
   // Every table, the rollups and search counts the triggers filled included: nothing left for autovacuum to do.
   await pool.query("VACUUM ANALYZE");
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
   return (
-    `load ${loadSeconds.toFixed(1)} s, index build ${indexSeconds.toFixed(1)} s, search counts of ` +
+    `load ${loadSeconds.toFixed(1)} s, index build ${indexSeconds.toFixed(1)} s, search counts and bounce rollups of ` +
     `${compacted.length} ended days compacted ${compactionSeconds.toFixed(1)} s, VACUUM ANALYZE ${vacuumSeconds.toFixed(1)} s`
   );
 }

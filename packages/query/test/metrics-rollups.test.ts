@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type LoaderDeps, loadBatch } from "@msgevents/loader";
-import { dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
+import { compactEndedDays, dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { generateEvents, type WebhookRecord } from "@msgevents/testkit";
 import type pg from "pg";
@@ -61,6 +61,10 @@ const answer = (route: string, query: string, source: "rollups" | "events") =>
   metricsAnswer(fixture.db, route, query, source);
 const expectRollupsToMatchRecount = () => expectDerivedTablesToMatchRecount(fixture);
 
+async function count(query: string): Promise<number> {
+  return Number((await fixture.pool.query<{ n: string }>(query)).rows[0]?.n);
+}
+
 async function deliveredOn(day: string): Promise<number> {
   const body = (await answer("", `from=${day}T00:00&to=${day}T23:59&metrics=count_delivered`, "rollups")) as {
     results: [{ count_delivered: number }];
@@ -102,6 +106,32 @@ describe("rollups kept by the loader", () => {
     const lateDeliveries = late.filter((record) => Object.values(record.msys)[0]?.type === "delivery").length;
     await load([...records.slice(0, 100), ...late, ...late.slice(0, 20)]);
     expect(await deliveredOn("2024-06-03")).toBe(before + lateDeliveries);
+    await expectRollupsToMatchRecount();
+  });
+
+  test("agree with the recount once the maintenance compacts the ended days, through late events racing it", async () => {
+    const compact = () => compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") });
+    expect(await compact()).toEqual(["2024-06-01", "2024-06-02", "2024-06-03"]);
+    for (const table of ["metric_rollups", "bounce_rollups"]) {
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE bucket_minutes = 15`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE quarters IS NOT NULL`)).toBeGreaterThan(0);
+    }
+    await expectRollupsToMatchRecount();
+
+    // Late bounces of a compacted day get quarter-hour rows beside the day's elements, loaded while it is compacted.
+    const late = generateEvents(600, {
+      seed: 14,
+      from: new Date("2024-06-02T00:00:00Z"),
+      to: new Date("2024-06-02T23:00:00Z"),
+    });
+    await Promise.all([load(late.slice(0, 300)), compact(), load(late.slice(300))]);
+    await expectRollupsToMatchRecount();
+    expect(await compact()).toContain("2024-06-02");
+    expect(
+      await count(
+        "SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_minutes = 15) + (SELECT count(*) FROM bounce_rollups WHERE bucket_minutes = 15) AS n",
+      ),
+    ).toBe(0);
     await expectRollupsToMatchRecount();
   });
 

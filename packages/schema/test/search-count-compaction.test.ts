@@ -1,6 +1,6 @@
 import { createEventGenerator } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { compactEndedSearchCounts, dropExpiredPartitions, maintainPartitions, normalizeBatch } from "../src/index.ts";
+import { compactEndedDays, dropExpiredPartitions, maintainPartitions, normalizeBatch } from "../src/index.ts";
 import { SEARCH_COUNTS_BY_QUARTER, searchCountsAgainstRecount } from "../src/testing/index.ts";
 import { type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
@@ -59,7 +59,7 @@ describe("compacting the search counts of ended days", () => {
     expect(await quarterRowsOf("2024-06-04")).toBeGreaterThan(0);
     expect(await compactedRowsOf("2024-06-04")).toBe(0);
     expect(await compactedRowsOf("2024-06-02")).toBeLessThan(quarterRows);
-    expect(await compactEndedSearchCounts(db.pool, { now: NOW })).toEqual([]);
+    expect(await compactEndedDays(db.pool, { now: NOW })).toEqual([]);
   });
 
   test("events that arrive for a compacted day are counted in rows of their own, merged by the next run", async () => {
@@ -67,7 +67,7 @@ describe("compacting the search counts of ended days", () => {
     expect(await quarterRowsOf("2024-06-02")).toBeGreaterThan(0);
     await expectCountsToMatchRecount();
 
-    expect(await compactEndedSearchCounts(db.pool, { now: NOW })).toEqual(["2024-06-02"]);
+    expect(await compactEndedDays(db.pool, { now: NOW })).toEqual(["2024-06-02"]);
     expect(await quarterRowsOf("2024-06-02")).toBe(0);
     await expectCountsToMatchRecount();
   });
@@ -112,22 +112,22 @@ describe("compacting the search counts of ended days", () => {
     expect(await quarterRowsOf("2024-06-02")).toBeGreaterThan(0);
     await expectCountsToMatchRecount();
     // (2024-06-03 too: the late events of the erasure test above.)
-    expect(await compactEndedSearchCounts(db.pool, { now: NOW })).toEqual(["2024-06-02", "2024-06-03"]);
+    expect(await compactEndedDays(db.pool, { now: NOW })).toEqual(["2024-06-02", "2024-06-03"]);
     await expectCountsToMatchRecount();
   });
 
   test("loads and erasures of a day while it is compacted are neither lost nor counted twice", async () => {
     await store(1500, "2024-06-03T00:00:00Z", "2024-06-04T00:00:00Z");
     await Promise.all([
-      compactEndedSearchCounts(db.pool, { now: NOW }),
+      compactEndedDays(db.pool, { now: NOW }),
       store(600, "2024-06-03T00:00:00Z", "2024-06-04T00:00:00Z"),
       db.pool.query(
         "DELETE FROM events WHERE event_time >= '2024-06-03T00:00:00Z' AND event_time < '2024-06-04T00:00:00Z' AND rcpt_to LIKE 'b%'",
       ),
-      compactEndedSearchCounts(db.pool, { now: NOW }),
+      compactEndedDays(db.pool, { now: NOW }),
     ]);
     await expectCountsToMatchRecount();
-    await compactEndedSearchCounts(db.pool, { now: NOW });
+    await compactEndedDays(db.pool, { now: NOW });
     expect(await quarterRowsOf("2024-06-03")).toBe(0);
     await expectCountsToMatchRecount();
   });

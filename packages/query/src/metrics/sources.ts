@@ -180,6 +180,58 @@ function valueFilter(query: SourceQuery): SQL {
   return wanted ? sql`AND r.value = ANY(${textArray(wanted)}::text[])` : sql``;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The columns that, with the dimension and the time, name a row of each table that keeps compacted quarter hours. */
+const COMPACTED_KEYS: Partial<Record<RollupTable, readonly string[]>> = {
+  metric_rollups: ["value"],
+  bounce_rollups: ["value", "reason", "bounce_class"],
+};
+
+/**
+ * A table's quarter hours of [from, to) as rows of its columns (the keys and `counters`): the quarter-hour rows, and
+ * the elements of the compacted days' rows (migration 0023), which hold the quarter hours of an ended day. A quarter
+ * hour may have both (events that arrived after its day was compacted): a segment sums them.
+ */
+function quarterRows(
+  table: RollupTable,
+  keys: readonly string[],
+  counters: readonly RollupCounter[],
+  segment: Segment,
+): SQL {
+  const from = segment.from.toISOString();
+  const to = segment.to.toISOString();
+  const firstDay = new Date(Math.floor(segment.from.getTime() / DAY_MS) * DAY_MS).toISOString();
+  const columns = (alias: string, names: readonly string[]) =>
+    sql.join(
+      names.map((name) => sql`${sql.identifier(alias)}.${sql.identifier(name)}`),
+      sql`, `,
+    );
+  const arrays = sql.join(
+    counters.map((counter) => sql`d.${sql.identifier(`quarter_${counter}`)}`),
+    sql`, `,
+  );
+  const names = sql.join(
+    counters.map((counter) => sql.identifier(counter)),
+    sql`, `,
+  );
+  const counted = counters.length > 0 ? sql`, ${columns("q", counters)}` : sql``;
+  const unnested = counters.length > 0 ? sql`, ${columns("u", counters)}` : sql``;
+  return sql`(
+    SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${counted}
+    FROM ${sql.identifier(table)} AS q
+    WHERE q.bucket_minutes = 15 AND q.bucket_start >= ${from}::timestamptz AND q.bucket_start < ${to}::timestamptz
+    UNION ALL
+    SELECT 15::smallint, d.dimension, d.bucket_start + u.quarter * interval '15 minutes', ${columns("d", keys)}${unnested}
+    FROM ${sql.identifier(table)} AS d
+    CROSS JOIN LATERAL unnest(d.quarters${counters.length > 0 ? sql`, ${arrays}` : sql``})
+      AS u(quarter${counters.length > 0 ? sql`, ${names}` : sql``})
+    WHERE d.bucket_minutes = 1440 AND d.quarters IS NOT NULL
+      AND d.bucket_start >= ${firstDay}::timestamptz AND d.bucket_start < ${to}::timestamptz
+      AND d.bucket_start + u.quarter * interval '15 minutes' >= ${from}::timestamptz
+      AND d.bucket_start + u.quarter * interval '15 minutes' < ${to}::timestamptz)`;
+}
+
 /** A segment of the window as rows of (keys, summed counters) from metric_rollups, bounce_rollups or reason_rollups. */
 function rollupSql(query: SourceQuery, segment: Segment, part: Part): SQL {
   const columns = [
@@ -190,7 +242,13 @@ function rollupSql(query: SourceQuery, segment: Segment, part: Part): SQL {
         : sql`sum(r.${sql.identifier(counter)}) AS ${sql.identifier(counter)}`,
     ),
   ];
-  return sql`SELECT ${sql.join(columns, sql`, `)} FROM ${sql.identifier(query.table)} AS r
+  const compactedKeys = COMPACTED_KEYS[query.table];
+  const counters = query.counters.filter((counter) => !(part === "counts" && isUnique(counter)));
+  const rows =
+    compactedKeys && segment.increment === 15
+      ? quarterRows(query.table, compactedKeys, counters, segment)
+      : sql`${sql.identifier(query.table)}`;
+  return sql`SELECT ${sql.join(columns, sql`, `)} FROM ${rows} AS r
     WHERE r.bucket_minutes = ${segment.increment} AND r.dimension = ${query.dimension ?? ""}
       AND r.bucket_start >= ${segment.from.toISOString()}::timestamptz AND r.bucket_start < ${segment.to.toISOString()}::timestamptz
       ${valueFilter(query)}${groupByOf(query.keys)}`;

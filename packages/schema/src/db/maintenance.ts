@@ -1,7 +1,7 @@
 import type pg from "pg";
+import { compactEndedDays } from "./compaction.ts";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
-import { compactEndedSearchCounts } from "./search-count-compaction.ts";
 import {
   analyzeOpenPartitions,
   type UpsertedVacuumOptions,
@@ -29,7 +29,7 @@ export interface MaintenanceResult {
   analyzed: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
   vacuumed: string[];
-  /** The ended UTC days (YYYY-MM-DD) whose search counts were compacted, oldest first. */
+  /** The ended UTC days (YYYY-MM-DD) whose search counts and rollups were compacted, oldest first. */
   compacted: string[];
   /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order: those with enough dead rows. */
   vacuumedTables: string[];
@@ -37,8 +37,8 @@ export interface MaintenanceResult {
 
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
- * applies retention, analyzes the days still being written whose rows have doubled, compacts the search counts of the
- * days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one budget.
+ * applies retention, analyzes the days still being written whose rows have doubled, compacts the search counts and
+ * rollups of the days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one budget.
  * Safe to run concurrently with loads, queries and other maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
@@ -54,7 +54,7 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
   const vacuumStarted = Date.now();
   const analyzed = await analyzeOpenPartitions(pool, { now, vacuumBudgetMs });
-  const compacted = await compactEndedSearchCounts(pool, {
+  const compacted = await compactEndedDays(pool, {
     now,
     budgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
   });

@@ -7,6 +7,7 @@ import {
   index,
   integer,
   jsonb,
+  type PgColumnBuilderBase,
   pgTable,
   primaryKey,
   smallint,
@@ -195,11 +196,33 @@ const sparseCounter = (name: RollupCounter) =>
   name.startsWith("total_") ? bigint(name, { mode: "number" }) : integer(name);
 
 /**
+ * The compacted quarter hours of an ended day, in its day row (bucket_minutes 1440) of metric_rollups or bounce_rollups
+ * (migration 0023): `quarters` the quarter hours that had events (0-95, ascending), and per counter an array of its
+ * values in those quarter hours (NULL where zero; the whole array NULL where all are). Every other row has them NULL.
+ */
+function quarterArrays(counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
+  return {
+    quarters: smallint("quarters").array(),
+    ...Object.fromEntries(
+      counters.map((name) => [
+        `quarter_${name}`,
+        name.startsWith("total_")
+          ? bigint(`quarter_${name}`, { mode: "number" }).array()
+          : integer(`quarter_${name}`).array(),
+      ]),
+    ),
+  };
+}
+
+/**
  * Metrics API rollups (migration 0008): the counters of the events in one increment (`bucket_minutes` long, starting
  * at `bucket_start`, UTC-aligned) for one value of one dimension. Kept by a statement trigger on `events` from the
  * rows each INSERT actually inserted, in the loader's transaction, so they can never disagree with the events; rows
  * of a day go when retention drops the day's partition. A counter with nothing counted is NULL (rows written before
- * migration 0020 hold 0). Owned and documented by packages/query ("Metrics API").
+ * migration 0020 hold 0). Once a day has ended, the hourly maintenance compacts it (migration 0023): each quarter-hour
+ * row moves into its day's row as one element of its arrays (quarterArrays). A quarter hour's counters are then its
+ * element there plus its row, if events arrived after the compaction. Owned and documented by packages/query
+ * ("Metrics API").
  */
 export const metricRollups = pgTable(
   "metric_rollups",
@@ -236,6 +259,7 @@ export const metricRollups = pgTable(
     totalDeliveryTimeFirst: sparseCounter("total_delivery_time_first"),
     totalDeliveryTimeSubsequent: sparseCounter("total_delivery_time_subsequent"),
     totalMsgVolume: sparseCounter("total_msg_volume"),
+    ...quarterArrays(ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
@@ -245,10 +269,20 @@ export const metricRollups = pgTable(
   ],
 );
 
+/** bounce_rollups' counters. */
+export const BOUNCE_ROLLUP_COUNTERS = [
+  "count_inband_bounce",
+  "count_outofband_bounce",
+  "count_admin_bounce",
+] as const satisfies readonly RollupCounter[];
+
 /**
  * Bounce counters by reason and bounce class, per increment and dimension value like metric_rollups, for the
  * bounce-reason and bounce-classification routes. A bounce without a reason has `reason` '' and one without a class
  * `bounce_class` 1 (Undetermined).
+ *
+ * Once a day has ended, the hourly maintenance compacts it, as metric_rollups (quarterArrays): each quarter-hour row
+ * moves into its day's row, where a row of its own cost about six times as much (its key repeats the reason).
  */
 export const bounceRollups = pgTable(
   "bounce_rollups",
@@ -262,6 +296,7 @@ export const bounceRollups = pgTable(
     countInbandBounce: counter("count_inband_bounce"),
     countOutofbandBounce: counter("count_outofband_bounce"),
     countAdminBounce: counter("count_admin_bounce"),
+    ...quarterArrays(BOUNCE_ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
