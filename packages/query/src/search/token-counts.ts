@@ -43,8 +43,8 @@ export function typeToken(type: string): string {
 /**
  * The number of events of [from, to) that meet `exact`, when they are exactly the events holding any of `tokens`,
  * which no event holds two of (one keyword or value of one field, or event types). Whole increments are summed from
- * the search counts (countRows); the two partial increments at the window's edges, at most 15 minutes each, are counted from
- * the events over the time index with `exact`. So a keyword in every event costs what a rare one costs, instead of a
+ * the search counts (countRows); the two partial increments at the window's edges, at most 15 minutes each, are
+ * counted from the events over the time index with `exact`. So a keyword in every event costs what a rare one costs, instead of a
  * visit to each matching row; and the counts, written in the loader's transaction, share the search's snapshot.
  * Days the counts' backfill has not filled yet (`pending`, UTC days, read in the same snapshot) are counted from the
  * events with `exact` too: the answer never depends on how far the backfill got.
@@ -127,8 +127,8 @@ function utcDay(ms: number): string {
 
 /**
  * The start of the newest stretch of whole increments of [from, to) that holds `wanted` of the events holding
- * `tokens` (see tokenCountsQuery), summed newest first from the search counts (countRows); none when the whole increments
- * together hold fewer. A page of the newest `wanted` matches lies within [since, to). Only for windows none of whose
+ * `tokens` (see tokenCountsQuery), summed newest first from the search counts (countRows); none when the whole
+ * increments together hold fewer. A page of the newest `wanted` matches lies within [since, to). Only for windows none of whose
  * days the counts' backfill still has to fill.
  */
 export async function countedSince(

@@ -38,7 +38,8 @@ export interface MaintenanceResult {
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
  * applies retention, analyzes the days still being written whose rows have doubled, compacts the search counts and
- * rollups of the days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one budget.
+ * rollups of the days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one
+ * budget.
  * Safe to run concurrently with loads, queries and other maintenance runs.
  */
 export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOptions = {}): Promise<MaintenanceResult> {

@@ -196,8 +196,8 @@ const sparseCounter = (name: RollupCounter) =>
   name.startsWith("total_") ? bigint(name, { mode: "number" }) : integer(name);
 
 /**
- * The compacted quarter hours of an ended day, in its day row (bucket_minutes 1440) of metric_rollups or bounce_rollups
- * (migration 0023): `quarters` the quarter hours that had events (0-95, ascending), and per counter an array of its
+ * The compacted quarter hours of an ended day, in its day row (bucket_minutes 1440) of metric_rollups or
+ * bounce_rollups (migration 0023): `quarters` the quarter hours that had events (0-95, ascending), and per counter an array of its
  * values in those quarter hours (NULL where zero; the whole array NULL where all are). Every other row has them NULL.
  */
 function quarterArrays(counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
