@@ -118,10 +118,12 @@ async function start(
     maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined, ...options })
       .then((result) => {
         if (result.dropped.length > 0) logger.info("retention dropped partitions", { dropped: result.dropped });
+        if (result.compacted.length > 0) logger.info("compacted ended days", { compacted: result.compacted });
         if (result.vacuumed.length > 0) logger.info("vacuumed ended partitions", { vacuumed: result.vacuumed });
       })
       .catch((error: Error) => logger.error("partition maintenance failed", { error: error.message }));
-  // Partitions before the first batch; the vacuums (upserted tables, ended days) wait for the first hourly run.
+  // Partitions before the first batch; the compaction and vacuums (ended days, upserted tables) wait for the first
+  // hourly run.
   await maintenance({ vacuumBudgetMs: 0 });
 
   const bucket = config.MSGEVENTS_S3_BUCKET ?? "msgevents-local";

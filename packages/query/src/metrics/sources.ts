@@ -182,23 +182,24 @@ function valueFilter(query: SourceQuery): SQL {
 
 const DAY_MS = 86_400_000;
 
-/** The columns that, with the dimension and the time, name a row of each table that keeps compacted quarter hours. */
-const COMPACTED_KEYS: Partial<Record<RollupTable, readonly string[]>> = {
-  metric_rollups: ["value"],
-  bounce_rollups: ["value", "reason", "bounce_class"],
+/**
+ * The tables whose ended days keep the rows of their smaller increment compacted in the day's rows (migration 0023):
+ * that increment, the arrays' name (`quarters` and `quarter_<counter>`, `hours` and `hour_<counter>`), and the columns
+ * that, with the dimension and the time, name a row.
+ */
+const COMPACTED: Readonly<Record<RollupTable, { increment: 15 | 60; slot: string; keys: readonly string[] }>> = {
+  metric_rollups: { increment: 15, slot: "quarter", keys: ["value"] },
+  bounce_rollups: { increment: 15, slot: "quarter", keys: ["value", "reason", "bounce_class"] },
+  reason_rollups: { increment: 60, slot: "hour", keys: ["value", "reason"] },
 };
 
 /**
- * A table's quarter hours of [from, to) as rows of its columns (the keys and `counters`): the quarter-hour rows, and
- * the elements of the compacted days' rows (migration 0023), which hold the quarter hours of an ended day. A quarter
- * hour may have both (events that arrived after its day was compacted): a segment sums them.
+ * A table's rows of its smaller increment within [from, to), with its columns (the keys and `counters`): the rows
+ * themselves, and the elements of the compacted days' rows (migration 0023), which hold those of an ended day. An
+ * increment may have both (events that arrived after its day was compacted): a segment sums them.
  */
-function quarterRows(
-  table: RollupTable,
-  keys: readonly string[],
-  counters: readonly RollupCounter[],
-  segment: Segment,
-): SQL {
+function slotRows(table: RollupTable, counters: readonly RollupCounter[], segment: Segment): SQL {
+  const { increment, slot, keys } = COMPACTED[table];
   const from = segment.from.toISOString();
   const to = segment.to.toISOString();
   const firstDay = new Date(Math.floor(segment.from.getTime() / DAY_MS) * DAY_MS).toISOString();
@@ -207,29 +208,23 @@ function quarterRows(
       names.map((name) => sql`${sql.identifier(alias)}.${sql.identifier(name)}`),
       sql`, `,
     );
-  const arrays = sql.join(
-    counters.map((counter) => sql`d.${sql.identifier(`quarter_${counter}`)}`),
-    sql`, `,
-  );
-  const names = sql.join(
-    counters.map((counter) => sql.identifier(counter)),
-    sql`, `,
-  );
-  const counted = counters.length > 0 ? sql`, ${columns("q", counters)}` : sql``;
-  const unnested = counters.length > 0 ? sql`, ${columns("u", counters)}` : sql``;
+  const arrays = counters.map((counter) => sql`, d.${sql.identifier(`${slot}_${counter}`)}`);
+  const names = counters.map((counter) => sql`, ${sql.identifier(counter)}`);
+  const counted = counters.map((counter) => sql`, q.${sql.identifier(counter)}`);
+  const unnested = counters.map((counter) => sql`, u.${sql.identifier(counter)}`);
+  const slots = sql.identifier(`${slot}s`);
+  const start = sql`d.bucket_start + u.slot * ${sql.raw(`interval '${increment} minutes'`)}`;
   return sql`(
-    SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${counted}
+    SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${sql.join(counted)}
     FROM ${sql.identifier(table)} AS q
-    WHERE q.bucket_minutes = 15 AND q.bucket_start >= ${from}::timestamptz AND q.bucket_start < ${to}::timestamptz
+    WHERE q.bucket_minutes = ${increment} AND q.bucket_start >= ${from}::timestamptz AND q.bucket_start < ${to}::timestamptz
     UNION ALL
-    SELECT 15::smallint, d.dimension, d.bucket_start + u.quarter * interval '15 minutes', ${columns("d", keys)}${unnested}
+    SELECT ${increment}::smallint, d.dimension, ${start}, ${columns("d", keys)}${sql.join(unnested)}
     FROM ${sql.identifier(table)} AS d
-    CROSS JOIN LATERAL unnest(d.quarters${counters.length > 0 ? sql`, ${arrays}` : sql``})
-      AS u(quarter${counters.length > 0 ? sql`, ${names}` : sql``})
-    WHERE d.bucket_minutes = 1440 AND d.quarters IS NOT NULL
+    CROSS JOIN LATERAL unnest(d.${slots}${sql.join(arrays)}) AS u(slot${sql.join(names)})
+    WHERE d.bucket_minutes = 1440 AND d.${slots} IS NOT NULL
       AND d.bucket_start >= ${firstDay}::timestamptz AND d.bucket_start < ${to}::timestamptz
-      AND d.bucket_start + u.quarter * interval '15 minutes' >= ${from}::timestamptz
-      AND d.bucket_start + u.quarter * interval '15 minutes' < ${to}::timestamptz)`;
+      AND ${start} >= ${from}::timestamptz AND ${start} < ${to}::timestamptz)`;
 }
 
 /** A segment of the window as rows of (keys, summed counters) from metric_rollups, bounce_rollups or reason_rollups. */
@@ -242,11 +237,10 @@ function rollupSql(query: SourceQuery, segment: Segment, part: Part): SQL {
         : sql`sum(r.${sql.identifier(counter)}) AS ${sql.identifier(counter)}`,
     ),
   ];
-  const compactedKeys = COMPACTED_KEYS[query.table];
   const counters = query.counters.filter((counter) => !(part === "counts" && isUnique(counter)));
   const rows =
-    compactedKeys && segment.increment === 15
-      ? quarterRows(query.table, compactedKeys, counters, segment)
+    segment.increment === COMPACTED[query.table].increment
+      ? slotRows(query.table, counters, segment)
       : sql`${sql.identifier(query.table)}`;
   return sql`SELECT ${sql.join(columns, sql`, `)} FROM ${rows} AS r
     WHERE r.bucket_minutes = ${segment.increment} AND r.dimension = ${query.dimension ?? ""}

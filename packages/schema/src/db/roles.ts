@@ -48,7 +48,7 @@ const EVENT_SHADOW = [
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
- *   and on the functions that find and compact ended days (search counts, metric and bounce rollups);
+ *   and on the functions that find and compact ended days (search counts, rollups);
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock

@@ -196,19 +196,20 @@ const sparseCounter = (name: RollupCounter) =>
   name.startsWith("total_") ? bigint(name, { mode: "number" }) : integer(name);
 
 /**
- * The compacted quarter hours of an ended day, in its day row (bucket_minutes 1440) of metric_rollups or
- * bounce_rollups (migration 0023): `quarters` the quarter hours that had events (0-95, ascending), and per counter an array of its
- * values in those quarter hours (NULL where zero; the whole array NULL where all are). Every other row has them NULL.
+ * The compacted rows of the smaller increment of an ended day, in its day row (bucket_minutes 1440) of metric_rollups
+ * or bounce_rollups (its quarter hours) or reason_rollups (its hours) (migration 0023): `quarters` (or `hours`) the
+ * quarter hours (0-95) or hours (0-23) that had events, ascending, and per counter an array of its values in them
+ * (`quarter_<counter>`, `hour_<counter>`; NULL where zero, the whole array NULL where all are). Other rows have NULLs.
  */
-function quarterArrays(counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
+function slotArrays(slot: "quarter" | "hour", counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
   return {
-    quarters: smallint("quarters").array(),
+    [`${slot}s`]: smallint(`${slot}s`).array(),
     ...Object.fromEntries(
       counters.map((name) => [
-        `quarter_${name}`,
+        `${slot}_${name}`,
         name.startsWith("total_")
-          ? bigint(`quarter_${name}`, { mode: "number" }).array()
-          : integer(`quarter_${name}`).array(),
+          ? bigint(`${slot}_${name}`, { mode: "number" }).array()
+          : integer(`${slot}_${name}`).array(),
       ]),
     ),
   };
@@ -220,7 +221,7 @@ function quarterArrays(counters: readonly RollupCounter[]): Record<string, PgCol
  * rows each INSERT actually inserted, in the loader's transaction, so they can never disagree with the events; rows
  * of a day go when retention drops the day's partition. A counter with nothing counted is NULL (rows written before
  * migration 0020 hold 0). Once a day has ended, the hourly maintenance compacts it (migration 0023): each quarter-hour
- * row moves into its day's row as one element of its arrays (quarterArrays). A quarter hour's counters are then its
+ * row moves into its day's row as one element of its arrays (slotArrays). A quarter hour's counters are then its
  * element there plus its row, if events arrived after the compaction. Owned and documented by packages/query
  * ("Metrics API").
  */
@@ -259,7 +260,7 @@ export const metricRollups = pgTable(
     totalDeliveryTimeFirst: sparseCounter("total_delivery_time_first"),
     totalDeliveryTimeSubsequent: sparseCounter("total_delivery_time_subsequent"),
     totalMsgVolume: sparseCounter("total_msg_volume"),
-    ...quarterArrays(ROLLUP_COUNTERS),
+    ...slotArrays("quarter", ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
@@ -281,7 +282,7 @@ export const BOUNCE_ROLLUP_COUNTERS = [
  * bounce-reason and bounce-classification routes. A bounce without a reason has `reason` '' and one without a class
  * `bounce_class` 1 (Undetermined).
  *
- * Once a day has ended, the hourly maintenance compacts it, as metric_rollups (quarterArrays): each quarter-hour row
+ * Once a day has ended, the hourly maintenance compacts it, as metric_rollups (slotArrays): each quarter-hour row
  * moves into its day's row, where a row of its own cost about six times as much (its key repeats the reason).
  */
 export const bounceRollups = pgTable(
@@ -296,7 +297,7 @@ export const bounceRollups = pgTable(
     countInbandBounce: counter("count_inband_bounce"),
     countOutofbandBounce: counter("count_outofband_bounce"),
     countAdminBounce: counter("count_admin_bounce"),
-    ...quarterArrays(BOUNCE_ROLLUP_COUNTERS),
+    ...slotArrays("quarter", BOUNCE_ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
@@ -306,9 +307,20 @@ export const bounceRollups = pgTable(
   ],
 );
 
+/** reason_rollups' counters. */
+export const REASON_ROLLUP_COUNTERS = [
+  "count_delayed",
+  "count_delayed_first",
+  "count_policy_rejection",
+  "count_generation_rejection",
+  "count_generation_failed",
+] as const satisfies readonly RollupCounter[];
+
 /**
  * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0016), for
- * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''.
+ * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''. Once a day has ended, the
+ * hourly maintenance moves its hour rows into its day's rows (slotArrays, migration 0023), as metric_rollups' quarter
+ * hours.
  */
 export const reasonRollups = pgTable(
   "reason_rollups",
@@ -323,6 +335,7 @@ export const reasonRollups = pgTable(
     countPolicyRejection: sparseCounter("count_policy_rejection"),
     countGenerationRejection: sparseCounter("count_generation_rejection"),
     countGenerationFailed: sparseCounter("count_generation_failed"),
+    ...slotArrays("hour", REASON_ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
