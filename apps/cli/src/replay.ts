@@ -4,7 +4,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { type ReplaySummary as LoadSummary, loadStoredBatches } from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
-import { PartitionManager } from "@msgevents/schema";
+import { DAY_MS, PartitionManager } from "@msgevents/schema";
 import { listBatches, type ObjectStore, type StoredBatch } from "@msgevents/storage";
 import pg from "pg";
 import { type AwsFlags, batchStore, bucketOf, queueUrlOf, sqsClient } from "./aws.ts";
@@ -13,7 +13,6 @@ import { CliError, configError, EXIT, usageError } from "./errors.ts";
 import { parseRange } from "./input.ts";
 import { runningLocalStack } from "./local-stack.ts";
 
-const DAY_MS = 86_400_000;
 /** How far back `--batch-id` looks without --from: SparkPost retries for 8 hours, so 30 days is generous. */
 const BATCH_ID_LOOKBACK_DAYS = 30;
 

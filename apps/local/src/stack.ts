@@ -17,7 +17,7 @@ import {
 import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
-import { maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
+import { DAY_MS, maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
 import { type ErasableObjectStore, FileObjectStore, S3ObjectStore } from "@msgevents/storage";
 import { localAlertCycle, scheduleAlertCycles } from "./alerts.ts";
 import { EMBEDDED_POSTGRES_PASSWORD, ensureCredentials, type LocalCredentials } from "./credentials.ts";
@@ -31,7 +31,6 @@ import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
 import { acquireStackLock } from "./stack-state.ts";
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const SWEEP_INTERVAL_MS = 60_000;
 const REPLAY_POLL_MS = 2_000;

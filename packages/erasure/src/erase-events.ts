@@ -1,4 +1,4 @@
-import { eventSearchHashes, utcDay } from "@msgevents/schema";
+import { DAY_MS, eventSearchHashes, utcDay } from "@msgevents/schema";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type pg from "pg";
 
@@ -6,7 +6,6 @@ type Db = Pick<pg.ClientBase, "query">;
 
 /** The events search index's expression, repeated verbatim so that the lookup uses that index. */
 const SEARCH_HASHES = new PgDialect().sqlToQuery(eventSearchHashes).sql;
-const DAY_MS = 86_400_000;
 
 export interface EventKey {
   eventId: string;

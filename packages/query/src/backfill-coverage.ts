@@ -1,8 +1,6 @@
-import { utcDay } from "@msgevents/schema";
+import { DAY_MS, utcDay } from "@msgevents/schema";
 import { sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-
-const DAY_MS = 86_400_000;
 
 /**
  * The UTC days (YYYY-MM-DD) of [from, to) that `backfill` has not filled yet: a table it fills holds none or part of

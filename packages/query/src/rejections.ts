@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
+import { DAY_MS } from "@msgevents/schema";
 import { sql } from "drizzle-orm";
 import { cursorTime, openCursor, parseCursorParameter, sealCursor } from "./cursor.ts";
 import { parseTime } from "./request/dates.ts";
@@ -11,7 +12,6 @@ export const REJECTIONS_PATH = "/api/v1/rejections";
 
 const KNOWN: ReadonlySet<string> = new Set(["from", "to", "per_page", "cursor"]);
 const DEFAULT_DAYS = 7;
-const DAY_MS = 86_400_000;
 export const REJECTIONS_DEFAULT_PER_PAGE = 100;
 export const REJECTIONS_MAX_PER_PAGE = 1000;
 

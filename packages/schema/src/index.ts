@@ -23,3 +23,4 @@ export * from "./model/normalize.ts";
 export * from "./model/record-events.ts";
 export * from "./model/sanitize.ts";
 export * from "./model/timestamp.ts";
+export * from "./model/utc-days.ts";

@@ -1,5 +1,5 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
-import { METRIC_ROLLUPS_0016_BACKFILL, METRIC_ROLLUPS_BACKFILL } from "@msgevents/schema";
+import { DAY_MS, METRIC_ROLLUPS_0016_BACKFILL, METRIC_ROLLUPS_BACKFILL, utcDay } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import { pendingDays } from "../backfill-coverage.ts";
 import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
@@ -135,7 +135,7 @@ const phaseMs = (query: SourceQuery) => (query.uniques.unit === "hour" ? (query.
 function uniquesPending(pending: ReadonlySet<string>, shiftMs: number): ReadonlySet<string> {
   if (shiftMs === 0) return pending;
   const days = new Set(pending);
-  for (const day of pending) days.add(new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  for (const day of pending) days.add(utcDay(new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS)));
   return days;
 }
 

@@ -1,3 +1,4 @@
+import { DAY_MS } from "@msgevents/schema";
 import { splitAtPendingDays } from "../backfill-coverage.ts";
 
 /**
@@ -17,8 +18,6 @@ export interface Segment {
    */
   fromEvents?: boolean;
 }
-
-const DAY = 86_400_000;
 
 const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 const ceilTo = (time: number, unit: number) => Math.ceil(time / unit) * unit;
@@ -48,8 +47,8 @@ function tile(from: Date, to: Date, small: 15 | 60): Segment[] {
   const smallStart = ceilTo(start, unit);
   const smallEnd = floorTo(end, unit);
   if (smallStart >= smallEnd) return [{ increment: 1, from, to }];
-  const dayStart = ceilTo(smallStart, DAY);
-  const dayEnd = floorTo(smallEnd, DAY);
+  const dayStart = ceilTo(smallStart, DAY_MS);
+  const dayEnd = floorTo(smallEnd, DAY_MS);
   const cuts: Array<[Increment, number, number]> = [[1, start, smallStart]];
   if (dayStart < dayEnd) {
     cuts.push([small, smallStart, dayStart], [1440, dayStart, dayEnd], [small, dayEnd, smallEnd]);

@@ -1,5 +1,5 @@
 import type { MetricDimension, RollupCounter } from "@msgevents/schema";
-import { ROLLUP_COUNTERS } from "@msgevents/schema";
+import { ROLLUP_COUNTERS, startOfUtcDay } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import { textArray } from "../search/tokens.ts";
 import { type MetricDefinition, SERVED_METRICS, type ServedMetric } from "./catalog.ts";
@@ -180,8 +180,6 @@ function valueFilter(query: SourceQuery): SQL {
   return wanted ? sql`AND r.value = ANY(${textArray(wanted)}::text[])` : sql``;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The tables whose ended days keep the rows of their smaller increment compacted in the day's rows (migration 0023):
  * that increment, the arrays' name (`quarters` and `quarter_<counter>`, `hours` and `hour_<counter>`), and the columns
@@ -196,35 +194,46 @@ const COMPACTED: Readonly<Record<RollupTable, { increment: 15 | 60; slot: string
 /**
  * A table's rows of its smaller increment within [from, to), with its columns (the keys and `counters`): the rows
  * themselves, and the elements of the compacted days' rows (migration 0023), which hold those of an ended day. An
- * increment may have both (events that arrived after its day was compacted): a segment sums them.
+ * increment may have both (events that arrived after its day was compacted): a segment sums them. The arrays are
+ * unnested in the select list, in step (a NULL array gives NULLs): unnest in FROM over ten arrays stores each one's
+ * elements first and took six times as long (28 against 4.7 ms over a day of a million events' domains).
  */
 function slotRows(table: RollupTable, counters: readonly RollupCounter[], segment: Segment): SQL {
   const { increment, slot, keys } = COMPACTED[table];
-  const from = segment.from.toISOString();
-  const to = segment.to.toISOString();
-  const firstDay = new Date(Math.floor(segment.from.getTime() / DAY_MS) * DAY_MS).toISOString();
+  // The segment's bounds as (day, slot of the day): compared per element without computing its time.
+  const [fromDay, fromSlot] = daySlot(segment.from, increment);
+  const [toDay, toSlot] = daySlot(segment.to, increment);
   const columns = (alias: string, names: readonly string[]) =>
     sql.join(
       names.map((name) => sql`${sql.identifier(alias)}.${sql.identifier(name)}`),
       sql`, `,
     );
-  const arrays = counters.map((counter) => sql`, d.${sql.identifier(`${slot}_${counter}`)}`);
-  const names = counters.map((counter) => sql`, ${sql.identifier(counter)}`);
-  const counted = counters.map((counter) => sql`, q.${sql.identifier(counter)}`);
-  const unnested = counters.map((counter) => sql`, u.${sql.identifier(counter)}`);
-  const slots = sql.identifier(`${slot}s`);
-  const start = sql`d.bucket_start + u.slot * ${sql.raw(`interval '${increment} minutes'`)}`;
+  const counted = (alias: string) =>
+    sql.join(counters.map((counter) => sql`, ${sql.identifier(alias)}.${sql.identifier(counter)}`));
+  const unnested = counters.map(
+    (counter) => sql`, unnest(d.${sql.identifier(`${slot}_${counter}`)}) AS ${sql.identifier(counter)}`,
+  );
   return sql`(
-    SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${sql.join(counted)}
+    SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${counted("q")}
     FROM ${sql.identifier(table)} AS q
-    WHERE q.bucket_minutes = ${increment} AND q.bucket_start >= ${from}::timestamptz AND q.bucket_start < ${to}::timestamptz
+    WHERE q.bucket_minutes = ${increment}
+      AND q.bucket_start >= ${segment.from.toISOString()}::timestamptz AND q.bucket_start < ${segment.to.toISOString()}::timestamptz
     UNION ALL
-    SELECT ${increment}::smallint, d.dimension, ${start}, ${columns("d", keys)}${sql.join(unnested)}
-    FROM ${sql.identifier(table)} AS d
-    CROSS JOIN LATERAL unnest(d.${slots}${sql.join(arrays)}) AS u(slot${sql.join(names)})
-    WHERE d.bucket_minutes = 1440 AND d.${slots} IS NOT NULL
-      AND d.bucket_start >= ${firstDay}::timestamptz AND d.bucket_start < ${to}::timestamptz
-      AND ${start} >= ${from}::timestamptz AND ${start} < ${to}::timestamptz)`;
+    SELECT ${increment}::smallint, u.dimension, u.day_start + u.slot * ${sql.raw(`interval '${increment} minutes'`)},
+      ${columns("u", keys)}${counted("u")}
+    FROM (
+      SELECT d.dimension, d.bucket_start AS day_start, ${columns("d", keys)}, unnest(d.${sql.identifier(`${slot}s`)}) AS slot${sql.join(unnested)}
+      FROM ${sql.identifier(table)} AS d
+      WHERE d.bucket_minutes = 1440 AND d.${sql.identifier(`${slot}s`)} IS NOT NULL
+        AND d.bucket_start >= ${fromDay}::timestamptz AND d.bucket_start < ${segment.to.toISOString()}::timestamptz) AS u
+    WHERE (u.day_start, u.slot) >= (${fromDay}::timestamptz, ${fromSlot}::smallint)
+      AND (u.day_start, u.slot) < (${toDay}::timestamptz, ${toSlot}::smallint))`;
+}
+
+/** The UTC day a time falls in (ISO) and the slot of that day it starts, in `increment` minutes. */
+function daySlot(time: Date, increment: number): [day: string, slot: number] {
+  const dayStart = startOfUtcDay(time);
+  return [dayStart.toISOString(), Math.floor((time.getTime() - dayStart.getTime()) / (increment * 60_000))];
 }
 
 /** A segment of the window as rows of (keys, summed counters) from metric_rollups, bounce_rollups or reason_rollups. */

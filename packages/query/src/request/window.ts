@@ -1,13 +1,13 @@
+import { DAY_MS } from "@msgevents/schema";
 import { parseTime } from "./dates.ts";
 import { invalidParameter } from "./errors.ts";
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 /** `from` (inclusive, default 24 hours ago) and `to` (exclusive, default 1 minute ago); no limit on the range. */
 export function parseWindow(from: string | undefined, to: string | undefined, now: Date): { from: Date; to: Date } {
   const end = to === undefined ? new Date(now.getTime() - MINUTE) : parseTime(to, "to");
-  const start = from === undefined ? new Date(now.getTime() - DAY) : parseTime(from, "from");
+  const start = from === undefined ? new Date(now.getTime() - DAY_MS) : parseTime(from, "from");
   if (start.getTime() >= end.getTime()) {
     throw invalidParameter("from", "invalid date range", "'from' must be before 'to'");
   }

@@ -1,12 +1,10 @@
-import { events, type StoredEvent, utcDay } from "@msgevents/schema";
+import { DAY_MS, events, type StoredEvent, utcDay } from "@msgevents/schema";
 import { and, gte, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
 import { afterPosition, NEWEST_FIRST, resultColumns } from "./page-queries.ts";
 import type { Snapshot } from "./snapshot.ts";
-
-const DAY_MS = 86_400_000;
 
 /**
  * Plans over the token index only. Any other plan evaluates the token expression (every searchable value of the row,

@@ -1,4 +1,4 @@
-import { events, searchTokenCounts, searchTokenDayCounts } from "@msgevents/schema";
+import { events, searchTokenCounts, searchTokenDayCounts, utcDay } from "@msgevents/schema";
 import { and, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { splitAtPendingDays } from "../backfill-coverage.ts";
@@ -91,16 +91,15 @@ export function wholeIncrements(window: { from: Date; to: Date }): { from: Date;
   return from < to ? { from: new Date(from), to: new Date(to) } : undefined;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The counts of `tokens` in the whole increments `whole`, as rows (token, bucket_start, events): the rows of
  * search_token_counts, and the quarter hours of the compacted days' rows of search_token_day_counts (migration 0022).
- * A quarter hour may have both (events that arrived after its day was compacted): its count is their sum.
+ * A quarter hour may have both (events that arrived after its day was compacted): its count is their sum. The arrays
+ * are unnested in the select list, in step (see slotRows in metrics/sources.ts).
  */
 export function countRows(tokens: readonly string[], whole: { from: Date; to: Date }): SQL {
-  const firstDay = utcDay(whole.from.getTime());
-  const lastDay = utcDay(whole.to.getTime() - 1);
+  const firstDay = utcDay(whole.from);
+  const lastDay = utcDay(new Date(whole.to.getTime() - 1));
   return sql`(
     SELECT ${searchTokenCounts.token} AS token, ${searchTokenCounts.bucketStart} AS bucket_start,
       ${searchTokenCounts.events} AS events
@@ -109,20 +108,15 @@ export function countRows(tokens: readonly string[], whole: { from: Date; to: Da
       AND ${searchTokenCounts.bucketStart} >= ${whole.from.toISOString()}::timestamptz
       AND ${searchTokenCounts.bucketStart} < ${whole.to.toISOString()}::timestamptz
     UNION ALL
-    SELECT d.token, q.bucket_start, q.events
-    FROM ${searchTokenDayCounts} AS d
-    CROSS JOIN LATERAL (
-      SELECT (d.day::timestamp AT TIME ZONE 'UTC') + u.quarter * interval '15 minutes' AS bucket_start, u.events
-      FROM unnest(d.quarters, d.events) AS u(quarter, events)) AS q
-    WHERE d.token = ANY (${textArray(tokens)}::text[])
-      AND d.day >= ${firstDay}::date AND d.day <= ${lastDay}::date
-      AND q.bucket_start >= ${whole.from.toISOString()}::timestamptz
+    SELECT q.token, q.bucket_start, q.events
+    FROM (
+      SELECT d.token, (d.day::timestamp AT TIME ZONE 'UTC') + unnest(d.quarters) * interval '15 minutes' AS bucket_start,
+        unnest(d.events) AS events
+      FROM ${searchTokenDayCounts} AS d
+      WHERE d.token = ANY (${textArray(tokens)}::text[])
+        AND d.day >= ${firstDay}::date AND d.day <= ${lastDay}::date) AS q
+    WHERE q.bucket_start >= ${whole.from.toISOString()}::timestamptz
       AND q.bucket_start < ${whole.to.toISOString()}::timestamptz)`;
-}
-
-/** The UTC day (YYYY-MM-DD) of an instant in milliseconds. */
-function utcDay(ms: number): string {
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**

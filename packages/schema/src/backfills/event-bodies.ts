@@ -6,6 +6,7 @@ import { encodeBodies } from "../encoding/body-codec.ts";
 import { INTEGER_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
 import { type StoredEvent, storedEventFields, toEventsApiEvent } from "../model/events-api.ts";
 import { type NormalizedEvent, normalizeEvent } from "../model/normalize.ts";
+import { DAY_MS } from "../model/utc-days.ts";
 import type { BackfillStepResult } from "./declarations.ts";
 
 /**
@@ -55,8 +56,6 @@ export interface EventBodiesOptions {
   /** Pause before the second attempt; before the third, twice as long (default 1 s). */
   swapPauseMs?: number;
 }
-
-const DAY_MS = 86_400_000;
 
 const COLUMNS = Object.entries(getTableColumns(events)).map(([key, column]) => ({ key, name: column.name }));
 /** Every column of events but body (NULL in the rows read for conversion), read under its drizzle key. */

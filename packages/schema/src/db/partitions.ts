@@ -1,11 +1,5 @@
 import type pg from "pg";
-
-const DAY_MS = 86_400_000;
-
-/** The UTC day (YYYY-MM-DD) a time falls in, which names its partition. */
-export function utcDay(time: Date): string {
-  return time.toISOString().slice(0, 10);
-}
+import { DAY_MS, utcDay } from "../model/utc-days.ts";
 
 /**
  * Makes sure a daily partition exists for each given time. Partitions already seen by this process are skipped

@@ -1,7 +1,6 @@
 import type pg from "pg";
+import { DAY_MS } from "../model/utc-days.ts";
 import { withClient } from "./checkout.ts";
-
-const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
   /**
