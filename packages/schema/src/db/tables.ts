@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   check,
   customType,
@@ -216,6 +217,22 @@ function slotArrays(slot: "quarter" | "hour", counters: readonly RollupCounter[]
 }
 
 /**
+ * The compacted day rows of a rollup table (those holding slotArrays) by dimension and day (migration 0024). A window's
+ * cut days read their elements through it: without it, the planner read the day rows of a day not compacted yet (today)
+ * by scanning the whole table, wide with the other days' arrays (15 ms for nothing at 1M events). Loads never write the
+ * arrays, so their updates stay HOT.
+ */
+function compactedDayIndex(
+  name: string,
+  slots: "quarters" | "hours",
+  table: { dimension: AnyPgColumn; bucketStart: AnyPgColumn },
+) {
+  return index(name)
+    .on(table.dimension, table.bucketStart)
+    .where(sql.raw(`"${slots}" IS NOT NULL`));
+}
+
+/**
  * Metrics API rollups (migration 0008): the counters of the events in one increment (`bucket_minutes` long, starting
  * at `bucket_start`, UTC-aligned) for one value of one dimension. Kept by a statement trigger on `events` from the
  * rows each INSERT actually inserted, in the loader's transaction, so they can never disagree with the events; rows
@@ -267,6 +284,7 @@ export const metricRollups = pgTable(
       name: "metric_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value],
     }),
+    compactedDayIndex("metric_rollups_compacted_idx", "quarters", table),
   ],
 );
 
@@ -304,6 +322,7 @@ export const bounceRollups = pgTable(
       name: "bounce_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason, table.bounceClass],
     }),
+    compactedDayIndex("bounce_rollups_compacted_idx", "quarters", table),
   ],
 );
 
@@ -342,6 +361,7 @@ export const reasonRollups = pgTable(
       name: "reason_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason],
     }),
+    compactedDayIndex("reason_rollups_compacted_idx", "hours", table),
   ],
 );
 

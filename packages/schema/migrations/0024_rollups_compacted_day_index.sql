@@ -1,0 +1,3 @@
+CREATE INDEX "bounce_rollups_compacted_idx" ON "bounce_rollups" USING btree ("dimension","bucket_start") WHERE "quarters" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "metric_rollups_compacted_idx" ON "metric_rollups" USING btree ("dimension","bucket_start") WHERE "quarters" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "reason_rollups_compacted_idx" ON "reason_rollups" USING btree ("dimension","bucket_start") WHERE "hours" IS NOT NULL;
