@@ -1,5 +1,11 @@
 import type { MetricDimension, RollupCounter } from "@msgevents/schema";
-import { ROLLUP_COUNTERS, startOfUtcDay } from "@msgevents/schema";
+import {
+  BOUNCE_ROLLUP_COUNTERS,
+  COMPACTED_ROLLUPS,
+  REASON_ROLLUP_COUNTERS,
+  ROLLUP_COUNTERS,
+  startOfUtcDay,
+} from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
 import { textArray } from "../search/tokens.ts";
 import { type MetricDefinition, SERVED_METRICS, type ServedMetric } from "./catalog.ts";
@@ -12,24 +18,10 @@ export type Filters = ReadonlyMap<FilterDimension, readonly string[]>;
  * rejections by reason. */
 export type RollupTable = "metric_rollups" | "bounce_rollups" | "reason_rollups";
 
-const BOUNCE_COUNTERS: readonly RollupCounter[] = [
-  "count_inband_bounce",
-  "count_outofband_bounce",
-  "count_admin_bounce",
-];
-
-const REASON_COUNTERS: readonly RollupCounter[] = [
-  "count_delayed",
-  "count_delayed_first",
-  "count_policy_rejection",
-  "count_generation_rejection",
-  "count_generation_failed",
-];
-
 const COUNTERS: Readonly<Record<RollupTable, readonly RollupCounter[]>> = {
   metric_rollups: ROLLUP_COUNTERS,
-  bounce_rollups: BOUNCE_COUNTERS,
-  reason_rollups: REASON_COUNTERS,
+  bounce_rollups: BOUNCE_ROLLUP_COUNTERS,
+  reason_rollups: REASON_ROLLUP_COUNTERS,
 };
 
 /** The counters the requested metrics are made of: a segment sums only those. */
@@ -181,25 +173,15 @@ function valueFilter(query: SourceQuery): SQL {
 }
 
 /**
- * The tables whose ended days keep the rows of their smaller increment compacted in the day's rows (migration 0023):
- * that increment, the arrays' name (`quarters` and `quarter_<counter>`, `hours` and `hour_<counter>`), and the columns
- * that, with the dimension and the time, name a row.
- */
-const COMPACTED: Readonly<Record<RollupTable, { increment: 15 | 60; slot: string; keys: readonly string[] }>> = {
-  metric_rollups: { increment: 15, slot: "quarter", keys: ["value"] },
-  bounce_rollups: { increment: 15, slot: "quarter", keys: ["value", "reason", "bounce_class"] },
-  reason_rollups: { increment: 60, slot: "hour", keys: ["value", "reason"] },
-};
-
-/**
  * A table's rows of its smaller increment within [from, to), with its columns (the keys and `counters`): the rows
- * themselves, and the elements of the compacted days' rows (migration 0023), which hold those of an ended day. An
+ * themselves, and the elements of the compacted days' rows (migration 0023, COMPACTED_ROLLUPS), which hold those of
+ * an ended day. An
  * increment may have both (events that arrived after its day was compacted): a segment sums them. The arrays are
  * unnested in the select list, in step (a NULL array gives NULLs): unnest in FROM over ten arrays stores each one's
  * elements first and took six times as long (28 against 4.7 ms over a day of a million events' domains).
  */
 function slotRows(table: RollupTable, counters: readonly RollupCounter[], segment: Segment): SQL {
-  const { increment, slot, keys } = COMPACTED[table];
+  const { minutes: increment, slot, keys } = COMPACTED_ROLLUPS[table];
   // The segment's bounds as (day, slot of the day): compared per element without computing its time.
   const [fromDay, fromSlot] = daySlot(segment.from, increment);
   const [toDay, toSlot] = daySlot(segment.to, increment);
@@ -248,7 +230,7 @@ function rollupSql(query: SourceQuery, segment: Segment, part: Part): SQL {
   ];
   const counters = query.counters.filter((counter) => !(part === "counts" && isUnique(counter)));
   const rows =
-    segment.increment === COMPACTED[query.table].increment
+    segment.increment === COMPACTED_ROLLUPS[query.table].minutes
       ? slotRows(query.table, counters, segment)
       : sql`${sql.identifier(query.table)}`;
   return sql`SELECT ${sql.join(columns, sql`, `)} FROM ${rows} AS r

@@ -197,12 +197,27 @@ const sparseCounter = (name: RollupCounter) =>
   name.startsWith("total_") ? bigint(name, { mode: "number" }) : integer(name);
 
 /**
+ * The rollup tables whose ended days are compacted (migration 0023), for their columns here and their readers
+ * (packages/query, metrics/sources.ts): the increment whose rows move into the day rows (`minutes`), the arrays'
+ * names (`quarters` and `quarter_<counter>`, `hours` and `hour_<counter>`), and the columns that, with the dimension
+ * and the time, name a row. msgevents_compact_rollups (SQL) is called with the same.
+ */
+export const COMPACTED_ROLLUPS = {
+  metric_rollups: { minutes: 15, slot: "quarter", keys: ["value"] },
+  bounce_rollups: { minutes: 15, slot: "quarter", keys: ["value", "reason", "bounce_class"] },
+  reason_rollups: { minutes: 60, slot: "hour", keys: ["value", "reason"] },
+} as const satisfies Record<string, { minutes: 15 | 60; slot: "quarter" | "hour"; keys: readonly string[] }>;
+
+type CompactedRollup = keyof typeof COMPACTED_ROLLUPS;
+
+/**
  * The compacted rows of the smaller increment of an ended day, in its day row (bucket_minutes 1440) of metric_rollups
  * or bounce_rollups (its quarter hours) or reason_rollups (its hours) (migration 0023): `quarters` (or `hours`) the
  * quarter hours (0-95) or hours (0-23) that had events, ascending, and per counter an array of its values in them
  * (`quarter_<counter>`, `hour_<counter>`; NULL where zero, the whole array NULL where all are). Other rows have NULLs.
  */
-function slotArrays(slot: "quarter" | "hour", counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
+function slotArrays(table: CompactedRollup, counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
+  const { slot } = COMPACTED_ROLLUPS[table];
   return {
     [`${slot}s`]: smallint(`${slot}s`).array(),
     ...Object.fromEntries(
@@ -222,14 +237,10 @@ function slotArrays(slot: "quarter" | "hour", counters: readonly RollupCounter[]
  * by scanning the whole table, wide with the other days' arrays (15 ms for nothing at 1M events). Loads never write the
  * arrays, so their updates stay HOT.
  */
-function compactedDayIndex(
-  name: string,
-  slots: "quarters" | "hours",
-  table: { dimension: AnyPgColumn; bucketStart: AnyPgColumn },
-) {
-  return index(name)
-    .on(table.dimension, table.bucketStart)
-    .where(sql.raw(`"${slots}" IS NOT NULL`));
+function compactedDayIndex(table: CompactedRollup, columns: { dimension: AnyPgColumn; bucketStart: AnyPgColumn }) {
+  return index(`${table}_compacted_idx`)
+    .on(columns.dimension, columns.bucketStart)
+    .where(sql.raw(`"${COMPACTED_ROLLUPS[table].slot}s" IS NOT NULL`));
 }
 
 /**
@@ -277,14 +288,14 @@ export const metricRollups = pgTable(
     totalDeliveryTimeFirst: sparseCounter("total_delivery_time_first"),
     totalDeliveryTimeSubsequent: sparseCounter("total_delivery_time_subsequent"),
     totalMsgVolume: sparseCounter("total_msg_volume"),
-    ...slotArrays("quarter", ROLLUP_COUNTERS),
+    ...slotArrays("metric_rollups", ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
       name: "metric_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value],
     }),
-    compactedDayIndex("metric_rollups_compacted_idx", "quarters", table),
+    compactedDayIndex("metric_rollups", table),
   ],
 );
 
@@ -315,14 +326,14 @@ export const bounceRollups = pgTable(
     countInbandBounce: counter("count_inband_bounce"),
     countOutofbandBounce: counter("count_outofband_bounce"),
     countAdminBounce: counter("count_admin_bounce"),
-    ...slotArrays("quarter", BOUNCE_ROLLUP_COUNTERS),
+    ...slotArrays("bounce_rollups", BOUNCE_ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
       name: "bounce_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason, table.bounceClass],
     }),
-    compactedDayIndex("bounce_rollups_compacted_idx", "quarters", table),
+    compactedDayIndex("bounce_rollups", table),
   ],
 );
 
@@ -354,14 +365,14 @@ export const reasonRollups = pgTable(
     countPolicyRejection: sparseCounter("count_policy_rejection"),
     countGenerationRejection: sparseCounter("count_generation_rejection"),
     countGenerationFailed: sparseCounter("count_generation_failed"),
-    ...slotArrays("hour", REASON_ROLLUP_COUNTERS),
+    ...slotArrays("reason_rollups", REASON_ROLLUP_COUNTERS),
   },
   (table) => [
     primaryKey({
       name: "reason_rollups_pkey",
       columns: [table.bucketMinutes, table.dimension, table.bucketStart, table.value, table.reason],
     }),
-    compactedDayIndex("reason_rollups_compacted_idx", "hours", table),
+    compactedDayIndex("reason_rollups", table),
   ],
 );
 
