@@ -45,10 +45,10 @@ export interface BackfillStepResult {
    */
   abandoned?: boolean;
   /**
-   * A statement the runner runs once the step has committed, outside any transaction: VACUUM, which cannot run in
-   * one. It fails the day if it fails.
+   * Work the runner does once the step has committed, outside any transaction (on the step's connection, with the
+   * step's statement_timeout): VACUUM, which cannot run in one. It fails the day if it fails.
    */
-  afterCommit?: string;
+  afterCommit?: (client: pg.ClientBase) => Promise<unknown>;
 }
 
 /**

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import { events } from "../db/tables.ts";
+import { freezeAllVisible } from "../db/vacuum.ts";
 import { encodeBodies } from "../encoding/body-codec.ts";
 import { INTEGER_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
 import { type StoredEvent, storedEventFields, toEventsApiEvent } from "../model/events-api.ts";
@@ -207,7 +208,7 @@ async function copyStep(
   return {
     events: copiedBefore + rows,
     next: JSON.stringify({ token, phase: "index" } satisfies Progress),
-    afterCommit: `VACUUM (FREEZE) "${shadowName}"`,
+    afterCommit: (vacuuming) => freezeAllVisible(vacuuming, `"${shadowName}"`),
   };
 }
 

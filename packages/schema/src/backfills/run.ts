@@ -1,6 +1,12 @@
 import type pg from "pg";
 import { withClient } from "../db/checkout.ts";
-import { BACKFILLS, type Backfill, isStepBackfill, type StepBackfill } from "./declarations.ts";
+import {
+  BACKFILLS,
+  type Backfill,
+  type BackfillStepResult,
+  isStepBackfill,
+  type StepBackfill,
+} from "./declarations.ts";
 
 export interface RunBackfillsOptions {
   /**
@@ -177,16 +183,20 @@ function dayTimeout(options: RunBackfillsOptions): number {
 }
 
 /**
- * Runs a step's afterCommit statement (outside a transaction, so its limits are the session's for that statement
- * alone, reset after): the same statement_timeout as a step, and the server ends it if the runner vanishes.
+ * Runs a step's afterCommit work (outside a transaction, so its limits are the session's, reset after): the same
+ * statement_timeout as a step for each statement, and the server ends one if the runner vanishes.
  */
-async function runAfterCommit(client: pg.ClientBase, statement: string, options: RunBackfillsOptions): Promise<void> {
+async function runAfterCommit(
+  client: pg.ClientBase,
+  work: NonNullable<BackfillStepResult["afterCommit"]>,
+  options: RunBackfillsOptions,
+): Promise<void> {
   await client.query(
     `SELECT set_config('statement_timeout', $1, false), set_config('client_connection_check_interval', '10s', false)`,
     [`${dayTimeout(options)}ms`],
   );
   try {
-    await client.query(statement);
+    await work(client);
   } finally {
     await client.query("RESET statement_timeout; RESET client_connection_check_interval");
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 
 export interface VacuumOptions {
@@ -32,23 +33,28 @@ const dayPartitionsWhere = (condition: string) => `
  * The day partitions that have ended (their day is over) and had rows added or changed since they were last vacuumed
  * or analyzed, oldest first: a search reads such a partition's heap for every row (no visibility map for index-only
  * counts) with statistics that do not know its values, until autovacuum gets to it, which on a partition written
- * once may be much later (its insert threshold grows with the table).
+ * once may be much later (its insert threshold grows with the table). Also those whose last vacuum left pages not
+ * marked all-visible: a snapshot older than their rows was open then (a long query), and the statistics, reset by that
+ * vacuum, would not bring the day back.
  */
 const ENDED_AND_CHANGED = dayPartitionsWhere(
-  `${PARTITION_DAY} + 1 <= ${TODAY} AND (s.n_ins_since_vacuum > 0 OR s.n_mod_since_analyze > 0)`,
+  `${PARTITION_DAY} + 1 <= ${TODAY}
+   AND (s.n_ins_since_vacuum > 0 OR s.n_mod_since_analyze > 0 OR c.relallvisible < c.relpages)`,
 );
 
 /**
- * Vacuums and analyzes every ended day partition that changed since (see ENDED_AND_CHANGED), one at a time, within
- * the time budget, skipping one another VACUUM holds. Needs the MAINTAIN privilege on the partitions (the maintenance
- * role has it). Returns the partitions vacuumed.
+ * Vacuums and analyzes every ended day partition that changed since or is not all-visible (see ENDED_AND_CHANGED),
+ * one at a time, within the time budget, skipping one another VACUUM holds. Needs the MAINTAIN privilege on the
+ * partitions (the maintenance role has it). Returns the partitions vacuumed.
  */
 export async function vacuumEndedPartitions(pool: pg.Pool, options: VacuumOptions = {}): Promise<string[]> {
   const { now = new Date(), vacuumBudgetMs = 120_000 } = options;
   if (vacuumBudgetMs <= 0) return [];
   const deadline = Date.now() + vacuumBudgetMs;
   const { rows } = await pool.query<{ name: string; qualified: string }>(ENDED_AND_CHANGED, [now]);
-  return inTurn(pool, rows, deadline, "VACUUM (ANALYZE, SKIP_LOCKED)");
+  // INDEX_CLEANUP ON: with a few dead rows (erased events, a rolled-back load) VACUUM would otherwise skip removing
+  // their index entries, and with them leave their pages unmarked, to be found again by every later run.
+  return inTurn(pool, rows, deadline, "VACUUM (ANALYZE, SKIP_LOCKED, INDEX_CLEANUP ON)");
 }
 
 /**
@@ -147,4 +153,41 @@ export async function vacuumUpsertedTables(pool: pg.Pool, options: UpsertedVacuu
     minDeadRows,
   ]);
   return inTurn(pool, rows, deadline, "VACUUM (SKIP_LOCKED)");
+}
+
+export interface FreezeOptions {
+  /** The waits before each further VACUUM while pages are left not all-visible (default 1, 2, 4, 8 and 15 s). */
+  retryWaitsMs?: readonly number[];
+  /** Called before each wait, with the pages still not all-visible. */
+  onRetry?: (pagesLeft: number) => void | Promise<void>;
+}
+
+/**
+ * VACUUM (FREEZE)s `table` (quoted as SQL wants it), which nothing else writes (a backfill's shadow copy of a day),
+ * until every page is marked all-visible, so that counts read it by index-only scans and no later vacuum has to
+ * write it again. A VACUUM cannot mark a page whose rows a snapshot older than them may not see: one a query or an
+ * autovacuum ANALYZE took before the copy committed. Such snapshots end within seconds, and a VACUUM after them reads
+ * only the pages left, so it waits and vacuums again. Resolves to whether every page is all-visible; if not, the
+ * vacuum of ended days takes the rest (see ENDED_AND_CHANGED).
+ */
+export async function freezeAllVisible(
+  client: pg.Pool | pg.ClientBase,
+  table: string,
+  options: FreezeOptions = {},
+): Promise<boolean> {
+  const { retryWaitsMs = [1000, 2000, 4000, 8000, 15_000], onRetry } = options;
+  for (let attempt = 0; ; attempt++) {
+    // INDEX_CLEANUP ON: a page with dead rows is marked only once their index entries are gone, as for ended days.
+    await client.query(`VACUUM (FREEZE, INDEX_CLEANUP ON) ${table}`);
+    const { rows } = await client.query<{ left: number }>(
+      "SELECT greatest(relpages - relallvisible, 0) AS left FROM pg_class WHERE oid = $1::regclass",
+      [table],
+    );
+    const pagesLeft = rows[0]?.left ?? 0;
+    const wait = retryWaitsMs[attempt];
+    if (pagesLeft === 0) return true;
+    if (wait === undefined) return false;
+    await onRetry?.(pagesLeft);
+    await sleep(wait);
+  }
 }
