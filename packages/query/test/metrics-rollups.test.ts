@@ -3,11 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type LoaderDeps, loadBatch } from "@msgevents/loader";
-import { compactEndedDays, dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
+import { COMPACTED_ROLLUPS, compactEndedDays, dropExpiredPartitions, PartitionManager } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import { generateEvents, type WebhookRecord } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ROLLUP_TABLE_COUNTERS, type RollupTable } from "../src/metrics/sources.ts";
 import { ALL_METRICS } from "./metrics-events.ts";
 import { expectDerivedTablesToMatchRecount, metricsAnswer } from "./recount.ts";
 import { type QueryFixture, startQueryFixture } from "./support.ts";
@@ -112,13 +113,15 @@ describe("rollups kept by the loader", () => {
   test("agree with the recount once the maintenance compacts the ended days, through late events racing it", async () => {
     const compact = () => compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") });
     expect(await compact()).toEqual(["2024-06-01", "2024-06-02", "2024-06-03"]);
-    for (const [table, increment, slots] of [
-      ["metric_rollups", 15, "quarters"],
-      ["bounce_rollups", 15, "quarters"],
-      ["reason_rollups", 60, "hours"],
+    for (const [table, increment, slots, slotsTable] of [
+      ["metric_rollups", 15, "quarters", "metric_rollup_quarters"],
+      ["bounce_rollups", 15, "quarters", "bounce_rollup_quarters"],
+      ["reason_rollups", 60, "hours", "reason_rollup_hours"],
     ] as const) {
       expect(await count(`SELECT count(*) AS n FROM ${table} WHERE bucket_minutes = ${increment}`)).toBe(0);
-      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slots} IS NOT NULL`)).toBeGreaterThan(0);
+      // In a table of their own (0025): the day rows, which whole days are read from, stay narrow.
+      expect(await count(`SELECT count(*) AS n FROM ${slotsTable}`)).toBeGreaterThan(0);
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slots} IS NOT NULL`)).toBe(0);
     }
     await expectRollupsToMatchRecount();
 
@@ -152,6 +155,54 @@ describe("rollups kept by the loader", () => {
     await expectRollupsToMatchRecount();
   });
 
+  test("read the days 0023 compacted into their day rows as before, and move them to the compacted tables at the next compaction", async () => {
+    // The state a database compacted before 0025 is in: the elements in the day rows.
+    for (const [table, { slot, keys, slotsTable }] of Object.entries(COMPACTED_ROLLUPS)) {
+      const arrays = [
+        `${slot}s`,
+        ...ROLLUP_TABLE_COUNTERS[table as RollupTable].map((counter) => `${slot}_${counter}`),
+      ];
+      await fixture.pool.query(
+        `UPDATE ${table} AS d SET ${arrays.map((name) => `${name} = s.${name}`).join(", ")}
+         FROM ${slotsTable} AS s
+         WHERE d.bucket_minutes = 1440 AND d.dimension = s.dimension AND d.bucket_start = s.bucket_start
+           AND ${keys.map((key) => `d.${key} = s.${key}`).join(" AND ")}`,
+      );
+      await fixture.pool.query(`DELETE FROM ${slotsTable}`);
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slot}s IS NOT NULL`)).toBeGreaterThan(0);
+    }
+    await expectRollupsToMatchRecount();
+
+    expect(await compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") })).toEqual([
+      "2024-06-01",
+      "2024-06-02",
+      "2024-06-03",
+    ]);
+    for (const [table, { slot, slotsTable }] of Object.entries(COMPACTED_ROLLUPS)) {
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slot}s IS NOT NULL`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM ${slotsTable}`)).toBeGreaterThan(0);
+    }
+    await expectRollupsToMatchRecount();
+    expect(await compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") })).toEqual([]);
+  });
+
+  test("a recount of a compacted day (a rollups backfill's fill) takes the day's compacted rows with its day rows", async () => {
+    const compactedOn = (day: string) =>
+      count(
+        `SELECT (SELECT count(*) FROM metric_rollup_quarters WHERE bucket_start = '${day}')
+              + (SELECT count(*) FROM bounce_rollup_quarters WHERE bucket_start = '${day}')
+              + (SELECT count(*) FROM reason_rollup_hours WHERE bucket_start = '${day}') AS n`,
+      );
+    expect(await compactedOn("2024-06-02")).toBeGreaterThan(0);
+    await fixture.pool.query("SELECT msgevents_fill_metric_rollups_0016('2024-06-02')");
+    expect(await compactedOn("2024-06-02")).toBe(0);
+    expect(await compactedOn("2024-06-03")).toBeGreaterThan(0);
+    await expectRollupsToMatchRecount();
+    expect(await compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") })).toEqual(["2024-06-02"]);
+    expect(await compactedOn("2024-06-02")).toBeGreaterThan(0);
+    await expectRollupsToMatchRecount();
+  });
+
   test("lose the rows of the days retention drops, and count a late event of a dropped day again", async () => {
     expect(await deliveredOn("2024-06-01")).toBeGreaterThan(0);
     const dropped = await dropExpiredPartitions(loaderPool, {
@@ -164,6 +215,9 @@ describe("rollups kept by the loader", () => {
       `SELECT (SELECT count(*) FROM metric_rollups WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM bounce_rollups WHERE bucket_start < '2024-06-02') +
               (SELECT count(*) FROM reason_rollups WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM metric_rollup_quarters WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM bounce_rollup_quarters WHERE bucket_start < '2024-06-02') +
+              (SELECT count(*) FROM reason_rollup_hours WHERE bucket_start < '2024-06-02') +
               -- Of the uniques, only the part in June 2 of the hours from 23:15 and 23:30 on June 1 stays.
               (SELECT count(*) FROM metric_unique_rollups WHERE bucket_start < '2024-06-02'
                 AND (bucket_start NOT IN ('2024-06-01T23:00Z', '2024-06-01T00:00Z')

@@ -18,7 +18,8 @@ export type Filters = ReadonlyMap<FilterDimension, readonly string[]>;
  * rejections by reason. */
 export type RollupTable = "metric_rollups" | "bounce_rollups" | "reason_rollups";
 
-const COUNTERS: Readonly<Record<RollupTable, readonly RollupCounter[]>> = {
+/** Each rollup table's counters. */
+export const ROLLUP_TABLE_COUNTERS: Readonly<Record<RollupTable, readonly RollupCounter[]>> = {
   metric_rollups: ROLLUP_COUNTERS,
   bounce_rollups: BOUNCE_ROLLUP_COUNTERS,
   reason_rollups: REASON_ROLLUP_COUNTERS,
@@ -31,7 +32,7 @@ export function countersOf(table: RollupTable, metrics: readonly ServedMetric[])
     const definition: MetricDefinition = SERVED_METRICS[metric];
     for (const counter of [...definition.plus, ...(definition.minus ?? [])]) needed.add(counter);
   }
-  return COUNTERS[table].filter((counter) => needed.has(counter));
+  return ROLLUP_TABLE_COUNTERS[table].filter((counter) => needed.has(counter));
 }
 
 /** The event types that count in each table (see msgevents_event_metrics, migrations 0008 and 0016). */
@@ -174,14 +175,14 @@ function valueFilter(query: SourceQuery): SQL {
 
 /**
  * A table's rows of its smaller increment within [from, to), with its columns (the keys and `counters`): the rows
- * themselves, and the elements of the compacted days' rows (migration 0023, COMPACTED_ROLLUPS), which hold those of
- * an ended day. An
+ * themselves, and the elements of its compacted days (COMPACTED_ROLLUPS: in the slots table, migration 0025, or in
+ * the day rows 0023 compacted, until the maintenance moves them there), which hold those of an ended day. An
  * increment may have both (events that arrived after its day was compacted): a segment sums them. The arrays are
  * unnested in the select list, in step (a NULL array gives NULLs): unnest in FROM over ten arrays stores each one's
  * elements first and took six times as long (28 against 4.7 ms over a day of a million events' domains).
  */
 function slotRows(table: RollupTable, counters: readonly RollupCounter[], segment: Segment): SQL {
-  const { minutes: increment, slot, keys } = COMPACTED_ROLLUPS[table];
+  const { minutes: increment, slot, keys, slotsTable } = COMPACTED_ROLLUPS[table];
   // The segment's bounds as (day, slot of the day): compared per element without computing its time.
   const [fromDay, fromSlot] = daySlot(segment.from, increment);
   const [toDay, toSlot] = daySlot(segment.to, increment);
@@ -195,21 +196,24 @@ function slotRows(table: RollupTable, counters: readonly RollupCounter[], segmen
   const unnested = counters.map(
     (counter) => sql`, unnest(d.${sql.identifier(`${slot}_${counter}`)}) AS ${sql.identifier(counter)}`,
   );
+  /** The elements of the compacted days of `source` whose rows `where` (over `d`) selects, in the segment. */
+  const elements = (source: string, where: SQL) => sql`
+    SELECT ${increment}::smallint, u.dimension, u.day_start + u.slot * ${sql.raw(`interval '${increment} minutes'`)},
+      ${columns("u", keys)}${counted("u")}
+    FROM (
+      SELECT d.dimension, d.bucket_start AS day_start, ${columns("d", keys)}, unnest(d.${sql.identifier(`${slot}s`)}) AS slot${sql.join(unnested)}
+      FROM ${sql.identifier(source)} AS d
+      WHERE ${where}
+        AND d.bucket_start >= ${fromDay}::timestamptz AND d.bucket_start < ${segment.to.toISOString()}::timestamptz) AS u
+    WHERE (u.day_start, u.slot) >= (${fromDay}::timestamptz, ${fromSlot}::smallint)
+      AND (u.day_start, u.slot) < (${toDay}::timestamptz, ${toSlot}::smallint)`;
   return sql`(
     SELECT q.bucket_minutes, q.dimension, q.bucket_start, ${columns("q", keys)}${counted("q")}
     FROM ${sql.identifier(table)} AS q
     WHERE q.bucket_minutes = ${increment}
       AND q.bucket_start >= ${segment.from.toISOString()}::timestamptz AND q.bucket_start < ${segment.to.toISOString()}::timestamptz
-    UNION ALL
-    SELECT ${increment}::smallint, u.dimension, u.day_start + u.slot * ${sql.raw(`interval '${increment} minutes'`)},
-      ${columns("u", keys)}${counted("u")}
-    FROM (
-      SELECT d.dimension, d.bucket_start AS day_start, ${columns("d", keys)}, unnest(d.${sql.identifier(`${slot}s`)}) AS slot${sql.join(unnested)}
-      FROM ${sql.identifier(table)} AS d
-      WHERE d.bucket_minutes = 1440 AND d.${sql.identifier(`${slot}s`)} IS NOT NULL
-        AND d.bucket_start >= ${fromDay}::timestamptz AND d.bucket_start < ${segment.to.toISOString()}::timestamptz) AS u
-    WHERE (u.day_start, u.slot) >= (${fromDay}::timestamptz, ${fromSlot}::smallint)
-      AND (u.day_start, u.slot) < (${toDay}::timestamptz, ${toSlot}::smallint))`;
+    UNION ALL${elements(slotsTable, sql`true`)}
+    UNION ALL${elements(table, sql`d.bucket_minutes = 1440 AND d.${sql.identifier(`${slot}s`)} IS NOT NULL`)})`;
 }
 
 /** The UTC day a time falls in (ISO) and the slot of that day it starts, in `increment` minutes. */

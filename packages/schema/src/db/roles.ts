@@ -84,7 +84,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
     `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
     `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
-    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.metric_unique_rollups, ${s}.backfill_days TO ${alerts}`,
+    `GRANT SELECT ON ${s}.events, ${s}.metric_rollups, ${s}.metric_rollup_quarters, ${s}.bounce_rollups, ${s}.bounce_rollup_quarters, ${s}.metric_unique_rollups, ${s}.backfill_days TO ${alerts}`,
     `GRANT SELECT, UPDATE ON ${s}.alerts TO ${alerts}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.alert_incidents, ${s}.alert_deliveries TO ${alerts}`,
     `GRANT SELECT ON ${s}.suppressed_recipients TO ${loader}`,

@@ -197,24 +197,33 @@ const sparseCounter = (name: RollupCounter) =>
   name.startsWith("total_") ? bigint(name, { mode: "number" }) : integer(name);
 
 /**
- * The rollup tables whose ended days are compacted (migration 0023), for their columns here and their readers
- * (packages/query, metrics/sources.ts): the increment whose rows move into the day rows (`minutes`), the arrays'
- * names (`quarters` and `quarter_<counter>`, `hours` and `hour_<counter>`), and the columns that, with the dimension
- * and the time, name a row. msgevents_compact_rollups (SQL) is called with the same.
+ * The rollup tables whose ended days are compacted, for their columns here and their readers (packages/query,
+ * metrics/sources.ts): the increment whose rows are compacted (`minutes`), the arrays' names (`quarters` and
+ * `quarter_<counter>`, `hours` and `hour_<counter>`), the columns that, with the dimension and the time, name a row,
+ * and the table that holds the compacted days (`slotsTable`, migration 0025; 0023 kept them in the day rows, which
+ * still hold them until the maintenance moves them). msgevents_compact_rollups (SQL) is called with the same.
  */
 export const COMPACTED_ROLLUPS = {
-  metric_rollups: { minutes: 15, slot: "quarter", keys: ["value"] },
-  bounce_rollups: { minutes: 15, slot: "quarter", keys: ["value", "reason", "bounce_class"] },
-  reason_rollups: { minutes: 60, slot: "hour", keys: ["value", "reason"] },
-} as const satisfies Record<string, { minutes: 15 | 60; slot: "quarter" | "hour"; keys: readonly string[] }>;
+  metric_rollups: { minutes: 15, slot: "quarter", keys: ["value"], slotsTable: "metric_rollup_quarters" },
+  bounce_rollups: {
+    minutes: 15,
+    slot: "quarter",
+    keys: ["value", "reason", "bounce_class"],
+    slotsTable: "bounce_rollup_quarters",
+  },
+  reason_rollups: { minutes: 60, slot: "hour", keys: ["value", "reason"], slotsTable: "reason_rollup_hours" },
+} as const satisfies Record<
+  string,
+  { minutes: 15 | 60; slot: "quarter" | "hour"; keys: readonly string[]; slotsTable: string }
+>;
 
 type CompactedRollup = keyof typeof COMPACTED_ROLLUPS;
 
 /**
- * The compacted rows of the smaller increment of an ended day, in its day row (bucket_minutes 1440) of metric_rollups
- * or bounce_rollups (its quarter hours) or reason_rollups (its hours) (migration 0023): `quarters` (or `hours`) the
- * quarter hours (0-95) or hours (0-23) that had events, ascending, and per counter an array of its values in them
- * (`quarter_<counter>`, `hour_<counter>`; NULL where zero, the whole array NULL where all are). Other rows have NULLs.
+ * The compacted rows of the smaller increment of an ended day, for one value (migration 0023): `quarters` (or
+ * `hours`) the quarter hours (0-95) or hours (0-23) that had events, ascending, and per counter an array of its values
+ * in them (`quarter_<counter>`, `hour_<counter>`; NULL where zero, the whole array NULL where all are). In the rows of
+ * the slots tables (0025); in a rollup table, NULL but in the day rows 0023 compacted, until the maintenance moves them.
  */
 function slotArrays(table: CompactedRollup, counters: readonly RollupCounter[]): Record<string, PgColumnBuilderBase> {
   const { slot } = COMPACTED_ROLLUPS[table];
@@ -232,10 +241,10 @@ function slotArrays(table: CompactedRollup, counters: readonly RollupCounter[]):
 }
 
 /**
- * The compacted day rows of a rollup table (those holding slotArrays) by dimension and day (migration 0024). A window's
- * cut days read their elements through it: without it, the planner read the day rows of a day not compacted yet (today)
- * by scanning the whole table, wide with the other days' arrays (15 ms for nothing at 1M events). Loads never write the
- * arrays, so their updates stay HOT.
+ * The compacted day rows of a rollup table (those holding slotArrays, as 0023 left them) by dimension and day
+ * (migration 0024). The compaction finds through it the days whose arrays it still has to move (0025), and a window's
+ * cut days read their elements through it until then: without it, the planner scanned the whole table for them.
+ * Loads never write the arrays, so their updates stay HOT.
  */
 function compactedDayIndex(table: CompactedRollup, columns: { dimension: AnyPgColumn; bucketStart: AnyPgColumn }) {
   return index(`${table}_compacted_idx`)
@@ -248,9 +257,10 @@ function compactedDayIndex(table: CompactedRollup, columns: { dimension: AnyPgCo
  * at `bucket_start`, UTC-aligned) for one value of one dimension. Kept by a statement trigger on `events` from the
  * rows each INSERT actually inserted, in the loader's transaction, so they can never disagree with the events; rows
  * of a day go when retention drops the day's partition. A counter with nothing counted is NULL (rows written before
- * migration 0020 hold 0). Once a day has ended, the hourly maintenance compacts it (migration 0023): each quarter-hour
- * row moves into its day's row as one element of its arrays (slotArrays). A quarter hour's counters are then its
- * element there plus its row, if events arrived after the compaction. Owned and documented by packages/query
+ * migration 0020 hold 0). Once a day has ended, the hourly maintenance compacts it (migrations 0023, 0025): each
+ * quarter-hour row moves into the value's row of the day in metric_rollup_quarters as one element of its arrays
+ * (slotArrays). A quarter hour's counters are then its element there plus its row, if events arrived after the
+ * compaction. Owned and documented by packages/query
  * ("Metrics API").
  */
 export const metricRollups = pgTable(
@@ -312,7 +322,7 @@ export const BOUNCE_ROLLUP_COUNTERS = [
  * `bounce_class` 1 (Undetermined).
  *
  * Once a day has ended, the hourly maintenance compacts it, as metric_rollups (slotArrays): each quarter-hour row
- * moves into its day's row, where a row of its own cost about six times as much (its key repeats the reason).
+ * moves into bounce_rollup_quarters, where a row of its own cost about six times as much (its key repeats the reason).
  */
 export const bounceRollups = pgTable(
   "bounce_rollups",
@@ -349,8 +359,8 @@ export const REASON_ROLLUP_COUNTERS = [
 /**
  * Delay and rejection counters by reason, per UTC hour (60) and day (1440) and dimension value (migration 0016), for
  * the delay-reason and rejection-reason routes. An event without a reason has `reason` ''. Once a day has ended, the
- * hourly maintenance moves its hour rows into its day's rows (slotArrays, migration 0023), as metric_rollups' quarter
- * hours.
+ * hourly maintenance moves its hour rows into reason_rollup_hours (slotArrays, migration 0025), as metric_rollups'
+ * quarter hours.
  */
 export const reasonRollups = pgTable(
   "reason_rollups",
@@ -374,6 +384,57 @@ export const reasonRollups = pgTable(
     }),
     compactedDayIndex("reason_rollups", table),
   ],
+);
+
+/**
+ * The compacted days of metric_rollups (migration 0025): per dimension value and ended UTC day, its quarter-hour rows
+ * as arrays (slotArrays), written by the hourly maintenance (msgevents_compact_rollups) as it deletes those rows. Apart
+ * from the day rows, which loads keep updating and whole days are read from, so that these stay narrow (with the
+ * arrays in them, 0023, the day rows were 4-6 times wider and a month's group-by read most of the table). Goes with its
+ * day row: a statement trigger deletes it when the row is deleted (retention, the rollups' recounts).
+ */
+export const metricRollupQuarters = pgTable(
+  "metric_rollup_quarters",
+  {
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    ...slotArrays("metric_rollups", ROLLUP_COUNTERS),
+  },
+  (table) => [
+    primaryKey({ name: "metric_rollup_quarters_pkey", columns: [table.dimension, table.bucketStart, table.value] }),
+  ],
+);
+
+/**
+ * The compacted days of bounce_rollups, as metricRollupQuarters (migration 0025). Indexed without the reason, whose
+ * text a key would repeat (a primary key cost 241 B a row at 1M events, this index about 50): a value's rows of a
+ * day are few, and the compaction, which alone writes them, holds the day rows' locks, so no two rows share a key.
+ */
+export const bounceRollupQuarters = pgTable(
+  "bounce_rollup_quarters",
+  {
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    bounceClass: smallint("bounce_class").notNull(),
+    ...slotArrays("bounce_rollups", BOUNCE_ROLLUP_COUNTERS),
+  },
+  (table) => [index("bounce_rollup_quarters_value_idx").on(table.dimension, table.bucketStart, table.value)],
+);
+
+/** The compacted days of reason_rollups (their hours), as bounceRollupQuarters (migration 0025). */
+export const reasonRollupHours = pgTable(
+  "reason_rollup_hours",
+  {
+    dimension: text("dimension").$type<MetricDimension>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    ...slotArrays("reason_rollups", REASON_ROLLUP_COUNTERS),
+  },
+  (table) => [index("reason_rollup_hours_value_idx").on(table.dimension, table.bucketStart, table.value)],
 );
 
 /**
