@@ -140,7 +140,7 @@ async function printStorage(database: pg.Pool): Promise<void> {
   const { rows } = await database.query<{ name: string; rows: string; bytes: string }>(`
     SELECT t.name, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', t.name), false, true, '')))[1]::text AS rows,
            pg_total_relation_size(t.name::regclass)::bigint AS bytes
-    FROM unnest(ARRAY['metric_rollups', 'bounce_rollups', 'metric_unique_rollups', 'metric_engagement', 'reason_rollups']) AS t(name) ORDER BY 1`);
+    FROM unnest(ARRAY['metric_rollups', 'metric_rollup_quarters', 'bounce_rollups', 'bounce_rollup_quarters', 'metric_unique_rollups', 'metric_engagement', 'reason_rollups', 'reason_rollup_hours']) AS t(name) ORDER BY 1`);
   const events = await database.query<{ bytes: string }>(`
     SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS bytes FROM pg_inherits i WHERE i.inhparent = 'events'::regclass`);
   console.log(
@@ -148,7 +148,7 @@ async function printStorage(database: pg.Pool): Promise<void> {
   );
   for (const row of rows) {
     console.log(
-      `  ${row.name.padEnd(20)} ${Number(row.rows).toLocaleString("en").padStart(12)} rows ${(Number(row.bytes) / TOTAL).toFixed(0).padStart(6)} B/event`,
+      `  ${row.name.padEnd(24)} ${Number(row.rows).toLocaleString("en").padStart(12)} rows ${(Number(row.bytes) / TOTAL).toFixed(0).padStart(6)} B/event`,
     );
   }
 }

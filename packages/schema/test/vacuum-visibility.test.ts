@@ -44,6 +44,19 @@ async function openSnapshot(): Promise<{ end: () => Promise<void> }> {
   };
 }
 
+/** Runs `check` on a table `copied` of 5,000 rows inserted while a snapshot older than them is open; drops it after. */
+async function withCopyUnderSnapshot(check: (snapshot: { end: () => Promise<void> }) => Promise<void>): Promise<void> {
+  await single.query("CREATE TABLE copied (n int, filler text)");
+  const snapshot = await openSnapshot();
+  try {
+    await single.query("INSERT INTO copied SELECT n, repeat('x', 200) FROM generate_series(1, 5000) AS n");
+    await check(snapshot);
+  } finally {
+    await snapshot.end();
+    await single.query("DROP TABLE copied");
+  }
+}
+
 async function pagesNotAllVisible(table: string): Promise<number> {
   const { rows } = await single.query<{ left: number }>(
     "SELECT relpages - relallvisible AS left FROM pg_class WHERE oid = $1::regclass",
@@ -94,10 +107,7 @@ describe("marking pages all-visible despite older snapshots", () => {
   });
 
   test("a copy is frozen whole: vacuumed again after a wait while an older snapshot keeps pages unmarked", async () => {
-    await single.query("CREATE TABLE copied (n int, filler text)");
-    const snapshot = await openSnapshot();
-    try {
-      await single.query("INSERT INTO copied SELECT n, repeat('x', 200) FROM generate_series(1, 5000) AS n");
+    await withCopyUnderSnapshot(async (snapshot) => {
       const waits: number[] = [];
       const frozen = await freezeAllVisible(single, "copied", {
         retryWaitsMs: [10, 10, 10],
@@ -110,17 +120,11 @@ describe("marking pages all-visible despite older snapshots", () => {
       expect(waits).toHaveLength(1);
       expect(waits[0]).toBeGreaterThan(0);
       expect(await pagesNotAllVisible("copied")).toBe(0);
-    } finally {
-      await snapshot.end();
-      await single.query("DROP TABLE copied");
-    }
+    });
   });
 
   test("a copy left unmarked after every wait is reported so, for the vacuum of ended days to finish", async () => {
-    await single.query("CREATE TABLE copied (n int, filler text)");
-    const snapshot = await openSnapshot();
-    try {
-      await single.query("INSERT INTO copied SELECT n, repeat('x', 200) FROM generate_series(1, 5000) AS n");
+    await withCopyUnderSnapshot(async () => {
       const waits: number[] = [];
       const frozen = await freezeAllVisible(single, '"copied"', {
         retryWaitsMs: [10, 10],
@@ -131,9 +135,6 @@ describe("marking pages all-visible despite older snapshots", () => {
       expect(frozen).toBe(false);
       expect(waits).toHaveLength(2);
       expect(await pagesNotAllVisible("copied")).toBeGreaterThan(0);
-    } finally {
-      await snapshot.end();
-      await single.query("DROP TABLE copied");
-    }
+    });
   });
 });
