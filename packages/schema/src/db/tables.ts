@@ -408,8 +408,8 @@ export const metricRollupQuarters = pgTable(
 
 /**
  * The compacted days of bounce_rollups, as metricRollupQuarters (migration 0025). Indexed without the reason, whose
- * text a key would repeat (a primary key cost 241 B a row at 1M events, this index about 50): a value's rows of a
- * day are few, and the compaction, which alone writes them, holds the day rows' locks, so no two rows share a key.
+ * text a key would repeat (a primary key with it cost 241 B a row at 1M events): a value's rows of a day are few, and
+ * the compaction, which alone writes them, holds the day rows' locks, so no two rows share a key.
  */
 export const bounceRollupQuarters = pgTable(
   "bounce_rollup_quarters",
