@@ -113,15 +113,11 @@ describe("rollups kept by the loader", () => {
   test("agree with the recount once the maintenance compacts the ended days, through late events racing it", async () => {
     const compact = () => compactEndedDays(fixture.pool, { now: new Date("2024-06-04T12:00:00Z") });
     expect(await compact()).toEqual(["2024-06-01", "2024-06-02", "2024-06-03"]);
-    for (const [table, increment, slots, slotsTable] of [
-      ["metric_rollups", 15, "quarters", "metric_rollup_quarters"],
-      ["bounce_rollups", 15, "quarters", "bounce_rollup_quarters"],
-      ["reason_rollups", 60, "hours", "reason_rollup_hours"],
-    ] as const) {
-      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE bucket_minutes = ${increment}`)).toBe(0);
+    for (const [table, { minutes, slot, slotsTable }] of Object.entries(COMPACTED_ROLLUPS)) {
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE bucket_minutes = ${minutes}`)).toBe(0);
       // In a table of their own (0025): the day rows, which whole days are read from, stay narrow.
       expect(await count(`SELECT count(*) AS n FROM ${slotsTable}`)).toBeGreaterThan(0);
-      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slots} IS NOT NULL`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE ${slot}s IS NOT NULL`)).toBe(0);
     }
     await expectRollupsToMatchRecount();
 
@@ -189,9 +185,9 @@ describe("rollups kept by the loader", () => {
   test("a recount of a compacted day (a rollups backfill's fill) takes the day's compacted rows with its day rows", async () => {
     const compactedOn = (day: string) =>
       count(
-        `SELECT (SELECT count(*) FROM metric_rollup_quarters WHERE bucket_start = '${day}')
-              + (SELECT count(*) FROM bounce_rollup_quarters WHERE bucket_start = '${day}')
-              + (SELECT count(*) FROM reason_rollup_hours WHERE bucket_start = '${day}') AS n`,
+        `SELECT ${Object.values(COMPACTED_ROLLUPS)
+          .map(({ slotsTable }) => `(SELECT count(*) FROM ${slotsTable} WHERE bucket_start = '${day}')`)
+          .join(" + ")} AS n`,
       );
     expect(await compactedOn("2024-06-02")).toBeGreaterThan(0);
     await fixture.pool.query("SELECT msgevents_fill_metric_rollups_0016('2024-06-02')");
