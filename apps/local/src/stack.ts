@@ -117,6 +117,11 @@ async function start(
     maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined, ...options })
       .then((result) => {
         if (result.dropped.length > 0) logger.info("retention dropped partitions", { dropped: result.dropped });
+        if (result.engagementRecounted.length > 0) {
+          logger.info("recounted the rollups of days late engagement events reached", {
+            recounted: result.engagementRecounted,
+          });
+        }
         if (result.compacted.length > 0) logger.info("compacted ended days", { compacted: result.compacted });
         if (result.vacuumed.length > 0) logger.info("vacuumed ended partitions", { vacuumed: result.vacuumed });
       })

@@ -330,6 +330,38 @@ describe("the maintenance role's compaction of ended days", () => {
   });
 });
 
+describe("the maintenance role's pruning of engagement rows", () => {
+  test("prunes a past day's metric_engagement rows and recounts a pruned day late events reached, through the functions alone", async () => {
+    await owner.query("SELECT msgevents_ensure_partitions('2024-04-03'::date, '2024-04-03'::date)");
+    const open = (id: string, time: string) =>
+      owner.query(
+        `INSERT INTO events (event_time, type, event_id, batch_id, received_at, payload, message_id)
+         VALUES ($1, 'open', $2, 'engagement-batch', now(), '{}', 'engagement-message')`,
+        [time, id],
+      );
+    const dayRendered = async () => {
+      const { rows } = await owner.query<{ day_rendered: number }>(
+        `SELECT day_rendered FROM metric_unique_rollups
+         WHERE bucket_minutes = 1440 AND dimension = '' AND bucket_start = '2024-04-03'`,
+      );
+      return rows;
+    };
+    await open("engagement-test-1", "2024-04-03T10:00:00Z");
+    const maintenance = poolAs(LOGIN_ROLES.maintenance);
+    expect((await maintainPartitions(maintenance)).engagementPruned).toContain("2024-04-03");
+    // The same message's second open, loaded after its day was pruned, counts as the day's first until recounted.
+    await open("engagement-test-2", "2024-04-03T10:05:00Z");
+    expect(await dayRendered()).toEqual([{ day_rendered: 2 }]);
+    expect((await maintainPartitions(maintenance)).engagementRecounted).toEqual(["2024-04-03"]);
+    expect(await dayRendered()).toEqual([{ day_rendered: 1 }]);
+    const left = await owner.query("SELECT FROM metric_engagement WHERE day = '2024-04-03'");
+    expect(left.rowCount).toBe(0);
+    for (const statement of ["DELETE FROM metric_engagement", "DELETE FROM metric_engagement_pruned"]) {
+      expect(await outcome(maintenance, statement), statement).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+  });
+});
+
 describe("the maintenance role's vacuum", () => {
   test("vacuums and analyzes an ended day partition that changed, once, and leaves today's to autovacuum", async () => {
     const day = "2024-03-01";

@@ -2,6 +2,7 @@ export * from "./backfills/index.ts";
 export * from "./db/alert-tables.ts";
 export * from "./db/checkout.ts";
 export * from "./db/compaction.ts";
+export * from "./db/engagement.ts";
 export * from "./db/erasure-tables.ts";
 export * from "./db/maintenance.ts";
 export * from "./db/migrate.ts";

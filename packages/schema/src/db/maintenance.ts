@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { compactEndedDays } from "./compaction.ts";
+import { pruneEngagement } from "./engagement.ts";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
 import {
@@ -18,6 +19,8 @@ export interface MaintenanceOptions
   daysAhead?: number;
   /** Days of partitions to have behind `now` (default 1), for events that arrive late. */
   daysBack?: number;
+  /** Days before today whose metric_engagement rows are kept (default 3; see pruneEngagement). */
+  engagementKeepDays?: number;
 }
 
 export interface MaintenanceResult {
@@ -29,6 +32,10 @@ export interface MaintenanceResult {
   analyzed: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
   vacuumed: string[];
+  /** The UTC days (YYYY-MM-DD) whose metric_engagement rows were pruned past the late-arrival horizon, oldest first. */
+  engagementPruned: string[];
+  /** The pruned days late events had written to, whose rollups were recounted from the events, oldest first. */
+  engagementRecounted: string[];
   /** The ended UTC days (YYYY-MM-DD) whose search counts and rollups were compacted, oldest first. */
   compacted: string[];
   /** The upserted tables (search counts, rollups) vacuumed, in UPSERTED_TABLES' order: those with enough dead rows. */
@@ -37,7 +44,8 @@ export interface MaintenanceResult {
 
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
- * applies retention, analyzes the days still being written whose rows have doubled, compacts the search counts and
+ * applies retention, analyzes the days still being written whose rows have doubled, prunes the engagement rows of the
+ * days past the late-arrival horizon (recounting those late events wrote to), compacts the search counts and
  * rollups of the days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one
  * budget.
  * Safe to run concurrently with loads, queries and other maintenance runs.
@@ -49,12 +57,19 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
     now = new Date(),
     vacuumBudgetMs = 120_000,
     minDeadRows,
+    engagementKeepDays,
     ...retention
   } = options;
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
   const vacuumStarted = Date.now();
   const analyzed = await analyzeOpenPartitions(pool, { now, vacuumBudgetMs });
+  const engagement = await pruneEngagement(pool, {
+    now,
+    budgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
+    ...(engagementKeepDays === undefined ? {} : { keepDays: engagementKeepDays }),
+  });
+  // After the prune: a recounted day has quarter-hour rows again, which this run compacts.
   const compacted = await compactEndedDays(pool, {
     now,
     budgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
@@ -67,5 +82,14 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
     now,
     vacuumBudgetMs: Math.max(0, vacuumBudgetMs - (Date.now() - vacuumStarted)),
   });
-  return { created, dropped, analyzed, compacted, vacuumed, vacuumedTables };
+  return {
+    created,
+    dropped,
+    analyzed,
+    engagementPruned: engagement.pruned,
+    engagementRecounted: engagement.recounted,
+    compacted,
+    vacuumed,
+    vacuumedTables,
+  };
 }

@@ -25,6 +25,8 @@ const COMPACT_DAYS = [
   "msgevents_compact_search_token_counts(date)",
   "msgevents_compact_rollups(date)",
 ];
+/** The maintenance's pruning of engagement rows past the late-arrival horizon (migration 0026), with its recounts. */
+const PRUNE_ENGAGEMENT = ["msgevents_engagement_days_to_prune(date)", "msgevents_prune_engagement(date)"];
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
 const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
 /**
@@ -48,7 +50,7 @@ const EVENT_SHADOW = [
  *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
- *   and on the functions that find and compact ended days (search counts, rollups);
+ *   and on the functions that find and compact ended days (search counts, rollups) and prune their engagement rows;
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
@@ -98,13 +100,22 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, UPDATE ON ${s}.erasure_requests, ${s}.erasure_recipients TO ${eraser}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.erasure_batches TO ${eraser}`,
     `GRANT SELECT, DELETE ON ${s}.pending_batch_scrubs TO ${eraser}`,
-    ...[ENSURE_PARTITIONS, DROP_PARTITIONS, ...COMPACT_DAYS, ...FILL_DAYS, ...EVENT_SHADOW].flatMap((fn) => [
+    ...[
+      ENSURE_PARTITIONS,
+      DROP_PARTITIONS,
+      ...COMPACT_DAYS,
+      ...PRUNE_ENGAGEMENT,
+      ...FILL_DAYS,
+      ...EVENT_SHADOW,
+    ].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
-    ...[...COMPACT_DAYS, ...FILL_DAYS].map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
+    ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
+      (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
+    ),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT ON ${s}.events TO ${maintenance}`,

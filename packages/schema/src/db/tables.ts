@@ -455,6 +455,15 @@ export const metricEngagement = pgTable(
   (table) => [primaryKey({ name: "metric_engagement_pkey", columns: [table.day, table.messageId] })],
 );
 
+/**
+ * The UTC days whose metric_engagement rows the maintenance has pruned (migration 0026): past the late-arrival horizon
+ * a day's rows are deleted, and a pruned day that has rows again was written by late events, so its rollups are
+ * recounted before its rows are deleted again (msgevents_prune_engagement; src/db/engagement.ts).
+ */
+export const metricEngagementPruned = pgTable("metric_engagement_pruned", {
+  day: date("day").primaryKey(),
+});
+
 /** A unique counter of metric_unique_rollups: the increment (prefix) and the unique metric; NULL where zero (0020). */
 const unique = (name: string) => integer(name);
 
