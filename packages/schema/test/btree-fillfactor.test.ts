@@ -1,9 +1,8 @@
-import { rm } from "node:fs/promises";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { migrate, PartitionManager } from "../src/index.ts";
-import { migrationsBefore } from "./support.ts";
+import { migrateBefore } from "./support.ts";
 
 // Migration 0027: the B-tree indexes of every day partition fill their leaf pages (fillfactor 100), on the days that
 // existed before it and on those created after; the GIN keeps its short pending list (0007) and nothing else.
@@ -33,12 +32,7 @@ async function dayIndexes(): Promise<Record<string, { method: string; options: s
 
 describe("migration 0027", () => {
   test("sets fillfactor 100 on every B-tree of every day, those before it and those created after", async () => {
-    const folder = await migrationsBefore("0027");
-    try {
-      await migrate(pool, { migrationsFolder: folder });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    await migrateBefore(pool, "0027");
     await new PartitionManager(pool).ensureFor([new Date("2024-03-01T10:00:00Z")]);
     const before = await dayIndexes();
     expect(before.events_20240301_pkey).toEqual({ method: "btree", options: [] });

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -11,7 +10,7 @@ import {
   RARE_TYPE_INDEX_BACKFILL,
   runBackfills,
 } from "../src/index.ts";
-import { migrationsBefore, storeEvents } from "./support.ts";
+import { migrateBefore, storeEvents } from "./support.ts";
 
 // Migration 0021 creates the rare-type index on the parent alone (ON ONLY: nothing built, whatever is stored); the
 // partitions created after it get their copy at creation, those stored before it from the backfill, a day at a time.
@@ -36,12 +35,7 @@ afterEach(async () => {
  * 2024-06-01), then migrated to the latest. Returns how many events were stored.
  */
 async function upgradedWithEvents(count: number, seed: number, to: string): Promise<number> {
-  const folder = await migrationsBefore("0021");
-  try {
-    await migrate(pool, { migrationsFolder: folder });
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
+  await migrateBefore(pool, "0021");
   const records = generateEvents(count, { seed, from: new Date("2024-06-01T00:00:00Z"), to: new Date(to) });
   const stored = await storeEvents(pool, normalizeBatch(records).events);
   await migrate(pool);

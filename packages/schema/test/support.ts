@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
@@ -105,13 +105,17 @@ export async function tablesAsCounted(pool: pg.Pool, tables: readonly string[]):
   return rows;
 }
 
-/** A temporary copy of this package's migrations without `first` and those after it (the caller removes it). */
-export async function migrationsBefore(first: string): Promise<string> {
+/** Migrates `pool`'s database with this package's migrations before `first` (a temporary copy of them, removed after). */
+export async function migrateBefore(pool: pg.Pool, first: string): Promise<void> {
   const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
-  await cp(migrationsFolder, folder, { recursive: true });
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((entry) => entry.tag < first);
-  await writeFile(journalPath, JSON.stringify(journal));
-  return folder;
+  try {
+    await cp(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((entry) => entry.tag < first);
+    await writeFile(journalPath, JSON.stringify(journal));
+    await migrate(pool, { migrationsFolder: folder });
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }

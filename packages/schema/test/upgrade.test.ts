@@ -1,9 +1,8 @@
-import { rm } from "node:fs/promises";
 import { earlierMigrations, generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { migrate, migrationTags, normalizeBatch } from "../src/index.ts";
-import { migrationsBefore, storeLegacyEvents } from "./support.ts";
+import { migrateBefore, storeLegacyEvents } from "./support.ts";
 
 // Upgrading databases that hold events, from the states earlier versions of main left (the committed 11cc0ad
 // migrations, cut before a migration): the migrations read no event and queue, for each backfill whose table they
@@ -120,12 +119,7 @@ describe("upgrading a database that holds events", () => {
   });
 
   test("from 0017 (event bodies and batch numbers, before their backfill): 0018 and 0021 read no event and queue every day of their backfills", async () => {
-    const folder = await migrationsBefore("0018");
-    try {
-      await migrate(pool, { migrationsFolder: folder });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    await migrateBefore(pool, "0018");
     const records = generateEvents(300, {
       seed: 10,
       from: new Date("2024-06-01T00:00:00Z"),

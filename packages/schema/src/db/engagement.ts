@@ -1,7 +1,7 @@
 import type pg from "pg";
 
 /** Ended UTC days whose metric_engagement rows are kept (default): a day's rows go once it is older than this. */
-export const ENGAGEMENT_KEEP_DAYS = 3;
+const ENGAGEMENT_KEEP_DAYS = 3;
 
 export interface EngagementPruneOptions {
   now?: Date;
