@@ -334,6 +334,7 @@ describe("the default stack", () => {
       MSGEVENTS_DB_POOL_MAX: "2",
       MSGEVENTS_QUERY_TIMEOUT_MS: "15000",
       MSGEVENTS_RECIPIENT_SECRET_ARN: arnOf("recipient-hash-secret"),
+      NODE_OPTIONS: "--max-semi-space-size=64",
     });
     expect(env("maintenance")).toEqual(database("msgevents_maintenance"));
     const { MSGEVENTS_DB_USER: _user, MSGEVENTS_DB_IAM_AUTH: _iam, ...connection } = database("");

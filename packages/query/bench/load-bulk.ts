@@ -1,11 +1,28 @@
 // The "bulk" load: the most favourable state a database can be in. Events are inserted with the secondary indexes
-// dropped, the indexes built afterwards, the ended days' search counts and bounce rollups compacted as the hourly maintenance keeps
-// them, then VACUUM ANALYZE of the whole database.
-import { compactEndedDays, events, normalizeBatch, toEventRows } from "@msgevents/schema";
+// dropped, the indexes built afterwards, the ended days' search counts and rollups compacted and the engagement rows
+// pruned as the hourly maintenance keeps them, the tables those emptied rewritten at their compacted size, then
+// VACUUM ANALYZE of the whole database and a checkpoint, so that no write-back of the load runs under the searches.
+import { compactEndedDays, events, normalizeBatch, pruneEngagement, toEventRows } from "@msgevents/schema";
 import type pg from "pg";
+
+/**
+ * The derived tables whose rows compaction and pruning delete. Their free pages are reused by later days' rows as
+ * operated; a bulk load has no later days, so they are rewritten instead.
+ */
+const EMPTIED_BY_MAINTENANCE = [
+  "search_token_counts",
+  "search_token_day_counts",
+  "metric_rollups",
+  "bounce_rollups",
+  "reason_rollups",
+  "metric_unique_rollups",
+  "metric_engagement",
+];
 
 export interface BulkOptions {
   pool: pg.Pool;
+  /** The traffic's clock: the engagement rows of days before it minus the kept days are pruned. */
+  now: Date;
   /** Webhook records in time order. */
   generator: { take(count: number): unknown[] };
   total: number;
@@ -48,13 +65,17 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const compactionStarted = performance.now();
   const compacted = await compactEndedDays(pool, { budgetMs: Number.POSITIVE_INFINITY });
+  const pruned = await pruneEngagement(pool, { now: options.now, budgetMs: Number.POSITIVE_INFINITY });
+  await pool.query(`VACUUM FULL ${EMPTIED_BY_MAINTENANCE.join(", ")}`);
   const compactionSeconds = (performance.now() - compactionStarted) / 1000;
   const vacuumStarted = performance.now();
   // Every table, the rollups and search counts the triggers filled included: nothing left for autovacuum to do.
   await pool.query("VACUUM ANALYZE");
+  await pool.query("CHECKPOINT");
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
   return (
-    `load ${loadSeconds.toFixed(1)} s, index build ${indexSeconds.toFixed(1)} s, search counts and bounce rollups of ` +
-    `${compacted.length} ended days compacted ${compactionSeconds.toFixed(1)} s, VACUUM ANALYZE ${vacuumSeconds.toFixed(1)} s`
+    `load ${loadSeconds.toFixed(1)} s, index build ${indexSeconds.toFixed(1)} s, search counts and rollups of ` +
+    `${compacted.length} ended days compacted and engagement rows of ${pruned.pruned.length} pruned, then rewritten ` +
+    `${compactionSeconds.toFixed(1)} s, VACUUM ANALYZE and CHECKPOINT ${vacuumSeconds.toFixed(1)} s`
   );
 }

@@ -1,16 +1,22 @@
-// Metrics API benchmark. BENCH_EVENTS realistic events (default 1M) over BENCH_DAYS days (default 30) are loaded
-// through the loader's own loadBatch (webhook-sized batches, BENCH_BATCH events each, BENCH_LOADERS at once, the
-// hourly maintenance on the traffic's clock), so the rollups are built exactly as in production. Then each shape runs
+// Metrics API benchmark. BENCH_EVENTS realistic events (default 1M) over BENCH_DAYS days (default 30), on a fresh
+// database per mode (BENCH_MODES, default "bulk,as-operated"):
+// - as-operated: loaded through the loader's own loadBatch (webhook-sized batches, BENCH_BATCH events each,
+//   BENCH_LOADERS at once, the hourly maintenance on the traffic's clock), so the rollups are built exactly as in
+//   production, and searched right away;
+// - bulk: the search bench's bulk load (load-bulk.ts): 5,000-event INSERTs whose triggers keep the rollups, the ended
+//   days compacted and the engagement rows pruned as maintenance keeps them, the tables rewritten, VACUUM ANALYZE.
+// Then each shape runs
 // BENCH_REPEATS times (default 20) through handleQuery, reading the rollups, and BENCH_RAW_REPEATS times (default 3)
 // recounted from the raw events in the same database; both answers must be equal. Prints p50/p95 of each, and the
 // rollups' size beside the events'. Uses an embedded PostgreSQL.
-import { migrate } from "@msgevents/schema";
+import { migrate, PartitionManager } from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { handleQuery } from "../src/handler.ts";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { loadAsOperated } from "./load-as-operated.ts";
+import { loadBulk } from "./load-bulk.ts";
 import { withMailboxProvider } from "./samples.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -19,6 +25,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const RAW_REPEATS = Number(process.env.BENCH_RAW_REPEATS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
+const MODES = (process.env.BENCH_MODES ?? "bulk,as-operated").split(",").map((mode) => mode.trim());
 const DAY = 86_400_000;
 const API_KEY = "bench-api-key-0123456789";
 
@@ -65,23 +72,45 @@ const SHAPES: Array<[name: string, path: string]> = [
   [`rejection-reason, ${DAYS} days, top 10`, `/rejection-reason?${WINDOW}&limit=10`],
 ];
 
-const database = await startTestDatabase();
-const pool = database.pool({ max: 4 });
-try {
-  await migrate(pool);
-  const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
-  const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
-  console.log(`=== Metrics API: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
-  const loaded = await loadAsOperated({
-    database,
-    generator: enriched,
-    total: TOTAL,
-    batchSize: BATCH,
-    concurrency: LOADERS,
-    onRecords: () => {},
-  });
-  console.log(`loaded through loadBatch in ${loaded.seconds.toFixed(1)} s (rollups kept by the load transactions)`);
+for (const mode of MODES) {
+  if (mode !== "bulk" && mode !== "as-operated") throw new Error(`unknown BENCH_MODES entry ${mode}`);
+}
 
+for (const mode of MODES) {
+  const database = await startTestDatabase();
+  const pool = database.pool({ max: 4 });
+  try {
+    await migrate(pool);
+    const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
+    const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
+    console.log(`\n=== Metrics API, ${mode}: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
+    if (mode === "bulk") {
+      await new PartitionManager(pool).ensureAround(now, { daysBack: DAYS + 1, daysAhead: 1 });
+      console.log(
+        await loadBulk({ pool, now, generator: enriched, total: TOTAL, batchSize: 5000, onRecords: () => {} }),
+      );
+    } else {
+      const loaded = await loadAsOperated({
+        database,
+        generator: enriched,
+        total: TOTAL,
+        batchSize: BATCH,
+        concurrency: LOADERS,
+        onRecords: () => {},
+      });
+      console.log(`loaded through loadBatch in ${loaded.seconds.toFixed(1)} s (rollups kept by the load transactions)`);
+    }
+    await timeShapes(pool);
+    await printStorage(pool);
+    await timeDayFill(pool);
+  } finally {
+    await pool.end();
+    await database.close();
+  }
+}
+
+/** Each shape from the rollups through handleQuery, then recounted from the events; both answers must be equal. */
+async function timeShapes(pool: pg.Pool): Promise<void> {
   const db = drizzle({ client: pool });
   const deps = { db, apiKey: API_KEY, cursorKey: Buffer.alloc(32), now: () => now };
   console.log(
@@ -117,11 +146,6 @@ try {
       `${name.padEnd(48)} ${rollups.p50.toFixed(1).padStart(10)} ${rollups.p95.toFixed(1).padStart(8)} ${events.p50.toFixed(0).padStart(10)} ${events.p95.toFixed(0).padStart(9)}  ${fromRollups === fromEvents ? "yes" : "NO"}`,
     );
   }
-  await printStorage(pool);
-  await timeDayFill(pool);
-} finally {
-  await pool.end();
-  await database.close();
 }
 
 async function timed(repeats: number, run: () => Promise<void>): Promise<{ p50: number; p95: number }> {

@@ -53,6 +53,7 @@ for (const mode of MODES) {
       await new PartitionManager(pool).ensureAround(now, { daysBack: DAYS + 1, daysAhead: 1 });
       const timings = await loadBulk({
         pool,
+        now,
         generator: enriched,
         total: TOTAL,
         batchSize: 5000,

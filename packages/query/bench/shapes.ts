@@ -191,6 +191,8 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
         matches = (await get(shape.url)).total_count;
         times.push(performance.now() - started);
       }
+      // Every run's time, to tell one slow run (a pause of the machine) from a slow shape.
+      if (process.env.BENCH_DEBUG_TIMES) console.error(shape.name, times.map((time) => time.toFixed(0)).join(" "));
       const baseline = await timeBaseline(baselinePool, shape.baseline, options);
       results.push({ name: shape.name, matches, ...summarize(times), ...baseline });
     }
