@@ -9,9 +9,9 @@
 // else an embedded PostgreSQL.
 import { createQueryDatabase, deriveCursorKey, handleQuery } from "@msgevents/query";
 import { migrate, migrationsFolder, readBackfillProgress, runBackfills } from "@msgevents/schema";
-import { createEventGenerator, earlierMigrations, startTestDatabase } from "@msgevents/testkit";
+import { earlierMigrations, startTestDatabase } from "@msgevents/testkit";
 import { loadAsOperated } from "../../query/bench/load-as-operated.ts";
-import { withMailboxProvider } from "../../query/bench/samples.ts";
+import { benchEvents } from "../../query/bench/modes.ts";
 import { migrateAndGrant } from "../src/run.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -64,12 +64,10 @@ const pool = database.pool({ max: 4 });
 const earlier = await earlierMigrations({ before: "0008" });
 try {
   await migrate(pool, { migrationsFolder: earlier.folder });
-  const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
-  const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
   console.log(`=== ${TOTAL.toLocaleString("en")} events over ${DAYS} days, database at ${earlier.tags.at(-1)}`);
   const loaded = await loadAsOperated({
     database,
-    generator: enriched,
+    generator: benchEvents({ from, to, total: TOTAL }),
     total: TOTAL,
     batchSize: BATCH,
     concurrency: LOADERS,

@@ -9,15 +9,13 @@
 // BENCH_REPEATS times (default 20) through handleQuery, reading the rollups, and BENCH_RAW_REPEATS times (default 3)
 // recounted from the raw events in the same database; both answers must be equal. Prints p50/p95 of each, and the
 // rollups' size beside the events'. Uses an embedded PostgreSQL.
-import { migrate, PartitionManager } from "@msgevents/schema";
-import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
+import { migrate } from "@msgevents/schema";
+import { startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { handleQuery } from "../src/handler.ts";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
-import { loadAsOperated } from "./load-as-operated.ts";
-import { loadBulk } from "./load-bulk.ts";
-import { withMailboxProvider } from "./samples.ts";
+import { benchEvents, benchModes, loadInMode } from "./modes.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
@@ -25,7 +23,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const RAW_REPEATS = Number(process.env.BENCH_RAW_REPEATS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
-const MODES = (process.env.BENCH_MODES ?? "bulk,as-operated").split(",").map((mode) => mode.trim());
+const MODES = benchModes();
 const DAY = 86_400_000;
 const API_KEY = "bench-api-key-0123456789";
 
@@ -73,33 +71,14 @@ const SHAPES: Array<[name: string, path: string]> = [
 ];
 
 for (const mode of MODES) {
-  if (mode !== "bulk" && mode !== "as-operated") throw new Error(`unknown BENCH_MODES entry ${mode}`);
-}
-
-for (const mode of MODES) {
   const database = await startTestDatabase();
   const pool = database.pool({ max: 4 });
   try {
     await migrate(pool);
-    const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
-    const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
     console.log(`\n=== Metrics API, ${mode}: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
-    if (mode === "bulk") {
-      await new PartitionManager(pool).ensureAround(now, { daysBack: DAYS + 1, daysAhead: 1 });
-      console.log(
-        await loadBulk({ pool, now, generator: enriched, total: TOTAL, batchSize: 5000, onRecords: () => {} }),
-      );
-    } else {
-      const loaded = await loadAsOperated({
-        database,
-        generator: enriched,
-        total: TOTAL,
-        batchSize: BATCH,
-        concurrency: LOADERS,
-        onRecords: () => {},
-      });
-      console.log(`loaded through loadBatch in ${loaded.seconds.toFixed(1)} s (rollups kept by the load transactions)`);
-    }
+    const events = benchEvents({ from, to, total: TOTAL });
+    const options = { database, pool, now, days: DAYS, events, total: TOTAL, onRecords: () => {} };
+    console.log(await loadInMode({ ...options, mode, batchSize: BATCH, loaders: LOADERS }));
     await timeShapes(pool);
     await printStorage(pool);
     await timeDayFill(pool);

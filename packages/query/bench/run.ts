@@ -7,12 +7,11 @@
 // (default 20) through handleQuery, total_count included, beside its baseline (BENCH_BASELINE_REPEATS runs, default 5):
 // the same count and page as plain SQL over the time index, filters written the obvious way. BENCH_BATCH (default 1000) events per webhook batch,
 // BENCH_LOADERS (default 2) batches loading at once. Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
-import { migrate, PartitionManager } from "@msgevents/schema";
-import { createEventGenerator, formatStorage, measureStorage, startTestDatabase } from "@msgevents/testkit";
+import { migrate } from "@msgevents/schema";
+import { formatStorage, measureStorage, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
-import { loadAsOperated } from "./load-as-operated.ts";
-import { loadBulk } from "./load-bulk.ts";
-import { SampleCollector, withMailboxProvider } from "./samples.ts";
+import { benchEvents, benchModes, loadInMode } from "./modes.ts";
+import { SampleCollector } from "./samples.ts";
 import { type ShapeResult, timeShapes } from "./shapes.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -21,16 +20,12 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const BASELINE_REPEATS = Number(process.env.BENCH_BASELINE_REPEATS ?? 5);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
-const MODES = (process.env.BENCH_MODES ?? "bulk,as-operated").split(",").map((mode) => mode.trim());
+const MODES = benchModes();
 const DAY = 86_400_000;
 
 const now = new Date();
 const to = new Date(now.getTime() - 2 * 60_000);
 const from = new Date(to.getTime() - DAYS * DAY);
-
-for (const mode of MODES) {
-  if (mode !== "bulk" && mode !== "as-operated") throw new Error(`unknown BENCH_MODES entry ${mode}`);
-}
 
 const results = new Map<string, ShapeResult[]>();
 for (const mode of MODES) {
@@ -38,9 +33,6 @@ for (const mode of MODES) {
   const pool = database.pool({ max: 4 });
   try {
     await migrate(pool);
-    // The same events in every mode (same seed), with SparkPost's mailbox provider fields added.
-    const generator = createEventGenerator({ from, to, total: TOTAL, seed: 7 });
-    const enriched = { take: (count: number) => generator.take(count).map(withMailboxProvider) };
     const samples = new SampleCollector(new Date(now.getTime() - DAY), now);
     let rawBytes = 0;
     const onRecords = (records: unknown[]) => {
@@ -49,31 +41,10 @@ for (const mode of MODES) {
     };
 
     console.log(`\n=== ${mode}: ${TOTAL.toLocaleString("en")} events over ${DAYS} days`);
-    if (mode === "bulk") {
-      await new PartitionManager(pool).ensureAround(now, { daysBack: DAYS + 1, daysAhead: 1 });
-      const timings = await loadBulk({
-        pool,
-        now,
-        generator: enriched,
-        total: TOTAL,
-        batchSize: 5000,
-        onRecords,
-      });
-      console.log(timings);
-    } else {
-      const loaded = await loadAsOperated({
-        database,
-        generator: enriched,
-        total: TOTAL,
-        batchSize: BATCH,
-        concurrency: LOADERS,
-        onRecords,
-      });
-      console.log(
-        `loaded through loadBatch in ${loaded.seconds.toFixed(1)} s (${BATCH} events per batch, ${LOADERS} at once, ` +
-          `${loaded.maintenanceRuns} maintenance runs); searching at once`,
-      );
-    }
+    // The same events in every mode.
+    const events = benchEvents({ from, to, total: TOTAL });
+    const options = { database, pool, now, days: DAYS, events, total: TOTAL, onRecords };
+    console.log(await loadInMode({ ...options, mode, batchSize: BATCH, loaders: LOADERS }));
     const count = TOTAL;
     const shapes = await timeShapes({
       database,
