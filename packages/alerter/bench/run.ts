@@ -128,6 +128,7 @@ try {
   const generator = createEventGenerator({ from, to, total: TOTAL, seed: 24, subaccounts: 4 });
   const timings = await loadBulk({
     pool: loadPool,
+    now,
     generator: { take: (count) => generator.take(count).map(withMailboxProvider) },
     total: TOTAL,
     batchSize: BATCH,

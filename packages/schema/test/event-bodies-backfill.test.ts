@@ -389,7 +389,8 @@ describe("the event-bodies backfill", () => {
     const expectedAnswers = new Map(
       (await toEventsApiEvents(await storedRows())).map((event) => [keyOfAnswer(event), JSON.stringify(event)]),
     );
-    const steps = eventBodiesBackfill({ batchRows: 25 });
+    // 100 rows per step: 44 steps over the corpus's days, each checking every answer (a whole-corpus read each).
+    const steps = eventBodiesBackfill({ batchRows: 100 });
     let loaded = 0;
     const withLoads: StepBackfill = {
       ...steps,
