@@ -2,22 +2,22 @@
 // dropped, the indexes built afterwards, the ended days' search counts and rollups compacted and the engagement rows
 // pruned as the hourly maintenance keeps them, the tables those emptied rewritten at their compacted size, then
 // VACUUM ANALYZE of the whole database and a checkpoint, so that no write-back of the load runs under the searches.
-import { compactEndedDays, events, normalizeBatch, pruneEngagement, toEventRows } from "@msgevents/schema";
+import {
+  compactEndedDays,
+  events,
+  normalizeBatch,
+  pruneEngagement,
+  toEventRows,
+  UPSERTED_TABLES,
+} from "@msgevents/schema";
 import type pg from "pg";
 
 /**
- * The derived tables whose rows compaction and pruning delete. Their free pages are reused by later days' rows as
- * operated; a bulk load has no later days, so they are rewritten instead.
+ * The derived tables whose rows compaction and pruning delete: those the triggers upsert, and the day search counts,
+ * whose rows a compaction replaces. Their free pages are reused by later days' rows as operated; a bulk load has no
+ * later days, so they are rewritten instead.
  */
-const EMPTIED_BY_MAINTENANCE = [
-  "search_token_counts",
-  "search_token_day_counts",
-  "metric_rollups",
-  "bounce_rollups",
-  "reason_rollups",
-  "metric_unique_rollups",
-  "metric_engagement",
-];
+const EMPTIED_BY_MAINTENANCE = [...UPSERTED_TABLES, "search_token_day_counts"];
 
 export interface BulkOptions {
   pool: pg.Pool;

@@ -1,7 +1,5 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { readFile } from "node:fs/promises";
+import { earlierMigrations, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import {
@@ -107,15 +105,10 @@ export async function tablesAsCounted(pool: pg.Pool, tables: readonly string[]):
 
 /** Migrates `pool`'s database with this package's migrations before `first` (a temporary copy of them, removed after). */
 export async function migrateBefore(pool: pg.Pool, first: string): Promise<void> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-migrations-"));
+  const earlier = await earlierMigrations({ from: migrationsFolder, before: first });
   try {
-    await cp(migrationsFolder, folder, { recursive: true });
-    const journalPath = path.join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((entry) => entry.tag < first);
-    await writeFile(journalPath, JSON.stringify(journal));
-    await migrate(pool, { migrationsFolder: folder });
+    await migrate(pool, { migrationsFolder: earlier.folder });
   } finally {
-    await rm(folder, { recursive: true, force: true });
+    await earlier.remove();
   }
 }

@@ -15,12 +15,12 @@ export interface EarlierMigrations {
 }
 
 /**
- * A temporary copy of the 11cc0ad migrations, holding only those before the tag `before` (all of them without it):
- * a database migrated with it is in the state a deployment of that time left.
+ * A temporary copy of a migrations folder (by default the 11cc0ad migrations), holding only those before the tag
+ * `before` (all of them without it): a database migrated with it is in the state a deployment of that time left.
  */
-export async function earlierMigrations(options: { before?: string } = {}): Promise<EarlierMigrations> {
+export async function earlierMigrations(options: { before?: string; from?: string } = {}): Promise<EarlierMigrations> {
   const folder = await mkdtemp(path.join(os.tmpdir(), "msgevents-earlier-migrations-"));
-  await cp(MIGRATIONS_11CC0AD, folder, { recursive: true });
+  await cp(options.from ?? MIGRATIONS_11CC0AD, folder, { recursive: true });
   const journalPath = path.join(folder, "meta", "_journal.json");
   const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
   const before = options.before;
