@@ -13,8 +13,8 @@ import { migrate } from "@msgevents/schema";
 import { startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import { handleQuery } from "../src/handler.ts";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
+import { HandlerProcess } from "./handler-process.ts";
 import { benchEvents, benchModes, loadInMode } from "./modes.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -79,7 +79,7 @@ for (const mode of MODES) {
     const events = benchEvents({ from, to, total: TOTAL });
     const options = { database, pool, now, days: DAYS, events, total: TOTAL, onRecords: () => {} };
     console.log(await loadInMode({ ...options, mode, batchSize: BATCH, loaders: LOADERS }));
-    await timeShapes(pool);
+    await timeShapes(pool, database.url);
     await printStorage(pool);
     await timeDayFill(pool);
   } finally {
@@ -88,42 +88,44 @@ for (const mode of MODES) {
   }
 }
 
-/** Each shape from the rollups through handleQuery, then recounted from the events; both answers must be equal. */
-async function timeShapes(pool: pg.Pool): Promise<void> {
+/**
+ * Each shape from the rollups through handleQuery, in a process that holds only the handler as the query Lambda does
+ * (handler-process.ts), then recounted from the events here; both answers must be equal.
+ */
+async function timeShapes(pool: pg.Pool, databaseUrl: string): Promise<void> {
   const db = drizzle({ client: pool });
-  const deps = { db, apiKey: API_KEY, cursorKey: Buffer.alloc(32), now: () => now };
+  const handler = HandlerProcess.start({ databaseUrl, apiKey: API_KEY, now });
   console.log(
     `\np50 / p95 ms: rollups through handleQuery (${REPEATS} runs), recount from events (${RAW_REPEATS} runs)`,
   );
   console.log(
     `${"shape".padEnd(48)} ${"rollup p50".padStart(10)} ${"p95".padStart(8)} ${"events p50".padStart(10)} ${"p95".padStart(9)}  same`,
   );
-  for (const [name, pathAndQuery] of SHAPES) {
-    const [path, query] = pathAndQuery.split("?") as [string, string];
-    const fullPath = `/api/v1/metrics/deliverability${path}`;
-    const request = {
-      method: "GET",
-      path: fullPath,
-      rawQuery: query,
-      headers: { authorization: API_KEY },
-      body: new Uint8Array(),
-    };
-    let fromRollups = "";
-    const rollups = await timed(REPEATS, async () => {
-      const response = await handleQuery(request, deps);
-      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${response.body}`);
-      fromRollups = response.body;
-    });
-    const route = metricsRouteFor(fullPath);
-    if (!route) throw new Error(`no route for ${fullPath}`);
-    const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
-    let fromEvents = "";
-    const events = await timed(RAW_REPEATS, async () => {
-      fromEvents = (await route(params, { db, now, source: "events" })).body;
-    });
-    console.log(
-      `${name.padEnd(48)} ${rollups.p50.toFixed(1).padStart(10)} ${rollups.p95.toFixed(1).padStart(8)} ${events.p50.toFixed(0).padStart(10)} ${events.p95.toFixed(0).padStart(9)}  ${fromRollups === fromEvents ? "yes" : "NO"}`,
-    );
+  try {
+    for (const [name, pathAndQuery] of SHAPES) {
+      const [path, query] = pathAndQuery.split("?") as [string, string];
+      const fullPath = `/api/v1/metrics/deliverability${path}`;
+      let fromRollups = "";
+      const rollupTimes: number[] = [];
+      for (let run = 0; run < REPEATS; run += 1) {
+        const answer = await handler.get(`${fullPath}?${query}`);
+        rollupTimes.push(answer.ms);
+        fromRollups = answer.body;
+      }
+      const rollups = summarize(rollupTimes);
+      const route = metricsRouteFor(fullPath);
+      if (!route) throw new Error(`no route for ${fullPath}`);
+      const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
+      let fromEvents = "";
+      const events = await timed(RAW_REPEATS, async () => {
+        fromEvents = (await route(params, { db, now, source: "events" })).body;
+      });
+      console.log(
+        `${name.padEnd(48)} ${rollups.p50.toFixed(1).padStart(10)} ${rollups.p95.toFixed(1).padStart(8)} ${events.p50.toFixed(0).padStart(10)} ${events.p95.toFixed(0).padStart(9)}  ${fromRollups === fromEvents ? "yes" : "NO"}`,
+      );
+    }
+  } finally {
+    await handler.close();
   }
 }
 
@@ -134,7 +136,11 @@ async function timed(repeats: number, run: () => Promise<void>): Promise<{ p50: 
     await run();
     times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
+  return summarize(times);
+}
+
+function summarize(unsorted: number[]): { p50: number; p95: number } {
+  const times = [...unsorted].sort((a, b) => a - b);
   const at = (share: number) => times[Math.min(times.length - 1, Math.ceil(share * times.length) - 1)] ?? 0;
   return { p50: at(0.5), p95: at(0.95) };
 }

@@ -1,13 +1,12 @@
-// The query shapes the benchmark times, each through handleQuery with the query API's own pool settings, and beside
-// each its baseline: the same count and first page as plain SQL over the time index, each filter written the obvious
-// way (equality, or the keyword as a regular expression on the column), run in the same database in the same run.
+// The query shapes the benchmark times, each through handleQuery with the query API's own pool settings, in a process
+// that holds only the handler (handler-process.ts), as the query Lambda does; and beside each its baseline: the same
+// count and first page as plain SQL over the time index, each filter written the obvious way (equality, or the keyword
+// as a regular expression on the column), run in the same database in the same run.
 
 import type { TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
-import { createQueryDatabase } from "../src/database.ts";
-import { deriveCursorKey } from "../src/env.ts";
-import { handleQuery } from "../src/handler.ts";
 import { keywordPattern } from "../src/search/keyword-pattern.ts";
+import { HandlerProcess } from "./handler-process.ts";
 import { KEYWORD_FIELDS, type SampleCollector } from "./samples.ts";
 
 const API_KEY = "bench-api-key-0123456789";
@@ -57,28 +56,12 @@ const quantile = (sorted: number[], q: number) =>
 export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> {
   const { now, samples } = options;
   const ago = (days: number) => new Date(now.getTime() - days * DAY).toISOString();
-  const cursorKey = deriveCursorKey(API_KEY);
-  const query = createQueryDatabase({
-    database: { connectionString: options.database.url, ssl: false },
-    poolMax: 2,
-    statementTimeoutMs: 120_000,
-  });
-  const deps = { db: query.db, apiKey: API_KEY, cursorKey, now: () => now };
+  const handler = HandlerProcess.start({ databaseUrl: options.database.url, apiKey: API_KEY, now });
   const baselinePool = options.database.pool({ max: 1 });
+  /** handleQuery's time and the answer's total_count and links. */
   const get = async (pathAndQuery: string) => {
-    const queryAt = pathAndQuery.indexOf("?");
-    const response = await handleQuery(
-      {
-        method: "GET",
-        path: pathAndQuery.slice(0, queryAt),
-        rawQuery: pathAndQuery.slice(queryAt + 1),
-        headers: { authorization: API_KEY },
-        body: new Uint8Array(),
-      },
-      deps,
-    );
-    if (response.status !== 200) throw new Error(`${pathAndQuery}: ${response.status} ${response.body}`);
-    return JSON.parse(response.body) as { total_count: number; links: { next?: string } };
+    const { ms, body } = await handler.get(pathAndQuery, { summaryOnly: true });
+    return { ms, ...(JSON.parse(body) as { total_count: number; links: { next?: string } }) };
   };
 
   try {
@@ -187,9 +170,9 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
       const times: number[] = [];
       let matches = 0;
       for (let run = 0; run < options.repeats; run += 1) {
-        const started = performance.now();
-        matches = (await get(shape.url)).total_count;
-        times.push(performance.now() - started);
+        const answer = await get(shape.url);
+        matches = answer.total_count;
+        times.push(answer.ms);
       }
       // Every run's time, to tell one slow run (a pause of the machine) from a slow shape.
       if (process.env.BENCH_DEBUG_TIMES) console.error(shape.name, times.map((time) => time.toFixed(0)).join(" "));
@@ -198,7 +181,7 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
     }
     return results;
   } finally {
-    await query.pool.end();
+    await handler.close();
     await baselinePool.end();
   }
 }
