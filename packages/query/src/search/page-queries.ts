@@ -2,6 +2,7 @@ import type { ValueListedField } from "@msgevents/schema";
 import { events, type StoredEvent } from "@msgevents/schema";
 import { and, desc, eq, lt, lte, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type pg from "pg";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
 import { textArray } from "./tokens.ts";
@@ -34,6 +35,61 @@ export const resultColumns = {
   abTestVersion: events.abTestVersion,
 };
 
+/**
+ * Runs a select of resultColumns (in their order, as drizzle writes them) and reads each row by position. pg's own
+ * parsers give the values drizzle's columns would (a Date for the time, a Buffer for the body, the payload parsed),
+ * but drizzle's row mapping allocates about 175 bytes per cell: 4.2 MB of a 1,000-event page's 13.4 MB, whose
+ * collections land in the searches' times.
+ */
+export async function readEvents(
+  db: NodePgDatabase,
+  select: { toSQL(): { sql: string; params: unknown[] } },
+): Promise<StoredEvent[]> {
+  const { sql: text, params } = select.toSQL();
+  const client = (db as NodePgDatabase & { $client: pg.Pool | pg.ClientBase }).$client;
+  const result = await client.query<unknown[]>({ text, values: params, rowMode: "array" });
+  if (result.fields.length !== RESULT_KEYS.length) {
+    throw new Error(`a page's select returned ${result.fields.length} columns, not the ${RESULT_KEYS.length} results`);
+  }
+  return result.rows.map(eventOfRow);
+}
+
+/** One row of resultColumns, by position: an object literal, which V8 lays out once for every row. */
+function eventOfRow(row: unknown[]): StoredEvent {
+  return {
+    eventTime: row[0],
+    type: row[1],
+    eventId: row[2],
+    payload: row[3],
+    body: row[4],
+    messageId: row[5],
+    transmissionId: row[6],
+    recipient: row[7],
+    recipientDomain: row[8],
+    friendlyFrom: row[9],
+    sendingDomain: row[10],
+    subject: row[11],
+    campaignId: row[12],
+    templateId: row[13],
+    ipPool: row[14],
+    sendingIp: row[15],
+    reason: row[16],
+    bounceClass: row[17],
+    subaccountId: row[18],
+    customerId: row[19],
+    mailboxProvider: row[20],
+    mailboxProviderRegion: row[21],
+    abTestId: row[22],
+    abTestVersion: row[23],
+  } as StoredEvent;
+}
+
+const RESULT_KEYS = Object.keys(resultColumns);
+// eventOfRow's keys are resultColumns' in their order, or every page would be misread: checked once, at load.
+if (Object.keys(eventOfRow([])).join() !== RESULT_KEYS.join()) {
+  throw new Error("eventOfRow must list resultColumns' keys in their order");
+}
+
 export const NEWEST_FIRST = [desc(events.eventTime), desc(events.eventId), desc(events.type)];
 
 /**
@@ -55,13 +111,16 @@ export function afterPosition(position: CursorPosition, eventTime: SQLWrapper = 
 
 /** The page (one row more than asked, to tell whether another page follows) of the rows `where` selects. */
 export function pageQuery(db: NodePgDatabase, where: SQL, query: SearchQuery): Promise<StoredEvent[]> {
-  return db
-    .select(resultColumns)
-    .from(events)
-    .where(where)
-    .orderBy(...NEWEST_FIRST)
-    .limit(query.perPage + 1)
-    .offset(query.offset ?? 0);
+  return readEvents(
+    db,
+    db
+      .select(resultColumns)
+      .from(events)
+      .where(where)
+      .orderBy(...NEWEST_FIRST)
+      .limit(query.perPage + 1)
+      .offset(query.offset ?? 0),
+  );
 }
 
 /**
@@ -87,13 +146,16 @@ export function timeWalkPageQuery(
   const columns = Object.fromEntries(
     Object.keys(resultColumns).map((key) => [key, newest[key as keyof typeof resultColumns]]),
   ) as { [K in keyof typeof resultColumns]: (typeof newest)[K] };
-  return db
-    .select(columns)
-    .from(newest)
-    .where(and(...exact))
-    .orderBy(desc(newest.eventTime), desc(newest.eventId), desc(newest.type))
-    .limit(query.perPage + 1)
-    .offset(query.offset ?? 0);
+  return readEvents(
+    db,
+    db
+      .select(columns)
+      .from(newest)
+      .where(and(...exact))
+      .orderBy(desc(newest.eventTime), desc(newest.eventId), desc(newest.type))
+      .limit(query.perPage + 1)
+      .offset(query.offset ?? 0),
+  );
 }
 
 /** How many rows `where` selects. */

@@ -3,7 +3,7 @@ import { and, gte, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
-import { afterPosition, NEWEST_FIRST, resultColumns } from "./page-queries.ts";
+import { afterPosition, NEWEST_FIRST, readEvents, resultColumns } from "./page-queries.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 /**
@@ -152,7 +152,10 @@ export async function tokenPageQuery(
   const from = since && since > query.from ? since : query.from;
   const partitions = to > from ? await dayPartitionsOverlapping(db, from, to) : [];
   if (partitions.length === 0) return [];
-  return tokenPageSelect(db, partitions, query, { conditions, from, to, ...(position ? { position } : {}) });
+  return readEvents(
+    db,
+    tokenPageSelect(db, partitions, query, { conditions, from, to, ...(position ? { position } : {}) }),
+  );
 }
 
 /** tokenPageQuery's statement over the given partitions, the page's rows being those of [from, to). */
