@@ -8,7 +8,8 @@
 // Then each shape runs
 // BENCH_REPEATS times (default 20) through handleQuery, reading the rollups, and BENCH_RAW_REPEATS times (default 3)
 // recounted from the raw events in the same database; both answers must be equal. Prints p50/p95 of each, and the
-// rollups' size beside the events'. Uses an embedded PostgreSQL.
+// rollups' size beside the events'. BENCH_DEBUG_TIMES=1 also prints every run's time of each shape (to stderr). Uses an
+// embedded PostgreSQL.
 import { migrate } from "@msgevents/schema";
 import { startTestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
@@ -113,6 +114,7 @@ async function timeShapes(pool: pg.Pool, databaseUrl: string): Promise<void> {
         fromRollups = answer.body;
       }
       const rollups = summarize(rollupTimes);
+      if (process.env.BENCH_DEBUG_TIMES) console.error(name, rollupTimes.map((time) => time.toFixed(0)).join(" "));
       const route = metricsRouteFor(fullPath);
       if (!route) throw new Error(`no route for ${fullPath}`);
       const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
