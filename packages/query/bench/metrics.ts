@@ -17,6 +17,7 @@ import type pg from "pg";
 import { metricsRouteFor } from "../src/metrics/routes.ts";
 import { HandlerProcess } from "./handler-process.ts";
 import { benchEvents, benchModes, loadInMode } from "./modes.ts";
+import { printRunTimes, summarize } from "./run-times.ts";
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
@@ -114,7 +115,7 @@ async function timeShapes(pool: pg.Pool, databaseUrl: string): Promise<void> {
         fromRollups = answer.body;
       }
       const rollups = summarize(rollupTimes);
-      if (process.env.BENCH_DEBUG_TIMES) console.error(name, rollupTimes.map((time) => time.toFixed(0)).join(" "));
+      printRunTimes(name, rollupTimes);
       const route = metricsRouteFor(fullPath);
       if (!route) throw new Error(`no route for ${fullPath}`);
       const params = new Map(query.split("&").map((pair) => pair.split("=") as [string, string]));
@@ -139,12 +140,6 @@ async function timed(repeats: number, run: () => Promise<void>): Promise<{ p50: 
     times.push(performance.now() - started);
   }
   return summarize(times);
-}
-
-function summarize(unsorted: number[]): { p50: number; p95: number } {
-  const times = [...unsorted].sort((a, b) => a - b);
-  const at = (share: number) => times[Math.min(times.length - 1, Math.ceil(share * times.length) - 1)] ?? 0;
-  return { p50: at(0.5), p95: at(0.95) };
 }
 
 async function printStorage(database: pg.Pool): Promise<void> {

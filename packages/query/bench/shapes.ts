@@ -7,6 +7,7 @@ import type { TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { keywordPattern } from "../src/search/keyword-pattern.ts";
 import { HandlerProcess } from "./handler-process.ts";
+import { printRunTimes, summarize } from "./run-times.ts";
 import { KEYWORD_FIELDS, type SampleCollector } from "./samples.ts";
 
 const API_KEY = "bench-api-key-0123456789";
@@ -49,9 +50,6 @@ export interface ShapeOptions {
   baselineRepeats: number;
   samples: SampleCollector;
 }
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 
 export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> {
   const { now, samples } = options;
@@ -174,8 +172,7 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
         matches = answer.total_count;
         times.push(answer.ms);
       }
-      // Every run's time, to tell one slow run (a pause of the machine) from a slow shape.
-      if (process.env.BENCH_DEBUG_TIMES) console.error(shape.name, times.map((time) => time.toFixed(0)).join(" "));
+      printRunTimes(shape.name, times);
       const baseline = await timeBaseline(baselinePool, shape.baseline, options);
       results.push({ name: shape.name, matches, ...summarize(times), ...baseline });
     }
@@ -184,11 +181,6 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
     await handler.close();
     await baselinePool.end();
   }
-}
-
-function summarize(times: number[]): { p50: number; p95: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
 }
 
 /**
