@@ -42,6 +42,13 @@ export const METRIC_SHAPES: ReadonlyArray<[string, string]> = [
     "mailbox-provider",
     "mailbox-provider-region",
   ].map((route): [string, string] => [`/${route}`, `${RAGGED}&metrics=${ALL_METRICS}&limit=10000`]),
+  // Small limits: the groups are ranked first, then summed (routes.ts, groupedQuery).
+  ["/domain", `${RAGGED}&metrics=${ALL_METRICS}&order_by=count_sent&limit=3`],
+  [
+    "/domain",
+    `${RAGGED}&precision=hour&timezone=Asia/Kolkata&metrics=${ALL_METRICS}&order_by=count_unique_clicked&limit=2`,
+  ],
+  ["/campaign", `${WHOLE}&precision=day&metrics=${ALL_METRICS}&domains=gmail.com,yahoo.com&limit=2`],
   ["/bounce-reason", `${RAGGED}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-reason/domain", `${WHOLE}&metrics=${BOUNCE_METRICS}&limit=10000`],
   ["/bounce-classification", `${RAGGED}&metrics=${BOUNCE_METRICS}`],

@@ -1,6 +1,7 @@
 import { type HttpResponse, jsonResponse } from "@msgevents/http";
 import { DAY_MS, METRIC_ROLLUPS_0016_BACKFILL, METRIC_ROLLUPS_BACKFILL, utcDay } from "@msgevents/schema";
 import { type SQL, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { pendingDays } from "../backfill-coverage.ts";
 import { type SearchDatabase, withSnapshot } from "../search/snapshot.ts";
 import { describeBounceClass } from "./bounce-classes.ts";
@@ -152,7 +153,27 @@ export async function rowsOf(
   segments: Segments,
   statement: (segments: Segments) => SQL,
 ): Promise<Record<string, unknown>[]> {
-  if (context.source === "events") return (await context.db.execute(statement(segments))).rows;
+  return readInSnapshot(
+    context,
+    window,
+    query,
+    segments,
+    async (covered, db) => (await db.execute(statement(covered))).rows,
+  );
+}
+
+/**
+ * What rowsOf does, for answers read with more than one statement: `read` runs them in the snapshot, over the
+ * segments with their pending days covered.
+ */
+async function readInSnapshot(
+  context: Pick<MetricsContext, "db" | "source">,
+  window: Pick<ResolvedWindow, "from" | "to">,
+  query: SourceQuery,
+  segments: Segments,
+  read: (covered: Segments, db: NodePgDatabase) => Promise<Record<string, unknown>[]>,
+): Promise<Record<string, unknown>[]> {
+  if (context.source === "events") return read(segments, context.db);
   return withSnapshot(context.db.$client, async ({ db }) => {
     // The rows of a :15 or :30 zone's hours are kept under the UTC hour before: the day before the window's may count.
     const from = new Date(window.from.getTime() - 3_600_000);
@@ -164,7 +185,7 @@ export async function rowsOf(
       counts: coverSegments(segments.counts, pending),
       uniques: coverSegments(segments.uniques, uniquesPending(pending, phaseMs(query)), phaseMs(query)),
     };
-    return (await db.execute(statement(covered))).rows;
+    return read(covered, db);
   });
 }
 
@@ -187,33 +208,74 @@ async function summary(params: Map<string, string>, context: MetricsContext): Pr
   });
 }
 
+/** The name of the metric a grouped answer is ordered by: order_by, else the first requested metric. */
+function orderingMetric(request: MetricsRequest): string {
+  return request.orderBy ?? request.metrics[0]?.name ?? "";
+}
+
 /** The first requested metric, or order_by, largest first; ties by the keys. */
 function orderBy(request: MetricsRequest, keys: readonly GroupKey[]): SQL {
-  const metric = request.orderBy ?? request.metrics[0]?.name ?? "";
+  const metric = orderingMetric(request);
   return sql.join(
     [sql`${sql.identifier(metric)} DESC`, ...keys.map((key) => sql`s.${sql.identifier(key.alias)}`)],
     sql`, `,
   );
 }
 
+/**
+ * Group-bys asking for at most this many groups (a dashboard's top 10) find them before summing their metrics (see
+ * groupedQuery); larger limits are answered in one statement, as most of their groups are wanted anyway.
+ */
+export const TOP_GROUPS_FIRST = 100;
+
+/**
+ * The groups of `query`, ordered and limited as requested. A group-by on one dimension (`grouped`) with a small
+ * limit reads in two statements of one snapshot: the groups' values ranked by the ordering metric alone, then every
+ * requested metric of the top `limit` values only. Ranking sums one or two counters per row instead of every
+ * requested one, and of one table where the metrics need two (the unique counters); the second statement reads the
+ * top values' rows alone. Measured at 1M events (2,008 recipient domains, 30 days by day, top 10): 69-96 ms in one
+ * statement, 31-36 + 6-9 ms in two. Both statements order by the metric, then the value, so the answer is the one
+ * statement's, ties included. Recounts from the events (`source: "events"`, the benchmarks' and tests' reference)
+ * stay one statement.
+ */
 async function groupedQuery(
   request: MetricsRequest,
   context: MetricsContext,
   query: SourceQuery,
   window: ResolvedWindow,
+  grouped?: FilterDimension,
 ): Promise<Record<string, unknown>[]> {
   const keys = query.keys.map((key) => sql`s.${sql.identifier(key.alias)}`);
-  return rowsOf(
-    context,
-    window,
-    query,
-    windowSegments(query, window),
-    (segments) => sql`SELECT ${sql.join([...keys, ...metricColumns(request)], sql`, `)}
-      FROM (${unionSql(query, segments.counts, segments.uniques)}) AS s
+  const statement = (selected: readonly SQL[], source: SourceQuery, segments: Segments) =>
+    sql`SELECT ${sql.join([...keys, ...selected], sql`, `)}
+      FROM (${unionSql(source, segments.counts, segments.uniques)}) AS s
       GROUP BY ${sql.join(keys, sql`, `)}
       ORDER BY ${orderBy(request, query.keys)}
-      LIMIT ${request.limit}`,
-  );
+      LIMIT ${request.limit}`;
+  const segments = windowSegments(query, window);
+  const ranking = request.metrics.find(({ name }) => name === orderingMetric(request));
+  const [key, ...otherKeys] = query.keys;
+  if (
+    !grouped ||
+    !ranking ||
+    !key ||
+    otherKeys.length > 0 ||
+    request.limit > TOP_GROUPS_FIRST ||
+    context.source === "events"
+  ) {
+    return rowsOf(context, window, query, segments, (covered) => statement(metricColumns(request), query, covered));
+  }
+  const ranked: SourceQuery = { ...query, counters: countersOf(query.table, [ranking.metric]) };
+  const rankedNeedsUniques = uniqueSegments(ranked, window.from, window.to, false).length > 0;
+  return readInSnapshot(context, window, query, segments, async (covered, db) => {
+    const rankedSegments = { counts: covered.counts, uniques: rankedNeedsUniques ? covered.uniques : [] };
+    const top = (await db.execute(statement([metricSql(ranking.name, ranking.metric)], ranked, rankedSegments))).rows;
+    if (top.length === 0) return [];
+    // A dimension's values are text and never NULL, in the rollups (`value text NOT NULL`) as in a recount.
+    const values = top.map((row) => String(row[key.alias]));
+    const topOnly: SourceQuery = { ...query, filters: new Map(query.filters).set(grouped, values) };
+    return (await db.execute(statement(metricColumns(request), topOnly, covered))).rows;
+  });
 }
 
 /** `GET /api/v1/metrics/deliverability/<dimension>`: the metrics per value of one dimension. */
@@ -233,7 +295,7 @@ async function groupedBy(
     uniquesAt(request.precision, window),
     route.dimension,
   );
-  const rows = await groupedQuery(request, context, query, window);
+  const rows = await groupedQuery(request, context, query, window, route.dimension);
   return jsonResponse(200, {
     results: rows.map((row) => ({
       [route.key]: route.dimension === "subaccount" ? toNumber(row.key) : row.key,
