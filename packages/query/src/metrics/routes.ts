@@ -234,9 +234,9 @@ export const TOP_GROUPS_FIRST = 100;
  * requested metric of the top `limit` values only. Ranking sums one or two counters per row instead of every
  * requested one, and of one table where the metrics need two (the unique counters); the second statement reads the
  * top values' rows alone. The top 10 of 1,905 recipient domains over 30 days by day, at 5M events as operated:
- * 68-83 ms in one statement, 30-37 ms in two (README, "Metrics benchmark"). Both statements order by the metric, then the value, so the answer is the one
- * statement's, ties included. Recounts from the events (`source: "events"`, the benchmarks' and tests' reference)
- * stay one statement.
+ * 68-83 ms in one statement, 30-37 ms in two (README, "Metrics benchmark"). Both statements order by the metric,
+ * then the value, so the answer is the one statement's, ties included. Recounts from the events (`source: "events"`,
+ * the benchmarks' and tests' reference) stay one statement.
  */
 async function groupedQuery(
   request: MetricsRequest,
