@@ -29,6 +29,9 @@ export const EVENT_COLUMNS = [
   ["mailbox_provider_region", "mailboxProviderRegion", "text"],
   ["ab_test_id", "abTestId", "text"],
   ["ab_test_version", "abTestVersion", "integer"],
+  ["num_retries", "numRetries", "smallint"],
+  ["queue_time", "queueTime", "integer"],
+  ["msg_size", "msgSize", "integer"],
   ["payload", "payload", "jsonb"],
 ] as const satisfies ReadonlyArray<
   readonly [column: string, field: Exclude<keyof NormalizedEvent, "body">, sqlType: string]

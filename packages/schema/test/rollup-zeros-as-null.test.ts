@@ -2,9 +2,11 @@ import { createEventGenerator } from "@msgevents/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { normalizeBatch } from "../src/index.ts";
 import {
+  createReadersBefore0028,
   functionDefinition,
   type MigratedDatabase,
   rowsAsCounted,
+  runInSchema,
   startMigratedDatabase,
   storeEvents,
   tableColumns,
@@ -38,6 +40,8 @@ beforeAll(async () => {
     const definition = await functionDefinition(migration, name);
     await db.pool.query(definition.replace(`FUNCTION ${name}(`, `FUNCTION before_0020.${name}(`));
   }
+  // The statements before 0020 read a delivery's metric fields from payload, as events were stored before 0028.
+  await createReadersBefore0028(db.pool, "before_0020");
   // Deliveries, delays, bounces, rejections, opens and clicks of the same messages over three days.
   const generated = createEventGenerator({ seed: 20, total: 6000, from: FROM, to: TO }).take(6000);
   const stored = normalizeBatch(generated).events;
@@ -51,7 +55,7 @@ const writtenRows = () => tablesAsCounted(db.pool, WRITTEN_TABLES);
 
 async function runStatement(version: Version, statement: string, args: unknown[]): Promise<void> {
   const built = await db.pool.query<{ sql: string }>(`SELECT ${version}.${statement} AS sql`, args);
-  await db.pool.query(built.rows[0]?.sql ?? "");
+  await runInSchema(db.pool, version, built.rows[0]?.sql ?? "");
 }
 
 /**
@@ -65,7 +69,7 @@ async function recount(first: Version, second: Version, fillDay?: string): Promi
     [second, `event_time >= '${MIDDLE}'`],
   ];
   for (const [version, part] of parts) {
-    const source = `(SELECT * FROM events WHERE ${part})`;
+    const source = `(SELECT * FROM ${version === "public" ? "events" : "before_0020.events_as_stored"} WHERE ${part})`;
     await runStatement(version, "msgevents_rollup_statement($1, $2::date)", [source, fillDay ?? null]);
     await runStatement(version, "msgevents_reason_rollup_statement($1)", [source]);
   }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { earlierMigrations, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
-import { drizzle } from "drizzle-orm/node-postgres";
+import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import {
   events,
@@ -10,7 +10,7 @@ import {
   PartitionManager,
   toEventRows,
 } from "../src/index.ts";
-import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
+import { asStoredBefore0028, storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
 
 export interface MigratedDatabase {
   database: TestDatabase;
@@ -35,16 +35,43 @@ export async function startMigratedDatabase(): Promise<MigratedDatabase> {
 
 export const RECEIVED_AT = new Date("2026-01-02T03:04:05.678Z");
 
-/** Stores events as the loader does (partitions first, duplicates skipped); returns how many rows were new. */
+/** Rows per INSERT of storeEvents, each a statement of its own as a loaded batch is. */
+const STORE_CHUNK_ROWS = 2_000;
+
+/**
+ * Stores events as the loader does (partitions first, duplicates skipped), STORE_CHUNK_ROWS per statement; returns
+ * how many rows were new. In a database migrated to an earlier schema (migrateBefore), into the columns it has: before
+ * migration 0028, with the metric fields in payload as its loader stored them.
+ */
 export async function storeEvents(pool: pg.Pool, rows: NormalizedEvent[], batchId = "batch-1"): Promise<number> {
   if (rows.length === 0) return 0;
   await new PartitionManager(pool).ensureFor(rows.map((row) => row.eventTime));
-  const inserted = await drizzle({ client: pool })
-    .insert(events)
-    .values(await toEventRows(rows, { batchId, receivedAt: RECEIVED_AT }))
-    .onConflictDoNothing()
-    .returning({ eventId: events.eventId });
-  return inserted.length;
+  const present = await pool.query<{ name: string }>(
+    "SELECT attname AS name FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped",
+  );
+  const names = new Set(present.rows.map((row) => row.name));
+  const stored = names.has("num_retries") ? rows : rows.map(asStoredBefore0028);
+  const columns = Object.entries(getTableColumns(events)).filter(([, column]) => names.has(column.name));
+  const list = columns.map(([, column]) => `"${column.name}"`).join(", ");
+  const values = (await toEventRows(stored, { batchId, receivedAt: RECEIVED_AT })).map((row) => {
+    const record: Record<string, unknown> = row;
+    return Object.fromEntries(
+      columns.map(([key, column]) => {
+        const value = record[key];
+        return [column.name, Buffer.isBuffer(value) ? `\\x${value.toString("hex")}` : (value ?? null)];
+      }),
+    );
+  });
+  let inserted = 0;
+  for (let start = 0; start < values.length; start += STORE_CHUNK_ROWS) {
+    const result = await pool.query(
+      `INSERT INTO events (${list}) SELECT ${list} FROM json_populate_recordset(NULL::events, $1::json)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(values.slice(start, start + STORE_CHUNK_ROWS))],
+    );
+    inserted += result.rowCount ?? 0;
+  }
+  return inserted;
 }
 
 /** Stores events in a database of an earlier schema as that version's loader did (see storeEventsAsBefore0013). */
@@ -110,5 +137,37 @@ export async function migrateBefore(pool: pg.Pool, first: string): Promise<void>
     await migrate(pool, { migrationsFolder: earlier.folder });
   } finally {
     await earlier.remove();
+  }
+}
+
+/**
+ * Readers of events as stored before migration 0028, for tests comparing today's statements with earlier ones: in
+ * `schema`, 0008's msgevents_event_metrics (reading a delivery's metric fields from payload alone) and the view
+ * `events_as_stored` (the events with their metric columns' values back in payload, as the strings they arrived as,
+ * and without those columns). A statement of before 0028 runs on the view with `schema` first in its search_path.
+ */
+export async function createReadersBefore0028(pool: pg.Pool, schema: string): Promise<void> {
+  const metrics = await functionDefinition("0008_metric_rollups", "msgevents_event_metrics");
+  await pool.query(metrics.replace("FUNCTION msgevents_event_metrics(", `FUNCTION ${schema}.msgevents_event_metrics(`));
+  const kept = Object.values(getTableColumns(events))
+    .map((column) => column.name)
+    .filter((name) => !["payload", "num_retries", "queue_time", "msg_size"].includes(name))
+    .map((name) => `e."${name}"`);
+  await pool.query(`CREATE VIEW ${schema}.events_as_stored AS
+    SELECT ${kept.join(", ")},
+           nullif(coalesce(e.payload, '{}') || jsonb_strip_nulls(jsonb_build_object('num_retries', e.num_retries::text,
+             'queue_time', e.queue_time::text, 'msg_size', e.msg_size::text)), '{}') AS payload
+    FROM events AS e`);
+}
+
+/** Runs a statement of before 0028 (see createReadersBefore0028) with `schema` first in its search_path. */
+export async function runInSchema(pool: pg.Pool, schema: string, statement: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SET search_path = ${schema}, public`);
+    await client.query(statement);
+  } finally {
+    await client.query("RESET search_path");
+    client.release();
   }
 }

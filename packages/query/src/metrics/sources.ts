@@ -272,7 +272,7 @@ function uniqueRollupSql(query: SourceQuery, segment: Segment): SQL {
       ${valueFilter(query)}${groupByOf(query.keys)}`;
 }
 
-/** A segment counted from the stored events with the same definitions (msgevents_event_metrics, migration 0008). */
+/** A segment counted from the stored events with the same definitions (msgevents_event_metrics, migrations 0008, 0028). */
 function eventsSql(query: SourceQuery, segment: Segment, part: Part): SQL {
   const conditions = [
     sql`e.event_time >= ${segment.from.toISOString()}::timestamptz`,
@@ -298,7 +298,8 @@ function eventsSql(query: SourceQuery, segment: Segment, part: Part): SQL {
     }),
   ];
   return sql`SELECT ${sql.join(columns, sql`, `)}
-    FROM events AS e CROSS JOIN LATERAL msgevents_event_metrics(e.type, e.bounce_class, e.payload) AS m
+    FROM events AS e
+    CROSS JOIN LATERAL msgevents_event_metrics(e.type, e.bounce_class, e.payload, e.num_retries, e.queue_time, e.msg_size) AS m
     WHERE ${sql.join(conditions, sql` AND `)}${groupByOf(query.keys)}`;
 }
 

@@ -33,6 +33,9 @@ export const resultColumns = {
   mailboxProviderRegion: events.mailboxProviderRegion,
   abTestId: events.abTestId,
   abTestVersion: events.abTestVersion,
+  numRetries: events.numRetries,
+  queueTime: events.queueTime,
+  msgSize: events.msgSize,
 };
 
 /**
@@ -81,6 +84,9 @@ function eventOfRow(row: unknown[]): StoredEvent {
     mailboxProviderRegion: row[21],
     abTestId: row[22],
     abTestVersion: row[23],
+    numRetries: row[24],
+    queueTime: row[25],
+    msgSize: row[26],
   } as StoredEvent;
 }
 

@@ -67,8 +67,12 @@ const INSERTED = COLUMNS.map(({ name }) => `"${name}"`).join(", ");
 /** A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r). */
 const COPIED = COLUMNS.map(({ name }) => {
   switch (name) {
+    // The metric fields a converted row keeps in their columns now (migration 0028) rather than in payload.
     case "payload":
     case "body":
+    case "num_retries":
+    case "queue_time":
+    case "msg_size":
       return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
     case "batch_number":
       return `CASE WHEN r.event_id IS NULL THEN e.batch_number ELSE coalesce(r.batch_number, e.batch_number) END`;
@@ -241,6 +245,9 @@ async function copyRows(
       payload: event.payload ?? null,
       body: `\\x${bodies[index]?.toString("hex")}`,
       batch_number: row.knownBatchNumber,
+      num_retries: event.numRetries ?? null,
+      queue_time: event.queueTime ?? null,
+      msg_size: event.msgSize ?? null,
     })),
   );
   const copied = await client.query(
@@ -248,7 +255,8 @@ async function copyRows(
      SELECT ${COPIED}
      FROM events AS e
      LEFT JOIN json_to_recordset($${values.length + 1}::json)
-          AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer)
+          AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer,
+               num_retries smallint, queue_time integer, msg_size integer)
        ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
      WHERE ${condition}`,
     [...values, replaced],

@@ -78,6 +78,10 @@ export const events = pgTable(
     body: bytea("body"),
     /** The batch's `batches.batch_number` (4 bytes, where its id and receipt time took about 40). */
     batchNumber: integer("batch_number"),
+    /** A delivery's or delay's metric fields, when SparkPost's way (METRIC_COLUMNS; before 0028 in `payload`). */
+    numRetries: smallint("num_retries"),
+    queueTime: integer("queue_time"),
+    msgSize: integer("msg_size"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [

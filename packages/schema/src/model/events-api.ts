@@ -1,7 +1,7 @@
 import type { EventRow } from "../db/tables.ts";
 import { BodyDecodeError, decodeBodies, decodeBody } from "../encoding/body-codec.ts";
 import { compareJsonbKeys } from "../encoding/jsonb-order.ts";
-import { INTEGER_COLUMNS, TEXT_COLUMNS } from "./columns.ts";
+import { INTEGER_COLUMNS, METRIC_COLUMNS, TEXT_COLUMNS } from "./columns.ts";
 import type { NormalizedEvent } from "./normalize.ts";
 import { formatEventsApiTime, parseEventTimestamp } from "./timestamp.ts";
 
@@ -22,6 +22,7 @@ const integerFields = Object.entries(INTEGER_COLUMNS) as [
   string,
   (typeof INTEGER_COLUMNS)[keyof typeof INTEGER_COLUMNS],
 ][];
+const metricFields = Object.entries(METRIC_COLUMNS).map(([field, { column }]) => [field, column] as const);
 
 /**
  * Rebuilds a stored event in the shape SparkPost's Events API returns: flattened, `type` included, ISO-8601
@@ -77,17 +78,35 @@ export function storedEventFields(
     const value = row[column];
     if (value !== null && value !== undefined) event[field] = asString ? String(value) : value;
   }
-  // Payload and body together in jsonb's key order, as the whole payload was when it was all jsonb (the body's nested
-  // objects were stored in that order).
-  if (body) {
+  // Payload, body and metric columns together in jsonb's key order, as the whole payload was when it was all jsonb
+  // (the body's nested objects were stored in that order).
+  const metrics = metricStrings(row);
+  if (body || metrics) {
     const payload = row.payload ?? {};
+    const rest = body ?? {};
     const keys = Object.keys(payload);
-    for (const key of Object.keys(body)) if (!Object.hasOwn(payload, key)) keys.push(key);
-    for (const key of inJsonbKeyOrder(keys)) event[key] = Object.hasOwn(body, key) ? body[key] : payload[key];
+    for (const key of Object.keys(rest)) if (!Object.hasOwn(payload, key)) keys.push(key);
+    for (const key of Object.keys(metrics ?? {}))
+      if (!Object.hasOwn(payload, key) && !Object.hasOwn(rest, key)) keys.push(key);
+    for (const key of inJsonbKeyOrder(keys)) {
+      event[key] = Object.hasOwn(rest, key) ? rest[key] : Object.hasOwn(payload, key) ? payload[key] : metrics?.[key];
+    }
   } else {
     Object.assign(event, row.payload);
   }
   return event;
+}
+
+/** The metric fields kept in their columns (METRIC_COLUMNS), as the strings they arrived as; undefined when none. */
+function metricStrings(row: StoredEvent): Record<string, string> | undefined {
+  let strings: Record<string, string> | undefined;
+  for (const [field, column] of metricFields) {
+    const value = row[column];
+    if (value === null || value === undefined) continue;
+    strings ??= {};
+    strings[field] = String(value);
+  }
+  return strings;
 }
 
 /** Key lists in jsonb's order, by the list in stored order: a page's events have a few dozen distinct field sets. */

@@ -233,11 +233,22 @@ describe("columns, payload, body and derived domains", () => {
     });
   });
 
-  test("the fields the Metrics API's rollups read stay in the payload of deliveries and delays only", () => {
+  test("the fields the Metrics API's rollups read go to their columns, or to the payload, of deliveries and delays only", () => {
     const timings = { num_retries: "1", queue_time: "2500", msg_size: "1337" };
-    expect(normalized({ ...base, ...timings })).toMatchObject({ payload: timings, body: {} });
+    expect(normalized({ ...base, ...timings })).toMatchObject({
+      numRetries: 1,
+      queueTime: 2500,
+      msgSize: 1337,
+      payload: null,
+      body: {},
+    });
+    expect(normalized({ ...base, num_retries: 1, queue_time: "02500" })).toMatchObject({
+      payload: { num_retries: 1, queue_time: "02500" },
+      body: {},
+    });
     expect(normalized({ ...base, ...timings, type: "delay" })).toMatchObject({
-      payload: { num_retries: "1" },
+      numRetries: 1,
+      payload: null,
       body: { queue_time: "2500", msg_size: "1337" },
     });
     expect(normalized({ ...base, ...timings, type: "open" })).toMatchObject({ payload: null, body: timings });

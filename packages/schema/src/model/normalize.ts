@@ -6,7 +6,9 @@ import {
   MAX_COLUMN_TEXT_BYTES,
   MAX_EVENT_ID_LENGTH,
   MAX_TYPE_LENGTH,
-  METRIC_PAYLOAD_FIELDS,
+  METRIC_COLUMNS,
+  METRIC_FIELDS,
+  type MetricField,
   SEARCHED_PAYLOAD_FIELDS,
   TEXT_COLUMNS,
   type TextField,
@@ -124,12 +126,15 @@ export function normalizeEvent(event: Record<string, unknown>): NormalizedEvent 
   const row: NormalizedEvent = { eventTime, type: sanitizeString(type), eventId, payload: null, body: {} };
   const payload: Record<string, unknown> = {};
   const body: Record<string, unknown> = {};
-  const metricFields = METRIC_PAYLOAD_FIELDS[row.type];
+  const metricFields = METRIC_FIELDS[row.type];
   for (const [field, value] of Object.entries(event)) {
     if (field === "type" || field === "event_id" || field === "timestamp") continue;
+    const metric = metricFields?.has(field as MetricField) === true;
     // Where the value goes when its column (if any) cannot hold it exactly: payload if SQL reads it there.
-    let readBySql = SEARCHED_PAYLOAD_FIELDS.has(field) || metricFields?.has(field) === true;
-    if (field in TEXT_COLUMNS) {
+    let readBySql = SEARCHED_PAYLOAD_FIELDS.has(field) || metric;
+    if (metric) {
+      if (putMetricColumn(row, field as MetricField, value)) continue;
+    } else if (field in TEXT_COLUMNS) {
       if (putTextColumn(row, field as TextField, value)) continue;
       // A number is in its column as text, which SQL reads; a value the column could not take is read from payload.
       readBySql = row[TEXT_COLUMNS[field as TextField]] == null;
@@ -156,6 +161,19 @@ function putTextColumn(row: NormalizedEvent, field: TextField, value: unknown): 
   if (typeof value !== "string") return false;
   if (value.length * 3 > MAX_COLUMN_TEXT_BYTES && Buffer.byteLength(value) > MAX_COLUMN_TEXT_BYTES) return false;
   row[column] = sanitizeString(value);
+  return true;
+}
+
+/** SparkPost's spelling of a metric count: digits, no sign, no leading zero (msgevents_payload_count reads more). */
+const METRIC_TEXT = /^(0|[1-9]\d{0,9})$/;
+
+/** Returns true when the value lives in its metric column alone: only a string the answer can render back as given. */
+function putMetricColumn(row: NormalizedEvent, field: MetricField, value: unknown): boolean {
+  if (typeof value !== "string" || !METRIC_TEXT.test(value)) return false;
+  const { column, max } = METRIC_COLUMNS[field];
+  const parsed = Number(value);
+  if (parsed > max) return false;
+  row[column] = parsed;
   return true;
 }
 
