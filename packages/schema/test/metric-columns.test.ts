@@ -1,47 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  METRIC_COLUMNS,
-  type MetricField,
-  type NormalizedEvent,
-  normalizeBatch,
-  toEventsApiEvent,
-} from "../src/index.ts";
+import { METRIC_COLUMNS, type NormalizedEvent, normalizeBatch, toEventsApiEvent } from "../src/index.ts";
+import { asStoredBefore0028 } from "../src/testing/legacy-events.ts";
 import { encodingCorpus } from "./encoding-corpus.ts";
-import { functionDefinition, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
+import { createReadersBefore0028, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
 // Migration 0028 moved a delivery's num_retries, queue_time and msg_size (and a delay's num_retries) from payload to
 // columns of their own when they arrive SparkPost's way. Rollups stay exact only if every event counts as it did:
-// this test creates 0008's msgevents_event_metrics beside the new one, in a schema of its own, and compares what each
-// says an event adds, the old one reading the event as stored before 0028 (every metric field in payload).
+// this test creates 0008's msgevents_event_metrics beside the new one, in a schema of its own (createReadersBefore0028),
+// and compares what each says an event adds, the old one reading the event as stored before 0028 (asStoredBefore0028:
+// every metric field in payload).
 
 let db: MigratedDatabase;
 
 beforeAll(async () => {
   db = await startMigratedDatabase();
-  const client = await db.pool.connect();
-  try {
-    await client.query("CREATE SCHEMA before_0028");
-    await client.query("SET search_path = before_0028, public");
-    await client.query(await functionDefinition("0008_metric_rollups", "msgevents_event_metrics"));
-  } finally {
-    await client.query("RESET search_path");
-    client.release();
-  }
+  await db.pool.query("CREATE SCHEMA before_0028");
+  await createReadersBefore0028(db.pool, "before_0028");
 });
 afterAll(() => db?.close());
 
 function delivery(id: string, fields: Record<string, unknown>, type = "delivery") {
   return { msys: { message_event: { type, event_id: id, timestamp: "1718000000", ...fields } } };
-}
-
-/** The event as stored before 0028: its metric columns' values back in payload, as the strings they arrived as. */
-function storedBefore0028(event: NormalizedEvent): Record<string, unknown> | null {
-  const payload: Record<string, unknown> = { ...(event.payload ?? {}) };
-  for (const [field, { column }] of Object.entries(METRIC_COLUMNS)) {
-    const value = event[column];
-    if (value !== null && value !== undefined) payload[field] = String(value);
-  }
-  return Object.keys(payload).length > 0 ? payload : null;
 }
 
 /** Events whose counters differ between 0008's function (on payload alone) and 0028's (on columns, then payload). */
@@ -50,7 +29,7 @@ async function differences(corpus: NormalizedEvent[]): Promise<{ compared: numbe
     type: event.type,
     bounce_class: event.bounceClass ?? null,
     payload: event.payload ?? null,
-    before: storedBefore0028(event),
+    before: asStoredBefore0028(event).payload ?? null,
     num_retries: event.numRetries ?? null,
     queue_time: event.queueTime ?? null,
     msg_size: event.msgSize ?? null,
@@ -92,7 +71,7 @@ describe("a delivery's metric fields in columns (migration 0028)", () => {
     const fields = { num_retries: "1", queue_time: "2500", msg_size: "1337", delv_method: "esmtp", rcpt_tags: ["a"] };
     const [event] = normalizeBatch([delivery("answer", fields)]).events;
     if (!event) throw new Error("the delivery was rejected");
-    const before = { ...event, payload: storedBefore0028(event), numRetries: null, queueTime: null, msgSize: null };
+    const before = asStoredBefore0028(event);
 
     expect(JSON.stringify(toEventsApiEvent(event))).toBe(JSON.stringify(toEventsApiEvent(before)));
     expect(toEventsApiEvent(event)).toMatchObject({ num_retries: "1", queue_time: "2500", msg_size: "1337" });
@@ -112,7 +91,7 @@ describe("a delivery's metric fields in columns (migration 0028)", () => {
     ]).events;
     const corpus = [...normalizeBatch(encodingCorpus()).events, ...unusual];
     const inColumns = corpus.filter((event) =>
-      (Object.keys(METRIC_COLUMNS) as MetricField[]).some((field) => event[METRIC_COLUMNS[field].column] != null),
+      Object.values(METRIC_COLUMNS).some(({ column }) => event[column] != null),
     );
 
     const { compared, differing } = await differences(corpus);

@@ -4,6 +4,7 @@ import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import {
   events,
+  METRIC_COLUMNS,
   migrate,
   migrationsFolder,
   type NormalizedEvent,
@@ -147,16 +148,22 @@ export async function migrateBefore(pool: pg.Pool, first: string): Promise<void>
  * and without those columns). A statement of before 0028 runs on the view with `schema` first in its search_path.
  */
 export async function createReadersBefore0028(pool: pg.Pool, schema: string): Promise<void> {
-  const metrics = await functionDefinition("0008_metric_rollups", "msgevents_event_metrics");
-  await pool.query(metrics.replace("FUNCTION msgevents_event_metrics(", `FUNCTION ${schema}.msgevents_event_metrics(`));
-  const kept = Object.values(getTableColumns(events))
+  const counting = await functionDefinition("0008_metric_rollups", "msgevents_event_metrics");
+  await pool.query(
+    counting.replace("FUNCTION msgevents_event_metrics(", `FUNCTION ${schema}.msgevents_event_metrics(`),
+  );
+  const columns = getTableColumns(events);
+  // Each metric field and its column's name (METRIC_COLUMNS, as the loader fills them).
+  const metrics = Object.entries(METRIC_COLUMNS).map(([field, { column }]) => [field, columns[column].name] as const);
+  const moved = new Set<string>(["payload", ...metrics.map(([, name]) => name)]);
+  const kept = Object.values(columns)
     .map((column) => column.name)
-    .filter((name) => !["payload", "num_retries", "queue_time", "msg_size"].includes(name))
+    .filter((name) => !moved.has(name))
     .map((name) => `e."${name}"`);
+  const asText = metrics.map(([field, name]) => `'${field}', e."${name}"::text`).join(", ");
   await pool.query(`CREATE VIEW ${schema}.events_as_stored AS
     SELECT ${kept.join(", ")},
-           nullif(coalesce(e.payload, '{}') || jsonb_strip_nulls(jsonb_build_object('num_retries', e.num_retries::text,
-             'queue_time', e.queue_time::text, 'msg_size', e.msg_size::text)), '{}') AS payload
+           nullif(coalesce(e.payload, '{}') || jsonb_strip_nulls(jsonb_build_object(${asText})), '{}') AS payload
     FROM events AS e`);
 }
 
