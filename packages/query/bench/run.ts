@@ -7,6 +7,12 @@
 // (default 20) through handleQuery, total_count included, beside its baseline (BENCH_BASELINE_REPEATS runs, default 5):
 // the same count and page as plain SQL over the time index, filters written the obvious way. BENCH_BATCH (default 1000) events per webhook batch,
 // BENCH_LOADERS (default 2) batches loading at once. Uses DATABASE_URL's server when set, else an embedded PostgreSQL.
+// BENCH_HOLD_DIR keeps each mode's database for inspection once measured: its URL in DIR/db-url, until DIR/release
+// exists.
+import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { migrate } from "@msgevents/schema";
 import { formatStorage, measureStorage, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
@@ -21,6 +27,7 @@ const BASELINE_REPEATS = Number(process.env.BENCH_BASELINE_REPEATS ?? 5);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
 const MODES = benchModes();
+const HOLD_DIR = process.env.BENCH_HOLD_DIR;
 const DAY = 86_400_000;
 
 const now = new Date();
@@ -57,6 +64,7 @@ for (const mode of MODES) {
     results.set(mode, shapes);
     printShapes(mode, shapes);
     await printStorage(pool, count, rawBytes);
+    if (HOLD_DIR) await holdDatabase(HOLD_DIR, database.url);
   } finally {
     await pool.end();
     await database.close();
@@ -105,4 +113,14 @@ function printComparison(): void {
 async function printStorage(pool: pg.Pool, count: number, rawBytes: number): Promise<void> {
   console.log("\nstorage, bytes per event (every table all in: heap, TOAST and indexes; then each index):");
   console.log(formatStorage(await measureStorage(pool), count, rawBytes));
+}
+
+/** Keeps the database until `dir`/release exists (BENCH_HOLD_DIR), its URL in `dir`/db-url. */
+async function holdDatabase(dir: string, url: string): Promise<void> {
+  await rm(path.join(dir, "release"), { force: true });
+  await writeFile(path.join(dir, "db-url"), url, { mode: 0o600 });
+  console.log(
+    `\nholding the database: its URL in ${path.join(dir, "db-url")}, until ${path.join(dir, "release")} exists`,
+  );
+  while (!existsSync(path.join(dir, "release"))) await setTimeout(2000);
 }

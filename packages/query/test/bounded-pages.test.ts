@@ -1,3 +1,5 @@
+import { events } from "@msgevents/schema";
+import { and, gte, lt, type SQL } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { filterConditions } from "../src/search/conditions.ts";
@@ -9,6 +11,8 @@ import {
   tokenPageQuery,
   tokenPageSelect,
 } from "../src/search/partition-queries.ts";
+import { withSnapshot } from "../src/search/snapshot.ts";
+import { type ListedValues, placeValuePage, valuePageQuery } from "../src/search/value-search.ts";
 import { computesTokensPerRow, explain } from "./plans.ts";
 import {
   eventIdsOf,
@@ -35,6 +39,7 @@ interface Stored {
   time: number;
   words: string[];
   type: string;
+  campaign: string;
 }
 const stored: Stored[] = [];
 
@@ -50,7 +55,9 @@ beforeAll(async () => {
     if (index % 7 === 0) words.push("sparse");
     const type = index % 5 === 0 ? "bounce" : "delivery";
     const id = `8${String(index).padStart(6, "0")}`;
-    stored.push({ id, time, words, type });
+    // A campaign sent in the mornings only: a listed value, searched by value (value-search.ts).
+    const campaign = words.includes("morning") ? "morning-push" : "all-day";
+    stored.push({ id, time, words, type, campaign });
     records.push(
       webhookEvent({
         event_id: id,
@@ -58,6 +65,7 @@ beforeAll(async () => {
         timestamp: new Date(time).toISOString(),
         subject: words.join(" "),
         reason: words.join(" "),
+        campaign_id: campaign,
         ...(type === "bounce" ? { bounce_class: "10" } : {}),
       }),
     );
@@ -72,9 +80,12 @@ afterAll(() => fixture?.close());
 
 /** Event ids of the window's matches, newest first (event time descending, then event id descending). */
 function expectedIds(from: number, to: number, word: string, type?: string): string[] {
+  return idsOf(from, to, (event) => event.words.includes(word) && (type === undefined || event.type === type));
+}
+
+function idsOf(from: number, to: number, matches: (event: Stored) => boolean): string[] {
   return stored
-    .filter((event) => event.time >= from && event.time < to && event.words.includes(word))
-    .filter((event) => type === undefined || event.type === type)
+    .filter((event) => event.time >= from && event.time < to && matches(event))
     .sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1))
     .map((event) => event.id);
 }
@@ -110,6 +121,28 @@ describe("a page placed by the counts", () => {
         expect(ids, `${word} ${type ?? ""} per_page=${perPage}`).toEqual(wanted);
         expect(totals).toEqual(new Set([wanted.length]));
       }
+    }
+  });
+
+  test.each(windows)("walks a campaign sent in the mornings exactly over %s", async (_, from, to) => {
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    const wanted = idsOf(from, to, (event) => event.campaign === "morning-push");
+    // Its whole name is counted by the campaign's B-tree; one keyword of it, by search_token_counts.
+    for (const campaign of ["morning-push", "push"]) {
+      for (const perPage of [9, 50, 400]) {
+        const { ids, totals } = await walk(`/api/v1/events/message?${range}&campaigns=${campaign}&per_page=${perPage}`);
+        expect(ids, `${campaign} per_page=${perPage}`).toEqual(wanted);
+        expect(totals).toEqual(new Set([wanted.length]));
+      }
+    }
+    for (const page of [1, 3, 8]) {
+      const response = await get(
+        fixture,
+        `/api/v1/message-events?${range}&campaign_ids=morning-push&page=${page}&per_page=40`,
+      );
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(eventIdsOf(response)).toEqual(wanted.slice((page - 1) * 40, page * 40));
+      expect(response.body.total_count).toBe(wanted.length);
     }
   });
 
@@ -210,5 +243,78 @@ describe("the page over the token index from a time within a day", () => {
       expect(computesTokensPerRow(nodes)).toBe(false);
       expect(nodes.some((node) => node["Index Name"]?.includes("search_hashes"))).toBe(true);
     });
+  });
+});
+
+describe("the page of a campaign searched by value", () => {
+  const query: SearchQuery = {
+    from: new Date(START),
+    to: new Date(START + DAYS * 86_400_000),
+    perPage: 20,
+    filters: { text: { campaigns: ["morning-push"] } },
+  };
+  const byValue: ListedValues = { column: "campaign_id", values: ["morning-push"] };
+  const newestFirst = () =>
+    stored
+      .filter((event) => event.campaign === "morning-push")
+      .sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1));
+
+  test("is placed by the field's counts in the newest day whose count reaches it, the count exact", async () => {
+    const matches = newestFirst().length;
+    const perDay = matches / DAYS;
+    await withSnapshot(fixture.pool, async (snapshot) => {
+      expect(await placeValuePage(snapshot, query, { byValue })).toEqual({
+        totalCount: matches,
+        since: new Date(START + 2 * 86_400_000),
+      });
+      // A page the newest day cannot hold starts a day earlier; one only the whole window holds, at the window.
+      const twoDays = { ...query, perPage: perDay + 5 };
+      expect((await placeValuePage(snapshot, twoDays, { byValue })).since).toEqual(new Date(START + 86_400_000));
+      const everything = { ...query, perPage: matches };
+      expect(await placeValuePage(snapshot, everything, { byValue })).toEqual({ totalCount: matches });
+    });
+  });
+
+  test("is placed by the search counts in the newest 15 minutes that reach it, when they count the keyword", async () => {
+    const single = { ...query, filters: { text: { campaigns: ["push"] } } };
+    const newest = newestFirst();
+    const quarter = 15 * MINUTE;
+    await withSnapshot(fixture.pool, async (snapshot) => {
+      const { countedTokens, exact, countByValue } = await filterConditions(snapshot.db, single.filters);
+      expect(countByValue).toEqual(byValue);
+      expect(countedTokens).toEqual(["ca:push"]);
+      const counted = { tokens: countedTokens ?? [], exact, pending: new Set<string>() };
+      for (const perPage of [20, 200]) {
+        const placed = await placeValuePage(snapshot, { ...single, perPage }, { byValue, counted });
+        const last = newest[perPage]?.time ?? 0;
+        expect(placed).toEqual({ totalCount: newest.length, since: new Date(Math.floor(last / quarter) * quarter) });
+      }
+    });
+  });
+
+  test("once placed, holds the page over the whole window and reads no older partition", async () => {
+    const since = new Date(START + 2 * 86_400_000);
+    // A session of its own: a pooled one may still hold earlier statements' statistics, not yet flushed.
+    const client = fixture.database.client();
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      const db = drizzle({ client });
+      const window = and(gte(events.eventTime, query.from), lt(events.eventTime, query.to)) as SQL;
+      const { conditions } = await filterConditions(db, query.filters);
+      const placed = await valuePageQuery(db, query, { window, conditions }, since);
+      // The transaction's own statistics, read before any other statement scans events: the partitions the placed
+      // page scanned.
+      const { rows } = await client.query<{ relname: string }>(
+        "SELECT relname FROM pg_stat_xact_user_tables WHERE relname LIKE 'events\\_2%' AND seq_scan + idx_scan > 0",
+      );
+      expect(rows.map((row) => row.relname)).toEqual(["events_20240503"]);
+      const whole = await valuePageQuery(db, query, { window, conditions });
+      expect(placed.map((row) => row.eventId)).toEqual(whole.map((row) => row.eventId));
+      expect(placed).toHaveLength(21);
+    } finally {
+      await client.query("ROLLBACK");
+      await client.end();
+    }
   });
 });

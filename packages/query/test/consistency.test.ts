@@ -105,7 +105,7 @@ async function searchWhileLoading(
   const urls = [
     // No filter: page and count over the time index.
     `/api/v1/events/message?${window}`,
-    // A listed campaign: values from search_values, count by msgevents_count_by_value.
+    // A listed campaign: values from search_values, counted first, the page placed by the counts (value-search.ts).
     `/api/v1/events/message?${window}&campaigns=${label}`,
     // A keyword over the search tokens, and a metadata value.
     `/api/v1/events/message?${window}&subjects=weekly%20digest`,

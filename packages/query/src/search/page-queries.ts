@@ -1,11 +1,9 @@
-import type { ValueListedField } from "@msgevents/schema";
 import { events, type StoredEvent } from "@msgevents/schema";
 import { and, desc, eq, lt, lte, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
-import { textArray } from "./tokens.ts";
 
 /** The columns an Events API result is rebuilt from (everything but the load bookkeeping). */
 export const resultColumns = {
@@ -168,16 +166,4 @@ export function timeWalkPageQuery(
 export async function countQuery(db: NodePgDatabase, where: SQL): Promise<number> {
   const [row] = await db.select({ count: sql<string>`count(*)` }).from(events).where(where);
   return Number(row?.count ?? 0);
-}
-
-/** How many events of the window hold one of the values in their column, counted partition by partition. */
-export async function countByValueQuery(
-  db: NodePgDatabase,
-  byValue: { column: ValueListedField; values: string[] },
-  query: SearchQuery,
-): Promise<number> {
-  const result = await db.execute<{ count: string }>(
-    sql`SELECT msgevents_count_by_value(${byValue.column}, ${textArray(byValue.values)}::text[], ${query.from}, ${query.to}) AS count`,
-  );
-  return Number(result.rows[0]?.count ?? 0);
 }

@@ -1,5 +1,5 @@
-import { DAY_MS, events, type StoredEvent, utcDay } from "@msgevents/schema";
-import { and, gte, type SQL, sql } from "drizzle-orm";
+import { DAY_MS, events, type StoredEvent, utcDay, type ValueListedField } from "@msgevents/schema";
+import { and, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
@@ -87,24 +87,67 @@ export interface PartitionCount {
  * How many rows of [from, to) meet `conditions`, counted over the token index (see tokenCountStatement), in all and
  * partition by partition (newest first).
  */
-export async function tokenCountQuery(
+export function tokenCountQuery(
   snapshot: Snapshot,
   from: Date,
   to: Date,
   conditions: SQL[],
 ): Promise<{ total: number; byPartition: PartitionCount[] }> {
+  return countByPartition(snapshot, from, to, {
+    settings: TOKEN_INDEX_PLANS,
+    statement: (partitions) => tokenCountStatement(partitions, from, to, conditions),
+  });
+}
+
+/**
+ * How many events of [from, to) hold one of the values in a listed field's column, in all and partition by partition
+ * (newest first): whole days by the value alone, index-only scans of the field's B-tree; the two edge days by time as
+ * well.
+ */
+export function valueCountQuery(
+  snapshot: Snapshot,
+  from: Date,
+  to: Date,
+  byValue: { column: ValueListedField; values: string[] },
+): Promise<{ total: number; byPartition: PartitionCount[] }> {
+  const matches = inArray(sql.identifier(byValue.column), byValue.values);
+  return countByPartition(snapshot, from, to, {
+    statement: (partitions) => {
+      const counts = partitions.map((partition) => {
+        const ends = new Date(partition.starts.getTime() + DAY_MS);
+        // Plain bounds on the edge days: PostgreSQL keeps a bound even where it covers the whole partition, which
+        // would turn a whole day's index-only scan into heap reads.
+        const where = and(
+          matches,
+          ...(partition.starts < from ? [gte(events.eventTime, from)] : []),
+          ...(ends > to ? [lt(events.eventTime, to)] : []),
+        );
+        return sql`SELECT ${partition.name}::text AS partition, count(*) AS count FROM ${partitionAsEvents(partition)} WHERE ${where}`;
+      });
+      return sql.join(counts, sql` UNION ALL `);
+    },
+  });
+}
+
+/**
+ * Counts of the day partitions overlapping [from, to), newest first, and their total. Each partition is counted by
+ * index scans of its own: alternate partitions go to the snapshot's two connections (one, when the pool has none to
+ * spare), so a week's count takes about half as long on an idle server.
+ */
+async function countByPartition(
+  snapshot: Snapshot,
+  from: Date,
+  to: Date,
+  count: { settings?: SQL; statement(partitions: DayPartition[]): SQL },
+): Promise<{ total: number; byPartition: PartitionCount[] }> {
   const partitions = await dayPartitionsOverlapping(snapshot.db, from, to);
-  // Each partition is counted by index scans of its own: alternate partitions go to the snapshot's two connections
-  // (one, when the pool has none to spare), so a week's count takes about half as long on an idle server.
   const halves = [0, 1]
     .map((half) => partitions.filter((_, index) => index % 2 === half))
     .filter((half) => half.length > 0);
   const counted = await snapshot.all<{ partition: string; count: string }[][]>(
     halves.map((half) => async (db: NodePgDatabase) => {
-      await db.execute(TOKEN_INDEX_PLANS);
-      const result = await db.execute<{ partition: string; count: string }>(
-        tokenCountStatement(half, from, to, conditions),
-      );
+      if (count.settings) await db.execute(count.settings);
+      const result = await db.execute<{ partition: string; count: string }>(count.statement(half));
       return result.rows;
     }),
   );

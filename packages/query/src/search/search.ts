@@ -4,11 +4,12 @@ import { pendingDays } from "../backfill-coverage.ts";
 import type { CursorPosition } from "../cursor.ts";
 import { filterConditions } from "./conditions.ts";
 import type { SearchQuery } from "./filters.ts";
-import { afterPosition, countByValueQuery, countQuery, pageQuery } from "./page-queries.ts";
+import { afterPosition, countQuery, pageQuery } from "./page-queries.ts";
 import { selectiveConditions } from "./selective-filters.ts";
 import { type SearchDatabase, withSnapshot } from "./snapshot.ts";
 import { tokenCountsQuery } from "./token-counts.ts";
 import { tokenSearch } from "./token-search.ts";
+import { valueSearch } from "./value-search.ts";
 
 export interface SearchPage {
   /** Events in the Events API shape, newest first. */
@@ -46,17 +47,23 @@ export async function searchEvents(db: SearchDatabase, query: SearchQuery): Prom
           ...(countedTokens ? { countedTokens } : {}),
           pending,
         })
-      : await snapshot
-          .all([
-            (db) => pageQuery(db, and(window, position, ...filters.conditions) as SQL, query),
-            (db) =>
-              countedTokens
-                ? tokenCountsQuery(db, countedTokens, query, filters.exact, pending)
-                : countByValue
-                  ? countByValueQuery(db, countByValue, query)
+      : countByValue
+        ? await valueSearch(snapshot, query, {
+            window,
+            ...(position ? { position } : {}),
+            conditions: filters.conditions,
+            byValue: countByValue,
+            ...(countedTokens ? { counted: { tokens: countedTokens, exact: filters.exact, pending } } : {}),
+          })
+        : await snapshot
+            .all([
+              (db) => pageQuery(db, and(window, position, ...filters.conditions) as SQL, query),
+              (db) =>
+                countedTokens
+                  ? tokenCountsQuery(db, countedTokens, query, filters.exact, pending)
                   : countQuery(db, and(window, ...filters.conditions) as SQL),
-          ])
-          .then(([rows, totalCount]) => ({ rows, totalCount }));
+            ])
+            .then(([rows, totalCount]) => ({ rows, totalCount }));
 
     const hasMore = rows.length > query.perPage;
     const page = hasMore ? rows.slice(0, query.perPage) : rows;
