@@ -4,7 +4,7 @@ import type pg from "pg";
 import { events } from "../db/tables.ts";
 import { freezeAllVisible } from "../db/vacuum.ts";
 import { encodeBodies } from "../encoding/body-codec.ts";
-import { INTEGER_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
+import { INTEGER_COLUMNS, METRIC_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
 import { type StoredEvent, storedEventFields, toEventsApiEvent } from "../model/events-api.ts";
 import { type NormalizedEvent, normalizeEvent } from "../model/normalize.ts";
 import { DAY_MS } from "../model/utc-days.ts";
@@ -58,7 +58,15 @@ export interface EventBodiesOptions {
   swapPauseMs?: number;
 }
 
-const COLUMNS = Object.entries(getTableColumns(events)).map(([key, column]) => ({ key, name: column.name }));
+const TABLE_COLUMNS = getTableColumns(events);
+const COLUMNS = Object.entries(TABLE_COLUMNS).map(([key, column]) => ({ key, name: column.name }));
+/** The metric fields a converted row keeps in their columns now (migration 0028) rather than in payload. */
+const METRIC_SQL_COLUMNS = Object.values(METRIC_COLUMNS).map(({ column }) => ({
+  key: column,
+  name: TABLE_COLUMNS[column].name,
+  type: TABLE_COLUMNS[column].getSQLType(),
+}));
+const METRIC_COLUMN_NAMES: ReadonlySet<string> = new Set(METRIC_SQL_COLUMNS.map(({ name }) => name));
 /** Every column of events but body (NULL in the rows read for conversion), read under its drizzle key. */
 const SELECTED = COLUMNS.filter(({ key }) => key !== "body")
   .map(({ key, name }) => `e."${name}" AS "${key}"`)
@@ -66,13 +74,10 @@ const SELECTED = COLUMNS.filter(({ key }) => key !== "body")
 const INSERTED = COLUMNS.map(({ name }) => `"${name}"`).join(", ");
 /** A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r). */
 const COPIED = COLUMNS.map(({ name }) => {
+  if (METRIC_COLUMN_NAMES.has(name)) return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
   switch (name) {
-    // The metric fields a converted row keeps in their columns now (migration 0028) rather than in payload.
     case "payload":
     case "body":
-    case "num_retries":
-    case "queue_time":
-    case "msg_size":
       return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
     case "batch_number":
       return `CASE WHEN r.event_id IS NULL THEN e.batch_number ELSE coalesce(r.batch_number, e.batch_number) END`;
@@ -245,9 +250,7 @@ async function copyRows(
       payload: event.payload ?? null,
       body: `\\x${bodies[index]?.toString("hex")}`,
       batch_number: row.knownBatchNumber,
-      num_retries: event.numRetries ?? null,
-      queue_time: event.queueTime ?? null,
-      msg_size: event.msgSize ?? null,
+      ...Object.fromEntries(METRIC_SQL_COLUMNS.map(({ key, name }) => [name, event[key] ?? null])),
     })),
   );
   const copied = await client.query(
@@ -256,7 +259,7 @@ async function copyRows(
      FROM events AS e
      LEFT JOIN json_to_recordset($${values.length + 1}::json)
           AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer,
-               num_retries smallint, queue_time integer, msg_size integer)
+               ${METRIC_SQL_COLUMNS.map(({ name, type }) => `${name} ${type}`).join(", ")})
        ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
      WHERE ${condition}`,
     [...values, replaced],
