@@ -13,6 +13,7 @@ import {
   ensureLoginRoles,
   eventBodiesBackfill,
   eventSearchHashes,
+  METRIC_COLUMNS,
   type NormalizedEvent,
   normalizeBatch,
   readBackfillProgress,
@@ -203,6 +204,9 @@ describe("the event-bodies backfill", () => {
       expect(row.payload, keyOf(event)).toEqual(loaderRow?.payload ?? null);
       // The same bytes the loader writes: the codec is deterministic.
       expect(row.body, keyOf(event)).toEqual(loaderRow?.body);
+      for (const { column } of Object.values(METRIC_COLUMNS)) {
+        expect(row[column] ?? null, `${keyOf(event)} ${column}`).toEqual(loaderRow?.[column] ?? null);
+      }
     }
   });
 
