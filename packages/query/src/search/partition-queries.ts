@@ -1,5 +1,5 @@
 import { DAY_MS, events, type StoredEvent, utcDay, type ValueListedField } from "@msgevents/schema";
-import { and, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, gte, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { CursorPosition } from "../cursor.ts";
 import type { SearchQuery } from "./filters.ts";
@@ -45,11 +45,11 @@ export async function dayPartitionsOverlapping(db: NodePgDatabase, from: Date, t
  * The window's bounds for one partition, written `event_time + interval '0'` so that no index serves them: none on a
  * partition the window covers whole, the lower and the upper bound on the edge partitions.
  */
-function boundsWithin(partition: DayPartition, from: Date, to: Date): SQL[] {
+function boundsWithin(partition: DayPartition, from: Date, to: Date, time: SQLWrapper = SHIFTED_TIME): SQL[] {
   const ends = new Date(partition.starts.getTime() + DAY_MS);
   return [
-    ...(partition.starts < from ? [sql`${SHIFTED_TIME} >= ${from.toISOString()}::timestamptz`] : []),
-    ...(ends > to ? [sql`${SHIFTED_TIME} < ${to.toISOString()}::timestamptz`] : []),
+    ...(partition.starts < from ? [sql`${time} >= ${from.toISOString()}::timestamptz`] : []),
+    ...(ends > to ? [sql`${time} < ${to.toISOString()}::timestamptz`] : []),
   ];
 }
 
@@ -69,9 +69,20 @@ function partitionAsEvents(partition: DayPartition): SQL {
  * the token index and only the cheap conditions run per row.
  */
 export function tokenCountStatement(partitions: DayPartition[], from: Date, to: Date, conditions: SQL[]): SQL {
+  return partitionCountStatement(partitions, from, to, conditions, SHIFTED_TIME);
+}
+
+/** tokenCountStatement's counts, the edge partitions bounded by `time` (the time column, or a form no index serves). */
+function partitionCountStatement(
+  partitions: DayPartition[],
+  from: Date,
+  to: Date,
+  conditions: SQL[],
+  time: SQLWrapper,
+): SQL {
   if (partitions.length === 0) return sql`SELECT NULL::text AS partition, 0::bigint AS count WHERE false`;
   const counts = partitions.map((partition) => {
-    const where = and(...conditions, ...boundsWithin(partition, from, to)) ?? sql`true`;
+    const where = and(...conditions, ...boundsWithin(partition, from, to, time)) ?? sql`true`;
     return sql`SELECT ${partition.name}::text AS partition, count(*) AS count FROM ${partitionAsEvents(partition)} WHERE ${where}`;
   });
   return sql.join(counts, sql` UNION ALL `);
@@ -111,21 +122,10 @@ export function valueCountQuery(
   byValue: { column: ValueListedField; values: string[] },
 ): Promise<{ total: number; byPartition: PartitionCount[] }> {
   const matches = inArray(sql.identifier(byValue.column), byValue.values);
+  // Plain bounds on the edge days: PostgreSQL keeps a bound even where it covers the whole partition, which would turn
+  // a whole day's index-only scan into heap reads.
   return countByPartition(snapshot, from, to, {
-    statement: (partitions) => {
-      const counts = partitions.map((partition) => {
-        const ends = new Date(partition.starts.getTime() + DAY_MS);
-        // Plain bounds on the edge days: PostgreSQL keeps a bound even where it covers the whole partition, which
-        // would turn a whole day's index-only scan into heap reads.
-        const where = and(
-          matches,
-          ...(partition.starts < from ? [gte(events.eventTime, from)] : []),
-          ...(ends > to ? [lt(events.eventTime, to)] : []),
-        );
-        return sql`SELECT ${partition.name}::text AS partition, count(*) AS count FROM ${partitionAsEvents(partition)} WHERE ${where}`;
-      });
-      return sql.join(counts, sql` UNION ALL `);
-    },
+    statement: (partitions) => partitionCountStatement(partitions, from, to, [matches], events.eventTime),
   });
 }
 
