@@ -116,7 +116,9 @@ async function start(
   const maintenance = (options: { vacuumBudgetMs?: number } = {}) =>
     maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined, ...options })
       .then((result) => {
-        if (result.dropped.length > 0) logger.info("retention dropped partitions", { dropped: result.dropped });
+        if (result.dropped.length > 0) {
+          logger.info("retention dropped partitions", { dropped: result.dropped, textsRemoved: result.textsRemoved });
+        }
         if (result.engagementRecounted.length > 0) {
           logger.info("recounted the rollups of days late engagement events reached", {
             recounted: result.engagementRecounted,

@@ -106,6 +106,7 @@ test("npm start on a data directory of the previous main answers exactly at once
         { name: "metric_rollups_0016", days_total: 3 },
         { name: "rare_type_index_0021", days_total: 3 },
         { name: "search_token_counts", days_total: 3 },
+        { name: "text_refs_index_0030", days_total: 3 },
       ]);
 
       await waitFor(

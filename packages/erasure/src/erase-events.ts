@@ -1,4 +1,4 @@
-import { DAY_MS, eventSearchHashes, utcDay } from "@msgevents/schema";
+import { DAY_MS, eventSearchHashes, eventTextRefs, utcDay } from "@msgevents/schema";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type pg from "pg";
 
@@ -6,6 +6,8 @@ type Db = Pick<pg.ClientBase, "query">;
 
 /** The events search index's expression, repeated verbatim so that the lookup uses that index. */
 const SEARCH_HASHES = new PgDialect().sqlToQuery(eventSearchHashes).sql;
+/** The ids of the texts a row names (migration 0030). */
+const TEXT_REFS_SQL = new PgDialect().sqlToQuery(eventTextRefs).sql;
 
 export interface EventKey {
   eventId: string;
@@ -70,7 +72,8 @@ export async function findEventsInDay(db: Db, day: string, tokens: readonly numb
 /**
  * Deletes these events (day by day, so that each statement reads one partition), and the Metrics API's record of
  * their messages (metric_engagement: message ids, which point at a person; the rollup counts themselves are kept, see
- * the README). The search counts go down by the DELETE trigger. Returns how many events were deleted.
+ * the README), and the subjects, senders and transmissions they named by id that no other event names (a subject may
+ * name its recipient). The search counts go down by the DELETE trigger. Returns how many events were deleted.
  */
 export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<number> {
   const byDay = new Map<string, EventKey[]>();
@@ -79,14 +82,15 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
     byDay.set(day, [...(byDay.get(day) ?? []), key]);
   }
   let deleted = 0;
+  const namedTexts = new Set<number>();
   for (const [day, dayKeys] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const from = new Date(`${day}T00:00:00.000Z`);
-    const { rows } = await db.query<{ event_time: Date; message_id: string | null }>(
+    const { rows } = await db.query<{ event_time: Date; message_id: string | null; text_ids: number[] }>(
       `DELETE FROM events AS e
        USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(event_id, type, event_time)
        WHERE e.event_time >= $4 AND e.event_time < $5
          AND e.event_id = d.event_id AND e.type = d.type AND e.event_time = d.event_time
-       RETURNING e.event_time, e.message_id`,
+       RETURNING e.event_time, e.message_id, ${TEXT_REFS_SQL} AS text_ids`,
       [
         dayKeys.map((key) => key.eventId),
         dayKeys.map((key) => key.type),
@@ -96,6 +100,7 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
       ],
     );
     deleted += rows.length;
+    for (const row of rows) for (const id of row.text_ids) namedTexts.add(id);
     const messages = rows.filter((row) => row.message_id !== null);
     if (messages.length > 0) {
       // A message's engagement row of a day also holds its events of the next day's first half hour (the hours of
@@ -112,6 +117,9 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
         [messages.map((row) => row.event_time), messages.map((row) => row.message_id)],
       );
     }
+  }
+  if (namedTexts.size > 0) {
+    await db.query("SELECT msgevents_collect_event_texts($1::integer[])", [[...namedTexts]]);
   }
   return deleted;
 }

@@ -10,12 +10,14 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
+  EVENT_COLUMNS,
   encodeBodies,
   maintainPartitions,
   migrate,
   type NormalizedEvent,
   PartitionManager,
   parseWebhookBatch,
+  TEXT_REFS,
   utcDay,
 } from "@msgevents/schema";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
@@ -29,7 +31,6 @@ import {
 } from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { EVENT_COLUMNS } from "../src/event-columns.ts";
 import { loadBatch } from "../src/index.ts";
 
 const totalEvents = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -57,14 +58,20 @@ for (const corpus of corpora) {
     console.log(
       `\nloader bench, ${corpus} corpus: ${totalEvents.toLocaleString("en")} events over ${days} days in ${batchSize}-event batches, ${concurrency} concurrent loaders`,
     );
-    const { keys, rawBytes, rawRecordBytes, days: eventDays } = await prepareBatches(corpus as "realistic" | "lean");
+    const {
+      keys,
+      rawBytes,
+      rawRecordBytes,
+      days: eventDays,
+      texts,
+    } = await prepareBatches(corpus as "realistic" | "lean");
     console.log(
       `stored ${keys.length} batches, ${(rawBytes / 1e6).toFixed(1)} MB of raw JSON (${(rawRecordBytes / totalEvents).toFixed(1)} B per webhook record)`,
     );
     copyDb = await startTestDatabase();
     loadDb = await startTestDatabase();
 
-    const copied = await measureCopy(copyDb, eventDays);
+    const copied = await measureCopy(copyDb, eventDays, texts);
     const loaded = await measureLoader(loadDb, keys);
     if (loaded.events !== copied.events)
       throw new Error(`loader stored ${loaded.events} events, COPY ${copied.events}`);
@@ -98,12 +105,21 @@ for (const corpus of corpora) {
 }
 await rm(workDir, { recursive: true, force: true });
 
-/** Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline. */
-async function prepareBatches(
-  profile: "realistic" | "lean",
-): Promise<{ keys: StoredBatch[]; rawBytes: number; rawRecordBytes: number; days: Date[] }> {
+/**
+ * Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline: with
+ * their subjects, senders and transmissions as ids (TEXT_REFS), numbered in the order the loaders first meet them;
+ * `texts` lists them, for the COPY database's event_texts.
+ */
+async function prepareBatches(profile: "realistic" | "lean"): Promise<{
+  keys: StoredBatch[];
+  rawBytes: number;
+  rawRecordBytes: number;
+  days: Date[];
+  texts: NamedTexts;
+}> {
   const generator = createEventGenerator({ seed: 42, total: totalEvents, from: FROM, to: TO, profile });
   const copyOut = createWriteStream(copyFile);
+  const texts: NamedTexts = new Map();
   const keys: StoredBatch[] = [];
   const days = new Set<string>();
   let rawBytes = 0;
@@ -123,15 +139,18 @@ async function prepareBatches(
     // The rows as the loader writes them, bodies encoded: COPY pays for neither normalizing nor encoding.
     const bodies = await encodeBodies(events.map((event) => event.body));
     // The batch numbers the loader will give them (one per batch, in order).
-    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, keys.length));
+    const lines = events.map((event, index) => copyLine(event, bodies[index] as Buffer, keys.length, texts));
     if (!copyOut.write(lines.join(""))) await new Promise<void>((resolve) => copyOut.once("drain", () => resolve()));
   }
   await new Promise<void>((resolve, reject) =>
     copyOut.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
   await chmod(copyFile, 0o644);
-  return { keys, rawBytes, rawRecordBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)) };
+  return { keys, rawBytes, rawRecordBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)), texts };
 }
+
+/** Each named text's id, keyed by `${field}:${text}`. */
+type NamedTexts = Map<string, { id: number; field: number; text: string }>;
 
 /** A stored batch object and its newest event's time (the traffic's clock when it was sent). */
 interface StoredBatch {
@@ -152,8 +171,20 @@ function copyText(value: unknown): string {
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
-function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number): string {
-  return `${[batchNumber, ...EVENT_COLUMNS.map(([, field]) => event[field]), body].map(copyText).join("\t")}\n`;
+function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number, texts: NamedTexts): string {
+  const row: Record<string, unknown> = Object.fromEntries(
+    EVENT_COLUMNS.map(([column, field]) => [column, event[field]]),
+  );
+  const refs = TEXT_REFS.map(({ field, column, key }) => {
+    const text = event[key];
+    if (typeof text !== "string") return null;
+    const named = texts.get(`${field}:${text}`) ?? { id: texts.size + 1, field, text };
+    texts.set(`${field}:${text}`, named);
+    // A row holds the text or its id, as the loader stores it.
+    row[column] = null;
+    return named.id;
+  });
+  return `${[batchNumber, ...Object.values(row), body, ...refs].map(copyText).join("\t")}\n`;
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
@@ -167,13 +198,21 @@ async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
 async function measureCopy(
   db: TestDatabase,
   days: Date[],
+  texts: NamedTexts,
 ): Promise<{ events: number; seconds: number; method: string }> {
   const pool = await prepareSchema(db);
   try {
-    // Partitions are created up front and not timed: COPY cannot create them.
+    // Partitions are created up front and not timed: COPY cannot create them. Nor texts: the rows name them.
     await new PartitionManager(pool).ensureFor(days);
+    const named = [...texts.values()];
+    await pool.query(
+      `INSERT INTO event_texts (id, field, value) OVERRIDING SYSTEM VALUE
+       SELECT * FROM unnest($1::integer[], $2::smallint[], $3::text[])`,
+      [named.map((text) => text.id), named.map((text) => text.field), named.map((text) => text.text)],
+    );
     await pool.query("CHECKPOINT");
-    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body`;
+    // The loader's columns, its texts' ids after them (copyLine's order).
+    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}`;
     const started = performance.now();
     let events: number;
     let method: string;

@@ -5,12 +5,19 @@
 // BENCH_PRIMARY_KEY_ONLY=1 (drop the other indexes of events, leaving the cost of the statements themselves).
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { encodeBodies, migrate, type NormalizedEvent, PartitionManager, parseWebhookBatch } from "@msgevents/schema";
+import {
+  EVENT_COLUMNS,
+  encodeBodies,
+  insertEvents,
+  migrate,
+  type NormalizedEvent,
+  PartitionManager,
+  parseWebhookBatch,
+} from "@msgevents/schema";
 import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { EVENT_COLUMNS } from "../src/event-columns.ts";
-import { inKeyOrder, insertEvents } from "../src/write-events.ts";
+import { inKeyOrder } from "../src/write-events.ts";
 
 const totalEvents = Number(process.env.BENCH_EVENTS ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

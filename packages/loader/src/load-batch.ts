@@ -1,6 +1,12 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RecipientHasher } from "@msgevents/erasure";
-import { encodeBodies, InvalidBatchError, type NormalizedEvent, type PartitionManager } from "@msgevents/schema";
+import {
+  encodeBodies,
+  InvalidBatchError,
+  insertEvents,
+  type NormalizedEvent,
+  type PartitionManager,
+} from "@msgevents/schema";
 import { ObjectNotFoundError, type ObjectStore, parseBatchKey } from "@msgevents/storage";
 import type pg from "pg";
 import {
@@ -20,7 +26,7 @@ import {
   splitSuppressed,
 } from "./suppression.ts";
 import { retryAtOnce, withTransaction } from "./transaction.ts";
-import { inKeyOrder, insertEvents } from "./write-events.ts";
+import { inKeyOrder } from "./write-events.ts";
 
 export interface LoaderDeps {
   pool: pg.Pool;

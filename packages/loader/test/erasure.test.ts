@@ -12,7 +12,15 @@ import {
   saveRequest,
   showHash,
 } from "@msgevents/erasure";
-import { decodeBody, EVERY_ACCOUNT, ensureLoginRoles, LOGIN_ROLES, migrate, PartitionManager } from "@msgevents/schema";
+import {
+  decodeBody,
+  EVERY_ACCOUNT,
+  ensureLoginRoles,
+  LOGIN_ROLES,
+  migrate,
+  PartitionManager,
+  TEXT_REFS,
+} from "@msgevents/schema";
 import { searchCountsAgainstRecount } from "@msgevents/schema/testing";
 import { batchKey, type ErasableObjectStore, FileObjectStore, listBatches, S3ObjectStore } from "@msgevents/storage";
 import { startTestDatabase, startVersionedS3, type TestDatabase, type TestVersionedS3 } from "@msgevents/testkit";
@@ -65,8 +73,13 @@ function scenario(): { id: string; day: number; records: unknown[]; holdsAlice: 
       day: DAY1,
       holdsAlice: true,
       records: [
-        messageEvent("delivery", "a1", ALICE, DAY1, { queue_time: "1200", msg_size: "5000" }),
-        messageEvent("open", "a2", ALICE, DAY1 + 60),
+        // A subject that names its recipient, stored as an id into event_texts like every subject.
+        messageEvent("delivery", "a1", ALICE, DAY1, {
+          queue_time: "1200",
+          msg_size: "5000",
+          subject: "Your spring order, alice.smith@example.com",
+        }),
+        messageEvent("open", "a2", ALICE, DAY1 + 60, { subject: "Your spring order, alice.smith@example.com" }),
         messageEvent("delivery", "b1", "bob@example.org", DAY1 + 5),
       ],
     },
@@ -251,12 +264,28 @@ describe.each([
   };
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await admin.query<{ n: string }>(sql, params)).rows[0]?.n);
-  /** Stored events as their whole text, encoded bodies decoded (most fields live only there). */
-  const eventTexts = async (pool: pg.Pool) =>
-    (await pool.query<Record<string, unknown>>("SELECT * FROM events ORDER BY event_id, type, event_time")).rows.map(
-      ({ body, batch_number: _number, received_at: _received, ...columns }) =>
-        JSON.stringify({ ...columns, body: body instanceof Uint8Array ? decodeBody(body) : null }),
+  /**
+   * Stored events as their whole text, encoded bodies decoded (most fields live only there) and texts stored as ids
+   * named (the ids are the database's own, as batch numbers are).
+   */
+  const eventTexts = async (pool: pg.Pool) => {
+    const named = new Map(
+      (await pool.query<{ id: number; value: string }>("SELECT id, value FROM event_texts")).rows.map((row) => [
+        row.id,
+        row.value,
+      ]),
     );
+    return (
+      await pool.query<Record<string, unknown>>("SELECT * FROM events ORDER BY event_id, type, event_time")
+    ).rows.map(({ body, batch_number: _number, received_at: _received, ...columns }) => {
+      for (const { column, ref } of TEXT_REFS) {
+        const id = columns[ref];
+        if (typeof id === "number") columns[column] = named.get(id);
+        delete columns[ref];
+      }
+      return JSON.stringify({ ...columns, body: body instanceof Uint8Array ? decodeBody(body) : null });
+    });
+  };
   const aliceEvents = async () =>
     (await eventTexts(admin)).filter((text) => text.toLowerCase().includes("alice.smith")).length;
 
@@ -306,10 +335,13 @@ describe.each([
     await under?.close();
   });
 
-  test("the scenario stores Alice's events in every way a batch can hold them", () => {
+  test("the scenario stores Alice's events in every way a batch can hold them", async () => {
     // a1 (+ its backfilled duplicate), a2, a3, a6; a4 was refused; a5's rcpt_to is another address.
     expect(before.aliceEvents).toBe(5);
     expect(before.events).toBe(13);
+    // Her subject is a text of event_texts, which a1 and a2 name by id.
+    expect(await count("SELECT count(*) AS n FROM event_texts WHERE value ILIKE $1", [ALICE_PATTERN])).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM events WHERE subject_ref IS NOT NULL AND subject IS NULL")).toBe(12);
   });
 
   test("a request is saved as its audit entry, with keyed hashes only, and suppresses the recipient at once", async () => {
@@ -370,6 +402,11 @@ describe.each([
     }
     expect(await aliceEvents()).toBe(0);
     expect(await count("SELECT count(*) AS n FROM events")).toBe(before.events - before.aliceEvents);
+    // Alice's own subject went with her events (event_texts is among the tables above); the texts that other
+    // events name are kept.
+    expect(
+      await count("SELECT count(*) AS n FROM event_texts WHERE value IN ('Spring is here', 'news@sender.example')"),
+    ).toBe(2);
   });
 
   test("no stored batch, current or earlier version, holds the address; every other record is kept byte for byte", async () => {

@@ -1,4 +1,4 @@
-import { decodeBody, parseWebhookBatch, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
+import { decodeBody, parseWebhookBatch, TEXT_REFS, toEventsApiEvent, toWebhookRecord } from "@msgevents/schema";
 import { parseBatchKey } from "@msgevents/storage";
 import { generateEvents, sampleBatch } from "@msgevents/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -321,8 +321,8 @@ describe("loadBatch", () => {
     expect((await fixture.pool.query("SELECT count(*)::int AS n FROM batches")).rows[0].n).toBe(0);
   });
 
-  test("the loader writes every column of the events table but those of events stored before 0014", async () => {
-    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS } = await import("../src/event-columns.ts");
+  test("the loader writes every column of the events table (the texts' ids too) but those of events stored before 0014", async () => {
+    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS } = await import("@msgevents/schema");
     const result = await fixture.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
        WHERE table_name = 'events' AND table_schema = current_schema() AND is_generated = 'NEVER'`,
@@ -332,6 +332,7 @@ describe("loadBatch", () => {
       ...EVENT_COLUMNS.map(([column]) => column),
       BODY_COLUMN,
       ...LEGACY_COLUMNS,
+      ...TEXT_REFS.map((ref) => ref.ref),
     ];
     expect(result.rows.map((row) => row.column_name).sort()).toEqual([...written].sort());
   });

@@ -3,6 +3,7 @@
 // count and first page as plain SQL over the time index, each filter written the obvious way (equality, or the keyword
 // as a regular expression on the column), run in the same database in the same run.
 
+import { TEXT_REFS } from "@msgevents/schema";
 import type { TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { keywordPattern } from "../src/search/keyword-pattern.ts";
@@ -32,6 +33,16 @@ interface Baseline {
   /** The page: 1000 rows from the first by default. */
   offset?: number;
   perPage?: number;
+}
+
+/**
+ * The plain condition that a column's lower-cased text matches the pattern `param`: for a text the loader names by id
+ * (TEXT_REFS, migration 0030), as the text in the row or the texts of event_texts its id names.
+ */
+function textMatches(column: string, param: string): string {
+  const ref = TEXT_REFS.find((named) => named.column === column);
+  if (!ref) return `lower(${column}) ~ ${param}`;
+  return `(lower(${column}) ~ ${param} OR ${ref.ref} IN (SELECT id FROM event_texts WHERE field = ${ref.field} AND lower(value) ~ ${param}))`;
 }
 
 interface Shape {
@@ -65,7 +76,7 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
   try {
     const base = "/api/v1/events/message?";
     const keywordRegex = (column: string, keyword: string, domain: boolean) => ({
-      where: `lower(${column}) ~ $3`,
+      where: textMatches(column, "$3"),
       params: [keywordPattern([keyword.toLowerCase()], domain)],
     });
     const shapes: Shape[] = [
@@ -108,7 +119,7 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
         name: `type + keyword over 1 day (delivery, subjects=${middleSubject.keyword})`,
         url: `${base}events=delivery&subjects=${encodeURIComponent(middleSubject.keyword)}&from=${ago(1)}`,
         baseline: {
-          where: "type = $3 AND lower(subject) ~ $4",
+          where: `type = $3 AND ${textMatches("subject", "$4")}`,
           params: ["delivery", keywordPattern([middleSubject.keyword.toLowerCase()], false)],
           days: 1,
         },

@@ -93,8 +93,8 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     });
   // Only 2024-06-02 is left to fill; a load after the upgrade made its whole-day rollup row.
   await fixture.pool.query("UPDATE backfill_days SET done_at = now() WHERE day = '2024-06-02'");
-  // The three derived-table backfills', the event bodies' and the rare-type index's other days.
-  expect((await runBackfills(fixture.pool)).filled).toHaveLength(10);
+  // The three derived-table backfills', the event bodies', the rare-type index's and the text-refs index's other days.
+  expect((await runBackfills(fixture.pool)).filled).toHaveLength(12);
   await fixture.pool.query("UPDATE backfill_days SET done_at = NULL WHERE day = '2024-06-02'");
   await load(day(1, "after-upgrade", 20, 41));
   const holder = fixture.database.client();
@@ -122,6 +122,7 @@ test("a load that is writing a day when its fill starts, and one that starts dur
       "metric_rollups_0016 2024-06-02",
       "rare_type_index_0021 2024-06-02",
       "search_token_counts 2024-06-02",
+      "text_refs_index_0030 2024-06-02",
     ]);
   } finally {
     await holder.end();

@@ -70,6 +70,7 @@ describe("GET /health", () => {
         "metric_rollups_0016",
         "rare_type_index_0021",
         "search_token_counts",
+        "text_refs_index_0030",
       ].map((name) => ({
         name,
         status: "done",

@@ -1,5 +1,13 @@
 import type { HttpResponse } from "@msgevents/http";
-import { events, migrate, normalizeBatch, PartitionManager, toEventRows } from "@msgevents/schema";
+import {
+  encodeBodies,
+  events,
+  insertEvents,
+  migrate,
+  normalizeBatch,
+  PartitionManager,
+  toEventRows,
+} from "@msgevents/schema";
 import { storeEventsAsBefore0013 } from "@msgevents/schema/testing";
 import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { drizzle } from "drizzle-orm/node-postgres";
@@ -72,14 +80,30 @@ export function webhookEvent(fields: Record<string, unknown>): unknown {
   return { msys: { [grouping]: event } };
 }
 
-/** Rows per INSERT: a statement binds at most 65,535 parameters, about 2,100 rows of events' columns. */
+/** Rows per INSERT, as a batch of that size would be. */
 const INSERT_CHUNK_ROWS = 1000;
 
 /**
- * Stores webhook records the way the loader does: normalize, ensure partitions, insert, in statements of at most
- * INSERT_CHUNK_ROWS rows (each committed by itself, as a batch of that size would be).
+ * Stores webhook records the way the loader does: normalize, ensure partitions, encode the bodies, and insert with
+ * the loader's statement (subjects, senders and transmissions as ids into event_texts), in statements of at most
+ * INSERT_CHUNK_ROWS rows, each committed by itself.
  */
 export async function insertRecords(fixture: QueryFixture, records: unknown[]): Promise<void> {
+  const { events: rows, rejected } = normalizeBatch(records);
+  if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
+  await fixture.partitions.ensureFor(rows.map((row) => row.eventTime));
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
+    const bodies = await encodeBodies(chunk.map((row) => row.body));
+    await insertEvents(fixture.pool, null, chunk, bodies);
+  }
+}
+
+/**
+ * Stores webhook records as the loader did before migration 0030: subjects, senders and transmissions as texts in
+ * their rows (the other columns, bodies and all, as today).
+ */
+export async function insertRecordsAsTexts(fixture: QueryFixture, records: unknown[]): Promise<void> {
   const { events: rows, rejected } = normalizeBatch(records);
   if (rejected.length > 0) throw new Error(`test events rejected: ${JSON.stringify(rejected)}`);
   await fixture.partitions.ensureFor(rows.map((row) => row.eventTime));

@@ -41,7 +41,11 @@ describe("migration 0027", () => {
     await new PartitionManager(pool).ensureFor([new Date("2024-03-05T10:00:00Z")]);
 
     const indexes = await dayIndexes();
-    for (const day of ["20240301", "20240305"]) {
+    // The day created after migration 0030 has its text-refs GIN too (the backfill builds the older day's).
+    for (const [day, gins] of [
+      ["20240301", ["gin"]],
+      ["20240305", ["gin", "gin"]],
+    ] as const) {
       const ofDay = Object.entries(indexes).filter(([name]) => name.startsWith(`events_${day}_`));
       expect(ofDay.map(([, index]) => index.method).sort()).toEqual([
         "btree",
@@ -49,7 +53,7 @@ describe("migration 0027", () => {
         "btree",
         "btree",
         "btree",
-        "gin",
+        ...gins,
       ]);
       for (const [name, { method, options }] of ofDay) {
         expect(options, name).toEqual(method === "gin" ? ["gin_pending_list_limit=256"] : ["fillfactor=100"]);

@@ -120,6 +120,7 @@ describe("migrate", () => {
       { name: "metric_rollups_0016", days: 0 },
       { name: "rare_type_index_0021", days: 0 },
       { name: "search_token_counts", days: 0 },
+      { name: "text_refs_index_0030", days: 0 },
     ]);
     for (const table of [
       erasureRequests,

@@ -68,7 +68,7 @@ async function count(table: string): Promise<number> {
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0021 read no event and queue every day of every backfill", async () => {
+  test("from before the rollups (0007): 0008-0030 read no event and queue every day of every backfill", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -82,12 +82,13 @@ describe("upgrading a database that holds events", () => {
       metric_rollups_0016: DAYS,
       rare_type_index_0021: DAYS,
       search_token_counts: DAYS,
+      text_refs_index_0030: DAYS,
     });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
   });
 
-  test("from after the rollups (0009): only the search counts, which 0010 creates now, 0016's recount of the metric rollups, 0018's event bodies and 0021's index are queued", async () => {
+  test("from after the rollups (0009): only the search counts, which 0010 creates now, 0016's recount of the metric rollups, 0018's event bodies and the indexes of 0021 and 0030 are queued", async () => {
     await earlierDatabaseWithEvents("0010");
     const rollups = await count("metric_rollups");
     expect(rollups).toBeGreaterThan(0);
@@ -100,11 +101,12 @@ describe("upgrading a database that holds events", () => {
       metric_rollups_0016: DAYS,
       rare_type_index_0021: DAYS,
       search_token_counts: DAYS,
+      text_refs_index_0030: DAYS,
     });
     expect(await count("metric_rollups")).toBe(rollups);
   });
 
-  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups, 0018 the event bodies, 0021 its index", async () => {
+  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups, 0018 the event bodies, 0021 and 0030 their indexes", async () => {
     await earlierDatabaseWithEvents();
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0011" }));
@@ -115,10 +117,11 @@ describe("upgrading a database that holds events", () => {
       metric_rollups_0016: DAYS,
       rare_type_index_0021: DAYS,
       search_token_counts: [],
+      text_refs_index_0030: DAYS,
     });
   });
 
-  test("from 0017 (event bodies and batch numbers, before their backfill): 0018 and 0021 read no event and queue every day of their backfills", async () => {
+  test("from 0017 (event bodies and batch numbers, before their backfill): 0018, 0021 and 0030 read no event and queue every day of their backfills", async () => {
     await migrateBefore(pool, "0018");
     const records = generateEvents(300, {
       seed: 10,
@@ -135,6 +138,7 @@ describe("upgrading a database that holds events", () => {
       metric_rollups_0016: [],
       rare_type_index_0021: DAYS,
       search_token_counts: [],
+      text_refs_index_0030: DAYS,
     });
   });
 });

@@ -1,9 +1,18 @@
-import { COMMON_EVENT_TYPES, eventSearchHashes, events, type ValueListedField } from "@msgevents/schema";
+import {
+  COMMON_EVENT_TYPES,
+  eventSearchHashes,
+  events,
+  eventTextRefs,
+  type TextRef,
+  textRefsPresent,
+  type ValueListedField,
+} from "@msgevents/schema";
 import { and, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
 import { keywordPattern } from "./keyword-pattern.ts";
 import { listedField, listMatchingValues } from "./listed-values.ts";
+import { type NamedTexts, namedTextIds, namedTextOf } from "./named-texts.ts";
 import type { FilterPart, MatchBound } from "./selective-filters.ts";
 import { COUNTED_PREFIXES, EVERY_EVENT_TOKEN, MAX_COUNTED_TOKEN_LENGTH, typeToken } from "./token-counts.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
@@ -21,6 +30,10 @@ interface PendingFilter {
   countedToken?(resolved: ResolvedToken): string | undefined;
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
   listed?: ValueListedField;
+  /** For a filter over a text stored as an id in rows since migration 0030: the texts its values match. */
+  named?(db: NodePgDatabase): Promise<NamedTexts>;
+  /** The conditions on those rows: they name one of the texts, through the text-refs index. */
+  namedCondition?(named: NamedTexts): { index: SQL; recheck: SQL } | undefined;
   /** How many events the resolved values can match at most (see MatchBound). */
   bound(resolved: ResolvedToken[]): MatchBound;
   /** The exact condition for the values, checked on the index's candidates. */
@@ -38,6 +51,29 @@ function indexCondition(resolved: ResolvedToken[]): SQL {
   if (single.length > 0) parts.unshift(sql`${eventSearchHashes} && ${integerArray(single)}::int4[]`);
   if (parts.length === 0) return sql`false`;
   return parts.length === 1 ? (parts[0] as SQL) : (or(...parts) as SQL);
+}
+
+/**
+ * Rows that name one of the matching texts in the ref column (migration 0030): the text-refs index's overlap test
+ * (with the index's predicate, which the planner must see beside it), and the exact re-check. The texts are of the
+ * field alone, so a row holds one of them exactly when its ref column does: the index test is exact too. Undefined
+ * when no text matches.
+ */
+function namedTextCondition(ref: TextRef, named: NamedTexts): { index: SQL; recheck: SQL } | undefined {
+  if ("ids" in named && named.ids.length === 0) return undefined;
+  const column = sql.identifier(ref.ref);
+  if ("matching" in named) {
+    // Many texts: the re-check probes a hash of their ids, the index test takes them as an array.
+    return {
+      index: sql`(${eventTextRefs} && ARRAY(${named.matching}) AND ${textRefsPresent})`,
+      recheck: sql`${column} IN (${named.matching})`,
+    };
+  }
+  const list = sql`${integerArray(named.ids)}::int4[]`;
+  return {
+    index: sql`(${eventTextRefs} && ${list} AND ${textRefsPresent})`,
+    recheck: sql`${column} = ANY(${list})`,
+  };
 }
 
 /** The field's text: its column, or the payload when the value was too long for the column. */
@@ -120,8 +156,15 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     if (values.length === 0) continue;
     const { field, prefix, mode } = TEXT_FILTERS[name];
     const listed = listedField(field, mode);
+    const ref = namedTextOf(field);
     pending.push({
       ...(listed ? { listed } : {}),
+      ...(ref
+        ? {
+            named: (db: NodePgDatabase) => namedTextIds(db, ref, mode, values),
+            namedCondition: (named: NamedTexts) => namedTextCondition(ref, named),
+          }
+        : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
       recheck: (resolved) => textRecheck(field, mode, resolved),
       bound: (resolved) =>
@@ -227,11 +270,12 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
   }
 
   const pending = pendingFilters(filters);
-  const [resolved, ...listedValues] = await Promise.all([
+  const [resolved, namedIds, ...listedValues] = await Promise.all([
     resolveTokens(
       db,
       pending.flatMap((filter) => filter.requests),
     ),
+    Promise.all(pending.map((filter) => filter.named?.(db))),
     ...pending.map((filter) =>
       filter.listed
         ? listMatchingValues(
@@ -256,13 +300,22 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
       if (values.length > 0) countByValue = { column: filter.listed, values };
       return;
     }
-    const recheck = filter.recheck(tokens);
-    if (!recheck) {
+    const textRecheck = filter.recheck(tokens);
+    const texts = namedIds[index];
+    const named = texts ? filter.namedCondition?.(texts) : undefined;
+    if (!textRecheck) {
+      // No value has a keyword: nothing matches, stored as a text or as an id.
       parts.push({ condition: sql`false`, bound: { kind: "atMost", events: 0 } });
       return;
     }
     usesTokenIndex = true;
-    parts.push({ condition: and(indexCondition(tokens), recheck) as SQL, recheck, bound: filter.bound(tokens) });
+    // Rows since migration 0030 name the text by id: they match through the text-refs index instead. A row holds the
+    // text or the id, and the ids' index test is exact, so the rows that pass either index test and either re-check
+    // are exactly those that pass one index test and its own re-check; in this form the plan reads both indexes
+    // (BitmapOr) and re-checks rows without computing their tokens.
+    const candidates = named ? (or(indexCondition(tokens), named.index) as SQL) : indexCondition(tokens);
+    const recheck = named ? (or(textRecheck, named.recheck) as SQL) : textRecheck;
+    parts.push({ condition: and(candidates, recheck) as SQL, recheck, bound: filter.bound(tokens) });
   });
   const conditions = parts.map((part) => part.condition);
   // A token filter's exact condition is its re-check; a type's and every other filter's is its condition.

@@ -133,6 +133,18 @@ export const RARE_TYPE_INDEX_BACKFILL: SqlBackfill = {
   fill: "msgevents_fill_rare_type_index",
 };
 
+/**
+ * The text-refs index (migration 0030) on the day partitions that existed before it, as the rare-type index's: each
+ * day's copy (no entries: those days' rows name no text by id) built and attached in one short transaction. Loads
+ * store texts as ids once the last day's copy makes the parent index valid.
+ */
+export const TEXT_REFS_INDEX_BACKFILL: SqlBackfill = {
+  name: "text_refs_index_0030",
+  migration: "0030_event_texts",
+  tables: [],
+  fill: "msgevents_fill_text_refs_index",
+};
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
@@ -140,4 +152,5 @@ export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_0016_BACKFILL,
   EVENT_BODIES_BACKFILL,
   RARE_TYPE_INDEX_BACKFILL,
+  TEXT_REFS_INDEX_BACKFILL,
 ];

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { compactEndedDays } from "./compaction.ts";
 import { pruneEngagement } from "./engagement.ts";
+import { collectUnnamedTexts } from "./event-texts.ts";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
 import {
@@ -28,6 +29,8 @@ export interface MaintenanceResult {
   created: number;
   /** Names of the partitions retention dropped, oldest first. */
   dropped: string[];
+  /** How many texts named by id (event_texts) were removed after the drop, no event naming them any more. */
+  textsRemoved: number;
   /** Names of the partitions still being written that were analyzed (their rows had doubled), oldest first. */
   analyzed: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
@@ -44,7 +47,7 @@ export interface MaintenanceResult {
 
 /**
  * The periodic partition job (a scheduled Lambda and the local stack, hourly): creates the partitions around now,
- * applies retention, analyzes the days still being written whose rows have doubled, prunes the engagement rows of the
+ * applies retention (and removes the texts named by id that only the dropped days named), analyzes the days still being written whose rows have doubled, prunes the engagement rows of the
  * days past the late-arrival horizon (recounting those late events wrote to), compacts the search counts and
  * rollups of the days that have ended, vacuums the tables loads upsert, then the days that have ended, all within one
  * budget.
@@ -62,6 +65,7 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
   } = options;
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
+  const textsRemoved = dropped.length > 0 ? await collectUnnamedTexts(pool) : 0;
   const vacuumStarted = Date.now();
   const analyzed = await analyzeOpenPartitions(pool, { now, vacuumBudgetMs });
   const engagement = await pruneEngagement(pool, {
@@ -85,6 +89,7 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
   return {
     created,
     dropped,
+    textsRemoved,
     analyzed,
     engagementPruned: engagement.pruned,
     engagementRecounted: engagement.recounted,

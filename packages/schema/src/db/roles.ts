@@ -27,6 +27,10 @@ const COMPACT_DAYS = [
 ];
 /** The maintenance's pruning of engagement rows past the late-arrival horizon (migration 0026), with its recounts. */
 const PRUNE_ENGAGEMENT = ["msgevents_engagement_days_to_prune(date)", "msgevents_prune_engagement(date)"];
+/** The loader's naming of its texts by id (migration 0030): it adds event_texts rows, as their owner. */
+const NAME_TEXTS = "msgevents_name_event_texts(smallint[], text[])";
+/** Removing the texts no event names any more (migration 0030), after erasures and retention. */
+const COLLECT_TEXTS = "msgevents_collect_event_texts(integer[])";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
 const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
 /**
@@ -47,10 +51,12 @@ const EVENT_SHADOW = [
  *   later.
  * - loader: what loadBatch writes (batches rows, events, and through the events triggers, which run with the
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
- *   UPDATE too), and EXECUTE on msgevents_ensure_partitions for late events.
+ *   UPDATE too; the search counts read event_texts), EXECUTE on msgevents_ensure_partitions for late events, and on
+ *   msgevents_name_event_texts, which adds the texts a load names by id (migration 0030) as their owner.
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
- *   and on the functions that find and compact ended days (search counts, rollups) and prune their engagement rows;
+ *   and on the functions that find and compact ended days (search counts, rollups) and prune their engagement rows,
+ *   and remove the texts no event names after retention (msgevents_collect_event_texts, with the texts' ids to check);
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
@@ -65,8 +71,9 @@ const EVENT_SHADOW = [
  * PUBLIC: the maintenance role can run them but still neither read nor change a row itself. They are set here, after every migration, because
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
- *   counts' DELETE trigger updates search_token_counts and search_token_day_counts with its rights) and their
- *   metric_engagement rows, works the erasure tables, and reads batches and the loader's recipient_batches.
+ *   counts' DELETE trigger updates search_token_counts and search_token_day_counts with its rights, reading
+ *   event_texts) and their metric_engagement rows, removes the texts only those events named
+ *   (msgevents_collect_event_texts), works the erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
  *   events (which of a batch's events another batch stored), and records the batches the eraser must find
@@ -83,6 +90,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, INSERT, UPDATE ON ${s}.batches TO ${loader}`,
     `GRANT INSERT ON ${s}.events TO ${loader}`,
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
+    // The search counts' triggers read the texts a row names by id (with the inserting or deleting role's rights).
+    `GRANT SELECT ON ${s}.event_texts TO ${loader}, ${eraser}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
     `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
     `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
@@ -107,18 +116,24 @@ function privilegeStatements(s: string): string[] {
       ...PRUNE_ENGAGEMENT,
       ...FILL_DAYS,
       ...EVENT_SHADOW,
+      NAME_TEXTS,
+      COLLECT_TEXTS,
     ].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${maintenance}, ${eraser}`,
     ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
       (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
     ),
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT ON ${s}.events TO ${maintenance}`,
+    // Which texts to check after retention (collectUnnamedTexts): their ids, never the texts.
+    `GRANT SELECT (id) ON ${s}.event_texts TO ${maintenance}`,
     `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,

@@ -36,6 +36,27 @@ export const COMMON_EVENT_TYPES = ["injection", "delivery", "open", "initial_ope
 export const RARE_TYPE_INDEX = "events_rare_type_time_idx";
 
 /**
+ * The texts stored as ids into `event_texts` (migration 0030): each with the events column that holds it otherwise
+ * and the one that holds its id. They repeat across a day's events (a few subjects and senders, a transmission's
+ * events) and no trigger groups by them, so an id stands in for the text wherever SQL reads them.
+ */
+export const TEXT_REFS = [
+  { field: 1, column: "subject", ref: "subject_ref", key: "subject", refKey: "subjectRef" },
+  { field: 2, column: "friendly_from", ref: "friendly_from_ref", key: "friendlyFrom", refKey: "friendlyFromRef" },
+  { field: 3, column: "transmission_id", ref: "transmission_ref", key: "transmissionId", refKey: "transmissionRef" },
+] as const satisfies readonly { field: number; column: string; ref: string; key: string; refKey: string }[];
+export type TextRef = (typeof TEXT_REFS)[number];
+
+/** The index over the ids of a row's texts (migration 0030), valid once every stored day has its copy. */
+export const TEXT_REFS_INDEX = "events_text_refs_idx";
+/**
+ * The ids of a row's texts, as the text-refs index holds them; queries must repeat this exact expression, and the
+ * index's predicate (textRefsPresent) holds for every row with one.
+ */
+export const eventTextRefs = sql`array_remove(ARRAY[subject_ref, friendly_from_ref, transmission_ref], NULL)`;
+export const textRefsPresent = sql`(subject_ref IS NOT NULL OR friendly_from_ref IS NOT NULL OR transmission_ref IS NOT NULL)`;
+
+/**
  * One row per stored event. Range-partitioned by `event_time` (one partition per UTC day; see the partitioning
  * migration), so the primary key includes it. `(event_id, type, event_time)` makes re-loading an event a no-op while
  * keeping SparkPost's sample events apart: the samples share one event_id and timestamp across all types.
@@ -82,6 +103,10 @@ export const events = pgTable(
     numRetries: smallint("num_retries"),
     queueTime: integer("queue_time"),
     msgSize: integer("msg_size"),
+    /** Since migration 0030, ids into event_texts of a subject, friendly_from and transmission_id (TEXT_REFS). */
+    subjectRef: integer("subject_ref"),
+    friendlyFromRef: integer("friendly_from_ref"),
+    transmissionRef: integer("transmission_ref"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [
@@ -100,6 +125,29 @@ export const events = pgTable(
     // counted per partition by index-only scans of these B-trees (deduplicated: a few bytes per event).
     index("events_campaign_id_idx").on(table.campaignId),
     index("events_template_id_idx").on(table.templateId),
+    // The texts stored as ids (TEXT_REFS): their searches find the matching ids in event_texts, then the rows here.
+    index(TEXT_REFS_INDEX).using("gin", eventTextRefs).where(textRefsPresent),
+  ],
+);
+
+/**
+ * The distinct texts events name by id (TEXT_REFS, migration 0030): one row per field and value, never changed, so a
+ * row's id always names the same text. The loader adds the values it stores, inside its transaction; a row that no
+ * event names any more (its days dropped, its recipient erased) is removed by msgevents_collect_event_texts.
+ */
+export const eventTexts = pgTable(
+  "event_texts",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    field: smallint("field").notNull(),
+    value: text("value").notNull(),
+  },
+  (table) => [
+    uniqueIndex("event_texts_field_value_key").on(table.field, table.value),
+    // Subject keyword searches: the same keyword hashes as search_values' index.
+    index("event_texts_keywords_idx")
+      .using("gin", sql`msgevents_keyword_hashes('', ${table.value}, false)`)
+      .where(sql`field = 1`),
   ],
 );
 

@@ -1,15 +1,19 @@
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import { PartitionManager } from "../db/partitions.ts";
-import { events } from "../db/tables.ts";
+import { events, TEXT_REFS } from "../db/tables.ts";
 import { METRIC_COLUMNS } from "../model/columns.ts";
 import type { NormalizedEvent } from "../model/normalize.ts";
 
-const METRIC_KEYS: readonly string[] = Object.values(METRIC_COLUMNS).map(({ column }) => column);
+/** Columns added since: the metric columns (0028) and the texts' ids (0030). */
+const LATER_KEYS: readonly string[] = [
+  ...Object.values(METRIC_COLUMNS).map(({ column }) => column),
+  ...TEXT_REFS.map(({ refKey }) => refKey),
+];
 
 /** The columns of `events` before migration 0013 (event bodies) and 0014 (batch numbers), so before 0028 too. */
 const LEGACY_COLUMNS = Object.entries(getTableColumns(events)).filter(
-  ([key]) => key !== "body" && key !== "batchNumber" && !METRIC_KEYS.includes(key),
+  ([key]) => key !== "body" && key !== "batchNumber" && !LATER_KEYS.includes(key),
 );
 
 /**

@@ -14,13 +14,17 @@ export const SEARCH_COUNTS_BY_QUARTER = `
   ) AS counted
   GROUP BY token, bucket_start`;
 
-/** The search counts recounted from every stored event, in the same shape. */
+/**
+ * The search counts recounted from every stored event, in the same shape; a subject or friendly_from stored as an id
+ * (migration 0030) counts as the text it names.
+ */
 export const SEARCH_COUNTS_RECOUNTED = `
   SELECT t.token, date_bin(interval '15 minutes', e.event_time, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
          count(*)::integer AS events
   FROM events AS e
-  CROSS JOIN LATERAL unnest(msgevents_counted_tokens(e.recipient_domain, e.friendly_from, e.sending_domain,
-    e.subject, e.campaign_id, e.template_id, e.ip_pool, e.sending_ip, e.reason, e.mailbox_provider,
+  CROSS JOIN LATERAL unnest(msgevents_counted_tokens(e.recipient_domain,
+    coalesce(e.friendly_from, (SELECT x.value FROM event_texts AS x WHERE x.id = e.friendly_from_ref)), e.sending_domain,
+    coalesce(e.subject, (SELECT x.value FROM event_texts AS x WHERE x.id = e.subject_ref)), e.campaign_id, e.template_id, e.ip_pool, e.sending_ip, e.reason, e.mailbox_provider,
     e.mailbox_provider_region, e.ab_test_id, e.subaccount_id, e.bounce_class, e.type, e.payload)) AS t(token)
   GROUP BY 1, 2`;
 

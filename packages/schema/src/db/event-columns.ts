@@ -1,9 +1,9 @@
-import type { NormalizedEvent } from "@msgevents/schema";
+import type { NormalizedEvent } from "../model/normalize.ts";
 
 /**
- * The `events` columns a normalized event fills, with the SQL type the loader sends it as. batch_id and received_at
- * (now batch_number) are the same for a whole batch and are passed once, and body is the event's encoded body (see write-events.ts). A
- * test checks this list against the migrated database, so a column added to the schema cannot be silently left out
+ * The `events` columns a normalized event fills, with the SQL type insertEvents sends it as. batch_id and received_at
+ * (now batch_number) are the same for a whole batch and are passed once, and body is the event's encoded body (see insert-events.ts). A
+ * loader test checks this list against the migrated database, so a column added to the schema cannot be silently left out
  * of loads.
  */
 export const EVENT_COLUMNS = [
@@ -43,5 +43,5 @@ export const BATCH_LEVEL_COLUMNS = ["batch_number"] as const;
 /** Columns of events stored before migration 0014, which named their batch by id and receipt time. */
 export const LEGACY_COLUMNS = ["batch_id", "received_at"] as const;
 
-/** The column of the encoded body, which the loader sends apart from the others (write-events.ts). */
+/** The column of the encoded body, which insertEvents sends apart from the others. */
 export const BODY_COLUMN = "body";
