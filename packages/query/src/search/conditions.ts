@@ -30,10 +30,11 @@ interface PendingFilter {
   countedToken?(resolved: ResolvedToken): string | undefined;
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
   listed?: ValueListedField;
-  /** For a filter over a text stored as an id in rows since migration 0030: the texts its values match. */
-  named?(db: NodePgDatabase): Promise<NamedTexts>;
-  /** The conditions on those rows: they name one of the texts, through the text-refs index. */
-  namedCondition?(named: NamedTexts): { index: SQL; recheck: SQL } | undefined;
+  /**
+   * For a filter over a text stored as an id in rows since migration 0030: the conditions on those rows (they name
+   * one of the texts its values match, through the text-refs index), undefined when no text matches.
+   */
+  named?(db: NodePgDatabase): Promise<NamedTextCondition | undefined>;
   /** How many events the resolved values can match at most (see MatchBound). */
   bound(resolved: ResolvedToken[]): MatchBound;
   /** The exact condition for the values, checked on the index's candidates. */
@@ -53,13 +54,18 @@ function indexCondition(resolved: ResolvedToken[]): SQL {
   return parts.length === 1 ? (parts[0] as SQL) : (or(...parts) as SQL);
 }
 
+interface NamedTextCondition {
+  index: SQL;
+  recheck: SQL;
+}
+
 /**
  * Rows that name one of the matching texts in the ref column (migration 0030): the text-refs index's overlap test
  * (with the index's predicate, which the planner must see beside it), and the exact re-check. The texts are of the
  * field alone, so a row holds one of them exactly when its ref column does: the index test is exact too. Undefined
  * when no text matches.
  */
-function namedTextCondition(ref: TextRef, named: NamedTexts): { index: SQL; recheck: SQL } | undefined {
+function namedTextCondition(ref: TextRef, named: NamedTexts): NamedTextCondition | undefined {
   if ("ids" in named && named.ids.length === 0) return undefined;
   const column = sql.identifier(ref.ref);
   if ("matching" in named) {
@@ -160,10 +166,7 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
     pending.push({
       ...(listed ? { listed } : {}),
       ...(ref
-        ? {
-            named: (db: NodePgDatabase) => namedTextIds(db, ref, mode, values),
-            namedCondition: (named: NamedTexts) => namedTextCondition(ref, named),
-          }
+        ? { named: async (db: NodePgDatabase) => namedTextCondition(ref, await namedTextIds(db, ref, mode, values)) }
         : {}),
       requests: values.map((value) => ({ prefix, value, mode })),
       recheck: (resolved) => textRecheck(field, mode, resolved),
@@ -270,7 +273,7 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
   }
 
   const pending = pendingFilters(filters);
-  const [resolved, namedIds, ...listedValues] = await Promise.all([
+  const [resolved, namedConditions, ...listedValues] = await Promise.all([
     resolveTokens(
       db,
       pending.flatMap((filter) => filter.requests),
@@ -301,8 +304,7 @@ export async function filterConditions(db: NodePgDatabase, filters: SearchFilter
       return;
     }
     const textRecheck = filter.recheck(tokens);
-    const texts = namedIds[index];
-    const named = texts ? filter.namedCondition?.(texts) : undefined;
+    const named = namedConditions[index];
     if (!textRecheck) {
       // No value has a keyword: nothing matches, stored as a text or as an id.
       parts.push({ condition: sql`false`, bound: { kind: "atMost", events: 0 } });

@@ -45,7 +45,7 @@ export async function withNamedTexts<Row extends StoredEvent>(
   return rows;
 }
 
-/** Texts checked per statement by collectUnnamedTexts: each locks its rows until it commits. */
+/** Texts checked per statement by collectUnnamedTexts: each holds the texts' lock meanwhile (naming loads wait). */
 const COLLECT_CHUNK = 1_000;
 
 /**

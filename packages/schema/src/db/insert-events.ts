@@ -12,33 +12,36 @@ const columnValue = (column: string): string => {
   return ref ? `CASE WHEN ${ref.ref}.text_id IS NULL THEN r.${column} END` : `r.${column}`;
 };
 
+/** The loader's columns, as the statement lists them. */
+const COLUMNS = EVENT_COLUMNS.map(([column]) => column).join(", ");
+
 /**
  * One statement per batch: the events travel as a single JSON parameter, which PostgreSQL expands with
  * json_to_recordset and inserts with ON CONFLICT DO NOTHING on the primary key, so an event already stored (by a
- * replay, a retry, or another batch) is skipped. Chosen by measurement (packages/loader's bench/write-paths.ts and README)
- * over unnest() of typed arrays, COPY into a temp table then INSERT … SELECT, and multi-row VALUES: the fastest where
- * the statement's own cost shows, and no parameter-count limit on batch size.
+ * replay, a retry, or another batch) is skipped. Chosen by measurement (packages/loader's bench/write-paths.ts and
+ * README) over unnest() of typed arrays, COPY into a temp table then INSERT … SELECT, and multi-row VALUES: the
+ * fastest where the statement's own cost shows, and no parameter-count limit on batch size.
  *
  * The batch's subjects, senders and transmissions ($3 and $4: field numbers and texts) are named by id first
- * (msgevents_name_event_texts, which adds the new ones and holds their lock until the load commits); a row stores
- * the id where there is one and the text where not (before the ids' index is valid, or past event_texts' cap). Rows
- * go in the order given (ordinality): the loader's is the key order (its inKeyOrder).
+ * (msgevents_name_event_texts, which adds the new ones; the load then holds the texts' lock shared until it
+ * commits); a row stores the id where there is one and the text where not (before the ids' index is valid, or past
+ * event_texts' cap). Rows go in the order given (ordinality): the loader's is the key order (its inKeyOrder).
  */
 const INSERT_EVENTS_SQL = `WITH named AS MATERIALIZED (
   SELECT text_field, text_value, text_id FROM msgevents_name_event_texts($3::smallint[], $4::text[])
 )
-INSERT INTO events (batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")})
+INSERT INTO events (batch_number, ${COLUMNS}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")})
 SELECT $2, ${EVENT_COLUMNS.map(([column]) => columnValue(column)).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}
 FROM ROWS FROM (json_to_recordset($1::json) AS (${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea))
-  WITH ORDINALITY AS r(${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, n)
+  WITH ORDINALITY AS r(${COLUMNS}, body, n)
 ${TEXT_REFS.map((ref) => `LEFT JOIN named AS ${ref.ref} ON ${ref.ref}.text_field = ${ref.field} AND ${ref.ref}.text_value = r.${ref.column}`).join("\n")}
 ORDER BY r.n
 ON CONFLICT DO NOTHING`;
 
 /**
- * Inserts a batch's events inside the caller's transaction (the loader's, and tests that store events as it does), each with its encoded body (encodeBodies, done before
- * the transaction so that no lock waits on it) and the batch's number (batches.batch_number); returns how many were
- * new.
+ * Inserts a batch's events inside the caller's transaction (the loader's, and tests that store events as it does),
+ * each with its encoded body (encodeBodies, done before the transaction so that no lock waits on it) and the batch's
+ * number (batches.batch_number); returns how many were new.
  */
 export async function insertEvents(
   client: pg.ClientBase | pg.Pool,
@@ -63,17 +66,12 @@ function textsToName(events: readonly NormalizedEvent[]): [number, string][] {
   const seen = new Map<string, [number, string]>();
   for (const event of events) {
     for (const ref of TEXT_REFS) {
-      const text = event[REF_FIELDS[ref.column]];
+      const text = event[ref.key];
       if (typeof text === "string") seen.set(`${ref.field}:${text}`, [ref.field, text]);
     }
   }
   return [...seen.values()];
 }
-
-/** The NormalizedEvent field of each TEXT_REFS column. */
-const REF_FIELDS = Object.fromEntries(
-  EVENT_COLUMNS.filter(([column]) => REF_OF_COLUMN.has(column)).map(([column, field]) => [column, field]),
-) as Record<TextRef["column"], (typeof EVENT_COLUMNS)[number][1]>;
 
 /**
  * The events as a JSON array of objects keyed by column name (Dates become ISO-8601, which timestamptz reads; bodies
