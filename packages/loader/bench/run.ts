@@ -20,6 +20,7 @@ import {
   TEXT_REFS,
   utcDay,
 } from "@msgevents/schema";
+import { type NumberedText, storeNumberedTexts, TextNumbering } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import {
   createEventGenerator,
@@ -115,11 +116,11 @@ async function prepareBatches(profile: "realistic" | "lean"): Promise<{
   rawBytes: number;
   rawRecordBytes: number;
   days: Date[];
-  texts: NamedTexts;
+  texts: NumberedText[];
 }> {
   const generator = createEventGenerator({ seed: 42, total: totalEvents, from: FROM, to: TO, profile });
   const copyOut = createWriteStream(copyFile);
-  const texts: NamedTexts = new Map();
+  const texts = new TextNumbering();
   const keys: StoredBatch[] = [];
   const days = new Set<string>();
   let rawBytes = 0;
@@ -146,11 +147,14 @@ async function prepareBatches(profile: "realistic" | "lean"): Promise<{
     copyOut.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
   await chmod(copyFile, 0o644);
-  return { keys, rawBytes, rawRecordBytes, days: [...days].map((day) => new Date(`${day}T00:00:00Z`)), texts };
+  return {
+    keys,
+    rawBytes,
+    rawRecordBytes,
+    days: [...days].map((day) => new Date(`${day}T00:00:00Z`)),
+    texts: texts.takeNew(),
+  };
 }
-
-/** Each named text's id, keyed by `${field}:${text}`. */
-type NamedTexts = Map<string, { id: number; field: number; text: string }>;
 
 /** A stored batch object and its newest event's time (the traffic's clock when it was sent). */
 interface StoredBatch {
@@ -171,20 +175,16 @@ function copyText(value: unknown): string {
   return text.replace(/[\\\n\r\t]/g, (char) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[char] ?? char);
 }
 
-function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number, texts: NamedTexts): string {
-  const row: Record<string, unknown> = Object.fromEntries(
-    EVENT_COLUMNS.map(([column, field]) => [column, event[field]]),
-  );
-  const refs = TEXT_REFS.map(({ field, column, key }) => {
-    const text = event[key];
-    if (typeof text !== "string") return null;
-    const named = texts.get(`${field}:${text}`) ?? { id: texts.size + 1, field, text };
-    texts.set(`${field}:${text}`, named);
-    // A row holds the text or its id, as the loader stores it.
-    row[column] = null;
-    return named.id;
-  });
-  return `${[batchNumber, ...Object.values(row), body, ...refs].map(copyText).join("\t")}\n`;
+function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number, texts: TextNumbering): string {
+  // A row holds the text or its id, as the loader stores it.
+  const row = texts.named(event);
+  const values = [
+    batchNumber,
+    ...EVENT_COLUMNS.map(([, field]) => row[field]),
+    body,
+    ...TEXT_REFS.map(({ refKey }) => row[refKey]),
+  ];
+  return `${values.map(copyText).join("\t")}\n`;
 }
 
 async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
@@ -198,18 +198,13 @@ async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
 async function measureCopy(
   db: TestDatabase,
   days: Date[],
-  texts: NamedTexts,
+  texts: readonly NumberedText[],
 ): Promise<{ events: number; seconds: number; method: string }> {
   const pool = await prepareSchema(db);
   try {
     // Partitions are created up front and not timed: COPY cannot create them. Nor texts: the rows name them.
     await new PartitionManager(pool).ensureFor(days);
-    const named = [...texts.values()];
-    await pool.query(
-      `INSERT INTO event_texts (id, field, value) OVERRIDING SYSTEM VALUE
-       SELECT * FROM unnest($1::integer[], $2::smallint[], $3::text[])`,
-      [named.map((text) => text.id), named.map((text) => text.field), named.map((text) => text.text)],
-    );
+    await storeNumberedTexts(pool, texts);
     await pool.query("CHECKPOINT");
     // The loader's columns, its texts' ids after them (copyLine's order).
     const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}`;

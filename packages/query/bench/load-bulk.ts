@@ -7,10 +7,10 @@ import {
   events,
   normalizeBatch,
   pruneEngagement,
-  TEXT_REFS,
   toEventRows,
   UPSERTED_TABLES,
 } from "@msgevents/schema";
+import { storeNumberedTexts, TextNumbering } from "@msgevents/schema/testing";
 import type pg from "pg";
 
 /**
@@ -40,29 +40,13 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
 
   const loadStarted = performance.now();
   // Subjects, senders and transmissions as ids, as the loader stores them (numbered here, the index being dropped).
-  const texts = new Map<string, number>();
+  const texts = new TextNumbering();
   let pending: Promise<unknown> = Promise.resolve();
   for (let done = 0; done < options.total; done += options.batchSize) {
     const records = options.generator.take(Math.min(options.batchSize, options.total - done));
     options.onRecords(records);
     // One batch number for the bulk load, as the loader gives each batch one (the batch's row is not needed here).
-    const newTexts: { id: number; field: number; text: string }[] = [];
-    const rows = (await toEventRows(normalizeBatch(records).events, { batchNumber: 1 })).map((row) => {
-      const named: typeof row = { ...row };
-      for (const { field, key, refKey } of TEXT_REFS) {
-        const text = row[key];
-        if (typeof text !== "string") continue;
-        let id = texts.get(`${field}:${text}`);
-        if (id === undefined) {
-          id = texts.size + 1;
-          texts.set(`${field}:${text}`, id);
-          newTexts.push({ id, field, text });
-        }
-        named[key] = null;
-        named[refKey] = id;
-      }
-      return named;
-    });
+    const rows = (await toEventRows(normalizeBatch(records).events, { batchNumber: 1 })).map((row) => texts.named(row));
     // The columns as json_populate_recordset reads them: database names, bodies as bytea's hex text.
     const json = JSON.stringify(
       rows.map((row) =>
@@ -76,17 +60,10 @@ export async function loadBulk(options: BulkOptions): Promise<string> {
     );
     await pending;
     // The texts first: the search counts' trigger reads the texts the rows name.
-    if (newTexts.length > 0) {
-      await pool.query(
-        `INSERT INTO event_texts (id, field, value) OVERRIDING SYSTEM VALUE
-         SELECT * FROM unnest($1::integer[], $2::smallint[], $3::text[])`,
-        [newTexts.map((text) => text.id), newTexts.map((text) => text.field), newTexts.map((text) => text.text)],
-      );
-    }
+    await storeNumberedTexts(pool, texts.takeNew());
     pending = pool.query("INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)", [json]);
   }
   await pending;
-  await pool.query("SELECT setval('event_texts_id_seq', greatest($1::integer, 1))", [texts.size]);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const indexStarted = performance.now();
   await Promise.all(indexes.rows.map(({ indexdef }) => pool.query(indexdef.replace(" ON ONLY ", " ON "))));
