@@ -35,6 +35,7 @@ test("msgevents status shows the local stack's health and its backfills, as text
     { name: "rare_type_index_0021", status: "done" },
     { name: "search_token_counts", status: "done" },
     { name: "text_refs_index_0030", status: "done" },
+    { name: "texts_by_id_0031", status: "done" },
   ]);
 });
 

@@ -434,6 +434,7 @@ describe("the maintenance role's backfills", () => {
             timestamp: "1717200000",
             rcpt_to: "a@b.example",
             campaign_id: "old",
+            subject: "Stored as text",
           },
         },
       },
@@ -471,6 +472,14 @@ describe("the maintenance role's backfills", () => {
 
     const old = await owner.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
     expect(old.rows[0]?.n).toBe(0);
+    // The texts-by-id backfill named the subject stored as text, by the naming function alone.
+    const named = await owner.query(
+      "SELECT e.subject, t.value FROM events AS e JOIN event_texts AS t ON t.id = e.subject_ref WHERE e.event_id = 'legacy-1'",
+    );
+    expect(named.rows).toEqual([{ subject: null, value: "Stored as text" }]);
+    expect(await outcome(maintenance, "INSERT INTO event_texts (field, value) VALUES (1, 'x')")).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
 
     // The day was swapped in with the privileges of the day partition it replaced: the maintenance role's rights on
     // the shadow's rows are gone, the query role reads it as any day.

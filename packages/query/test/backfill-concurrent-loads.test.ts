@@ -116,7 +116,14 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     const [filled] = await Promise.all([fill, writing, during]);
     // The event bodies' copy only reads; its swap, which locks the day against writes, gave way to the loads writing
     // the day (its lock timeout is short) and went through once they had committed.
-    expect(filled.filled.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
+    // The last day's text-refs index made loads name texts by id and queued every day for the texts-by-id
+    // backfill, which this run then did (after the six below).
+    const ofSix = filled.filled.filter((entry) => entry.backfill !== "texts_by_id_0031");
+    expect(filled.filled.slice(0, ofSix.length)).toEqual(ofSix);
+    expect(filled.filled.filter((entry) => entry.backfill === "texts_by_id_0031").map((entry) => entry.day)).toEqual(
+      expect.arrayContaining(["2024-06-03", "2024-06-02", "2024-06-01"]),
+    );
+    expect(ofSix.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
       "event_bodies_0018 2024-06-02",
       "metric_rollups 2024-06-02",
       "metric_rollups_0016 2024-06-02",

@@ -71,6 +71,7 @@ describe("GET /health", () => {
         "rare_type_index_0021",
         "search_token_counts",
         "text_refs_index_0030",
+        "texts_by_id_0031",
       ].map((name) => ({
         name,
         status: "done",

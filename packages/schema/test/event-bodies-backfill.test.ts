@@ -31,6 +31,7 @@ import {
   startMigratedDatabase,
   storeEvents,
   storeLegacyEvents,
+  TABLES_KEPT_BY_TRIGGERS,
 } from "./support.ts";
 
 // The event-bodies backfill (migration 0018) on events stored as the loader stored them before event bodies (0013)
@@ -47,16 +48,6 @@ const SELECTED = Object.entries(getTableColumns(events))
 const COLUMN_NAMES = Object.values(getTableColumns(events))
   .map((column) => `"${column.name}"`)
   .join(", ");
-/** The tables the statement triggers of events keep: the copy must leave them exactly as they are. */
-const DERIVED = [
-  "search_values",
-  "metric_rollups",
-  "bounce_rollups",
-  "reason_rollups",
-  "metric_unique_rollups",
-  "metric_engagement",
-  "search_token_counts",
-] as const;
 
 let db: MigratedDatabase;
 let pool: pg.Pool;
@@ -122,7 +113,7 @@ async function shadows(): Promise<Record<string, number>> {
 /** Every row of the tables the events' statement triggers keep (search values, rollups, search counts). */
 async function derivedRows(): Promise<Record<string, unknown[]>> {
   const derived: Record<string, unknown[]> = {};
-  for (const table of DERIVED) {
+  for (const table of TABLES_KEPT_BY_TRIGGERS) {
     const { rows } = await pool.query(`SELECT to_jsonb(t) AS row FROM ${table} AS t ORDER BY 1`);
     derived[table] = rows.map((row) => row.row);
   }

@@ -1,4 +1,4 @@
-import { generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
@@ -7,15 +7,19 @@ import {
   maintainPartitions,
   migrate,
   type NormalizedEvent,
-  normalizeBatch,
-  PartitionManager,
   runBackfills,
   TEXT_REFS,
   TEXT_REFS_INDEX_BACKFILL,
-  toEventsApiEvents,
-  withNamedTexts,
 } from "../src/index.ts";
-import { migrateBefore, storeEvents, tablesAsCounted } from "./support.ts";
+import {
+  migrateBefore,
+  renderedEvents,
+  storeAsLoader,
+  storeEvents,
+  tablesAsCounted,
+  textStorage,
+  twoDaysOfEvents,
+} from "./support.ts";
 
 // Migration 0030: a subject, friendly_from and transmission_id are stored as ids into event_texts (TEXT_REFS) once
 // every stored day has the ids' index; rows stored before keep their texts, and both read and count the same.
@@ -33,59 +37,12 @@ afterEach(async () => {
   await database?.close();
 });
 
-const generated = (count: number, seed: number, profile: "realistic" | "lean" = "realistic") =>
-  normalizeBatch(
-    generateEvents(count, {
-      seed,
-      profile,
-      from: new Date("2024-06-01T00:00:00Z"),
-      to: new Date("2024-06-03T00:00:00Z"),
-    }),
-  ).events;
-
-/** Stores events with the loader's statement (insertEvents), `perStatement` at a time, each committed by itself. */
-async function load(target: pg.Pool, rows: NormalizedEvent[], perStatement = 350): Promise<void> {
-  await new PartitionManager(target).ensureFor(rows.map((row) => row.eventTime));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    await insertEvents(target, 1, chunk, await encodeBodies(chunk.map((row) => row.body)));
-  }
-}
-
-/** How many rows hold each TEXT_REFS field as a text and as an id. */
-async function storedAs(target: pg.Pool): Promise<Record<string, { text: number; id: number }>> {
-  const counts = TEXT_REFS.map(
-    ({ column, ref }) => `'${column}', json_build_object('text', count(${column}), 'id', count(${ref}))`,
-  );
-  const { rows } = await target.query<{ stored: Record<string, { text: number; id: number }> }>(
-    `SELECT json_build_object(${counts.join(", ")}) AS stored FROM events`,
-  );
-  return rows[0]?.stored ?? {};
-}
-
-/** Every event as the Events API renders it, by event id and type. */
-async function rendered(target: pg.Pool): Promise<string[]> {
-  const { rows } = await target.query(
-    `SELECT event_time AS "eventTime", type, event_id AS "eventId", payload, body, message_id AS "messageId",
-            transmission_id AS "transmissionId", rcpt_to AS "recipient", recipient_domain AS "recipientDomain",
-            friendly_from AS "friendlyFrom", sending_domain AS "sendingDomain", subject, campaign_id AS "campaignId",
-            template_id AS "templateId", ip_pool AS "ipPool", sending_ip AS "sendingIp", reason,
-            bounce_class AS "bounceClass", subaccount_id AS "subaccountId", customer_id AS "customerId",
-            mailbox_provider AS "mailboxProvider", mailbox_provider_region AS "mailboxProviderRegion",
-            ab_test_id AS "abTestId", ab_test_version AS "abTestVersion", num_retries AS "numRetries",
-            queue_time AS "queueTime", msg_size AS "msgSize", subject_ref AS "subjectRef",
-            friendly_from_ref AS "friendlyFromRef", transmission_ref AS "transmissionRef"
-     FROM events ORDER BY event_id, type`,
-  );
-  return (await toEventsApiEvents(await withNamedTexts(target, rows))).map((event) => JSON.stringify(event));
-}
-
 describe("texts named by id (migration 0030)", () => {
   test("a load names each subject, sender and transmission by id, and a page renders them byte for byte as texts", async () => {
     await migrate(pool);
-    const rows = generated(1_500, 61);
-    await load(pool, rows);
-    const stored = await storedAs(pool);
+    const rows = twoDaysOfEvents(1_500, 61);
+    await storeAsLoader(pool, rows);
+    const stored = await textStorage(pool);
     for (const { column } of TEXT_REFS) {
       expect(stored[column]?.text, column).toBe(0);
       expect(stored[column]?.id, column).toBe(rows.filter((row) => row[keyOf(column)] != null).length);
@@ -96,8 +53,8 @@ describe("texts named by id (migration 0030)", () => {
     try {
       await migrate(otherPool);
       await storeEvents(otherPool, rows);
-      expect(await storedAs(otherPool)).toMatchObject({ subject: { id: 0 } });
-      expect(await rendered(pool)).toEqual(await rendered(otherPool));
+      expect(await textStorage(otherPool)).toMatchObject({ subject: { id: 0 } });
+      expect(await renderedEvents(pool)).toEqual(await renderedEvents(otherPool));
     } finally {
       await otherPool.end();
       await other.close();
@@ -106,8 +63,8 @@ describe("texts named by id (migration 0030)", () => {
 
   test("the search counts count a text named by id as the text, when stored and when erased", async () => {
     await migrate(pool);
-    const rows = [...generated(2_000, 62), ...generated(1_000, 63, "lean")];
-    await load(pool, rows);
+    const rows = [...twoDaysOfEvents(2_000, 62), ...twoDaysOfEvents(1_000, 63, "lean")];
+    await storeAsLoader(pool, rows);
     const other = await startTestDatabase();
     const otherPool = other.pool({ max: 2 });
     try {
@@ -130,17 +87,17 @@ describe("texts named by id (migration 0030)", () => {
 
   test("after an upgrade, loads keep texts in rows until every stored day has the ids' index, then name them by id", async () => {
     await migrateBefore(pool, "0030");
-    await storeEvents(pool, generated(300, 64));
+    await storeEvents(pool, twoDaysOfEvents(300, 64));
     await migrate(pool);
-    await load(pool, generated(300, 65));
-    expect(await storedAs(pool)).toMatchObject({ subject: { id: 0 }, transmission_id: { id: 0 } });
+    await storeAsLoader(pool, twoDaysOfEvents(300, 65));
+    expect(await textStorage(pool)).toMatchObject({ subject: { id: 0 }, transmission_id: { id: 0 } });
     expect(await pool.query("SELECT * FROM event_texts")).toMatchObject({ rowCount: 0 });
 
     const run = await runBackfills(pool, { backfills: [TEXT_REFS_INDEX_BACKFILL] });
     expect(run.filled.map((day) => day.day)).toEqual(["2024-06-02", "2024-06-01"]);
-    const later = generated(300, 66);
-    await load(pool, later);
-    expect(await storedAs(pool)).toMatchObject({
+    const later = twoDaysOfEvents(300, 66);
+    await storeAsLoader(pool, later);
+    expect(await textStorage(pool)).toMatchObject({
       subject: { id: later.filter((row) => row.subject != null).length },
     });
     // Both days' copies were built, and searched through, with a short pending list.
@@ -153,15 +110,15 @@ describe("texts named by id (migration 0030)", () => {
 
   test("past about 100,000 texts, new texts stay in the rows and known ones are still named by id", async () => {
     await migrate(pool);
-    const [first, second] = [generated(200, 67), generated(200, 68)];
-    await load(pool, first);
+    const [first, second] = [twoDaysOfEvents(200, 67), twoDaysOfEvents(200, 68)];
+    await storeAsLoader(pool, first);
     // As ANALYZE would leave it on a table that has grown to the cap.
     await pool.query("UPDATE pg_class SET reltuples = 100000 WHERE oid = 'event_texts'::regclass");
     const known = new Set(
       (await pool.query<{ value: string }>("SELECT value FROM event_texts")).rows.map((r) => r.value),
     );
     const fresh = second.map((row) => ({ ...row, subject: `${row.subject ?? ""} (new)` }));
-    await load(pool, [...second, ...fresh]);
+    await storeAsLoader(pool, [...second, ...fresh]);
     const { rows } = await pool.query<{ named: number; kept: number }>(
       "SELECT count(subject_ref)::int AS named, count(subject)::int AS kept FROM events WHERE event_id = ANY($1)",
       [[...second, ...fresh].map((row) => row.eventId)],
@@ -179,13 +136,13 @@ describe("msgevents_collect_event_texts", () => {
 
   test("after retention drops days, the maintenance removes the texts only those days named", async () => {
     await migrate(pool);
-    const rows = generated(40, 72);
+    const rows = twoDaysOfEvents(40, 72);
     const firstDay = rows.filter((row) => row.eventTime < new Date("2024-06-02T00:00:00Z")).slice(0, 2);
     const secondDay = rows.filter((row) => row.eventTime >= new Date("2024-06-02T00:00:00Z")).slice(0, 1);
     const [onlyFirst, bothFirst] = firstDay;
     const [bothSecond] = secondDay;
     const shared = { friendlyFrom: "news@shop.example", transmissionId: "tx-shared" };
-    await load(pool, [
+    await storeAsLoader(pool, [
       { ...(onlyFirst as NormalizedEvent), ...shared, subject: "only the first day" },
       { ...(bothFirst as NormalizedEvent), ...shared, subject: "both days" },
       { ...(bothSecond as NormalizedEvent), ...shared, subject: "both days" },
@@ -202,10 +159,10 @@ describe("msgevents_collect_event_texts", () => {
    */
   async function textNamedByNoEvent(subject: string, seed: number) {
     await migrate(pool);
-    const [first, second] = generated(20, seed)
+    const [first, second] = twoDaysOfEvents(20, seed)
       .slice(0, 2)
       .map((row) => ({ ...row, subject }) as NormalizedEvent);
-    await load(pool, [first as NormalizedEvent]);
+    await storeAsLoader(pool, [first as NormalizedEvent]);
     const id = await textId(subject);
     await pool.query("DELETE FROM events");
     const next = async (client: pg.PoolClient) =>
@@ -215,10 +172,10 @@ describe("msgevents_collect_event_texts", () => {
 
   test("removes the texts no stored event names, and keeps the others", async () => {
     await migrate(pool);
-    const [a, b, c] = generated(20, 69)
+    const [a, b, c] = twoDaysOfEvents(20, 69)
       .slice(0, 3)
       .map((row, index) => ({ ...row, subject: ["shared", "shared", "alone"][index] }));
-    await load(pool, [a, b, c] as NormalizedEvent[]);
+    await storeAsLoader(pool, [a, b, c] as NormalizedEvent[]);
     const [shared, alone] = [await textId("shared"), await textId("alone")];
     await pool.query("DELETE FROM events WHERE event_id IN ($1, $2)", [a?.eventId, c?.eventId]);
     const { rows } = await pool.query("SELECT msgevents_collect_event_texts($1::integer[]) AS removed", [

@@ -121,6 +121,7 @@ describe("migrate", () => {
       { name: "rare_type_index_0021", days: 0 },
       { name: "search_token_counts", days: 0 },
       { name: "text_refs_index_0030", days: 0 },
+      { name: "texts_by_id_0031", days: 0 },
     ]);
     for (const table of [
       erasureRequests,

@@ -1,15 +1,21 @@
 import { readFile } from "node:fs/promises";
-import { earlierMigrations, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
+import { earlierMigrations, generateEvents, startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
 import {
+  encodeBodies,
   events,
+  insertEvents,
   METRIC_COLUMNS,
   migrate,
   migrationsFolder,
   type NormalizedEvent,
+  normalizeBatch,
   PartitionManager,
+  TEXT_REFS,
   toEventRows,
+  toEventsApiEvents,
+  withNamedTexts,
 } from "../src/index.ts";
 import { asStoredBefore0028, storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
 
@@ -33,6 +39,18 @@ export async function startMigratedDatabase(): Promise<MigratedDatabase> {
     },
   };
 }
+
+/** The tables the statement triggers of events keep: a copy of stored events must leave them exactly as they are. */
+export const TABLES_KEPT_BY_TRIGGERS = [
+  "search_values",
+  "metric_rollups",
+  "bounce_rollups",
+  "reason_rollups",
+  "metric_unique_rollups",
+  "metric_engagement",
+  "search_token_counts",
+  "search_token_day_counts",
+] as const;
 
 export const RECEIVED_AT = new Date("2026-01-02T03:04:05.678Z");
 
@@ -177,4 +195,51 @@ export async function runInSchema(pool: pg.Pool, schema: string, statement: stri
     await client.query("RESET search_path");
     client.release();
   }
+}
+/** `count` generated events of 2024-06-01 and 2024-06-02 (UTC), normalized. */
+export const twoDaysOfEvents = (count: number, seed: number, profile: "realistic" | "lean" = "realistic") =>
+  normalizeBatch(
+    generateEvents(count, {
+      seed,
+      profile,
+      from: new Date("2024-06-01T00:00:00Z"),
+      to: new Date("2024-06-03T00:00:00Z"),
+    }),
+  ).events;
+
+/** Stores events with the loader's statement (insertEvents), `perStatement` at a time, each committed by itself. */
+export async function storeAsLoader(target: pg.Pool, rows: NormalizedEvent[], perStatement = 350): Promise<void> {
+  await new PartitionManager(target).ensureFor(rows.map((row) => row.eventTime));
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    await insertEvents(target, 1, chunk, await encodeBodies(chunk.map((row) => row.body)));
+  }
+}
+
+/** How many rows hold each TEXT_REFS field as a text and as an id. */
+export async function textStorage(target: pg.Pool): Promise<Record<string, { text: number; id: number }>> {
+  const counts = TEXT_REFS.map(
+    ({ column, ref }) => `'${column}', json_build_object('text', count(${column}), 'id', count(${ref}))`,
+  );
+  const { rows } = await target.query<{ stored: Record<string, { text: number; id: number }> }>(
+    `SELECT json_build_object(${counts.join(", ")}) AS stored FROM events`,
+  );
+  return rows[0]?.stored ?? {};
+}
+
+/** Every event as the Events API renders it, by event id and type. */
+export async function renderedEvents(target: pg.Pool): Promise<string[]> {
+  const { rows } = await target.query(
+    `SELECT event_time AS "eventTime", type, event_id AS "eventId", payload, body, message_id AS "messageId",
+            transmission_id AS "transmissionId", rcpt_to AS "recipient", recipient_domain AS "recipientDomain",
+            friendly_from AS "friendlyFrom", sending_domain AS "sendingDomain", subject, campaign_id AS "campaignId",
+            template_id AS "templateId", ip_pool AS "ipPool", sending_ip AS "sendingIp", reason,
+            bounce_class AS "bounceClass", subaccount_id AS "subaccountId", customer_id AS "customerId",
+            mailbox_provider AS "mailboxProvider", mailbox_provider_region AS "mailboxProviderRegion",
+            ab_test_id AS "abTestId", ab_test_version AS "abTestVersion", num_retries AS "numRetries",
+            queue_time AS "queueTime", msg_size AS "msgSize", subject_ref AS "subjectRef",
+            friendly_from_ref AS "friendlyFromRef", transmission_ref AS "transmissionRef"
+     FROM events ORDER BY event_id, type`,
+  );
+  return (await toEventsApiEvents(await withNamedTexts(target, rows))).map((event) => JSON.stringify(event));
 }

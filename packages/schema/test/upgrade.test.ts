@@ -68,7 +68,7 @@ async function count(table: string): Promise<number> {
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0030 read no event and queue every day of every backfill", async () => {
+  test("from before the rollups (0007): 0008-0031 read no event and queue every day of every backfill (0031's once loads name texts)", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -83,6 +83,7 @@ describe("upgrading a database that holds events", () => {
       rare_type_index_0021: DAYS,
       search_token_counts: DAYS,
       text_refs_index_0030: DAYS,
+      texts_by_id_0031: [],
     });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
@@ -102,6 +103,7 @@ describe("upgrading a database that holds events", () => {
       rare_type_index_0021: DAYS,
       search_token_counts: DAYS,
       text_refs_index_0030: DAYS,
+      texts_by_id_0031: [],
     });
     expect(await count("metric_rollups")).toBe(rollups);
   });
@@ -118,6 +120,7 @@ describe("upgrading a database that holds events", () => {
       rare_type_index_0021: DAYS,
       search_token_counts: [],
       text_refs_index_0030: DAYS,
+      texts_by_id_0031: [],
     });
   });
 
@@ -139,6 +142,7 @@ describe("upgrading a database that holds events", () => {
       rare_type_index_0021: DAYS,
       search_token_counts: [],
       text_refs_index_0030: DAYS,
+      texts_by_id_0031: [],
     });
   });
 });

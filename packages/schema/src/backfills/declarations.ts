@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
+import { textsByIdStep } from "./texts-by-id.ts";
 
 /**
  * A backfill: data derived from the stored events that a migration creates but must not compute itself (a migration's
@@ -145,6 +146,23 @@ export const TEXT_REFS_INDEX_BACKFILL: SqlBackfill = {
   fill: "msgevents_fill_text_refs_index",
 };
 
+/**
+ * Rows stored with their subject, friendly_from and transmission_id as texts (before 0030 named them by id), converted
+ * by the event-bodies backfill's copy and swap with each row's texts named (src/backfills/texts-by-id.ts). Its days are
+ * queued once loads name texts (every day has the ids' index). Both forms are read and searched alike: it fills no
+ * table.
+ */
+export function textsByIdBackfill(options: EventBodiesOptions = {}): StepBackfill {
+  return {
+    name: "texts_by_id_0031",
+    migration: "0031_texts_by_id_backfill",
+    tables: [],
+    step: (client, day, from) => textsByIdStep(client, day, from, options),
+  };
+}
+
+export const TEXTS_BY_ID_BACKFILL = textsByIdBackfill();
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
@@ -153,4 +171,5 @@ export const BACKFILLS: readonly Backfill[] = [
   EVENT_BODIES_BACKFILL,
   RARE_TYPE_INDEX_BACKFILL,
   TEXT_REFS_INDEX_BACKFILL,
+  TEXTS_BY_ID_BACKFILL,
 ];

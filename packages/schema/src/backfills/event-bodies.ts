@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
-import { events } from "../db/tables.ts";
+import { events, TEXT_REFS, type TextRef } from "../db/tables.ts";
 import { freezeAllVisible } from "../db/vacuum.ts";
 import { encodeBodies } from "../encoding/body-codec.ts";
 import { INTEGER_COLUMNS, METRIC_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
@@ -21,17 +21,20 @@ import type { BackfillStepResult } from "./declarations.ts";
  * 2. copy: `batchRows` rows at a time in key order (time first, as the day's heap is, which searches read in time
  *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
  *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
- *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly;
+ *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly; for the texts-by-id backfill
+ *    (texts-by-id.ts, `nameTexts`) each row's subject, friendly_from and transmission_id also go as ids, named as a
+ *    load names its batch's texts (a text in a row or its id, never both);
  * 3. vacuum and index: the shadow vacuumed (outside a transaction, as the copy's last step has committed), then the
  *    day's indexes built on it, one a step, and its statistics gathered (msgevents_index_event_shadow);
  * 4. swap: with the day partition locked against writes (SHARE, waiting at most `swapLockTimeoutMs`), the shadow is
  *    brought up to date (rows deleted from the day meanwhile, by erasure, deleted from it too, so they never come
  *    back; rows loaded into the day meanwhile copied in, converted if need be), then swapped in for the partition
- *    (msgevents_swap_event_shadow), whose files are dropped whole.
+ *    (msgevents_swap_event_shadow), whose files are dropped whole. The texts only the erased rows' copies named are
+ *    removed once the swap has committed (msgevents_collect_event_texts, which keeps any text a shadow names).
  *
  * No statement trigger of events sees the copy (the shadow is no partition until the swap, and the swap adds and
- * removes no row of events), and the copy changes no column a search or a rollup reads, so every derived count stays
- * as it is: exact. Loads and searches go on during the copy; loads into the day wait during the swap's reconciliation,
+ * removes no row of events), and the copy changes no value a search or a rollup reads (a text named by id is read
+ * through event_texts by both), so every derived count stays as it is: exact. Loads and searches go on during the copy; loads into the day wait during the swap's reconciliation,
  * searches during the swap's catalog changes (DETACH takes ACCESS EXCLUSIVE on events). A swap that cannot have its
  * locks in time gives up at once (a loader that holds events and waits for the day partition would otherwise be
  * deadlocked with it: `swapLockTimeoutMs` is below PostgreSQL's deadlock_timeout, so the swap, not the load, is the
@@ -58,6 +61,12 @@ export interface EventBodiesOptions {
   swapPauseMs?: number;
 }
 
+/** How a day is copied: the event-bodies backfill's conversion, and for the texts-by-id backfill the texts named too. */
+export interface DayCopyOptions extends EventBodiesOptions {
+  /** Each copied row's subject, friendly_from and transmission_id stored as ids where event_texts names them. */
+  nameTexts?: boolean;
+}
+
 const TABLE_COLUMNS = getTableColumns(events);
 const COLUMNS = Object.entries(TABLE_COLUMNS).map(([key, column]) => ({ key, name: column.name }));
 /** The metric fields a converted row keeps in their columns now (migration 0028) rather than in payload. */
@@ -72,24 +81,41 @@ const SELECTED = COLUMNS.filter(({ key }) => key !== "body")
   .map(({ key, name }) => `e."${name}" AS "${key}"`)
   .join(", ");
 const INSERTED = COLUMNS.map(({ name }) => `"${name}"`).join(", ");
-/** A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r). */
-const COPIED = COLUMNS.map(({ name }) => {
-  if (METRIC_COLUMN_NAMES.has(name)) return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
-  switch (name) {
-    case "payload":
-    case "body":
-      return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
-    case "batch_number":
-      return `CASE WHEN r.event_id IS NULL THEN e.batch_number ELSE coalesce(r.batch_number, e.batch_number) END`;
-    // A batch with a number is named by it alone, as the loader names it now.
-    case "batch_id":
-    case "received_at":
-      return `CASE WHEN r.event_id IS NULL OR r.batch_number IS NULL THEN e."${name}" END`;
-    default:
-      return `e."${name}"`;
-  }
-}).join(", ");
+/** The text columns a copy that names texts stores as ids (TEXT_REFS), by column name. */
+const TEXT_REF_OF_COLUMN = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.column, ref]));
+const TEXT_REF_OF_REF = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.ref, ref]));
+
+/**
+ * A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r), and, when
+ * the copy names texts, the id of each text event_texts names (joined as the ref's name) in place of the text.
+ */
+function copiedColumns(nameTexts: boolean): string {
+  return COLUMNS.map(({ name }) => {
+    if (METRIC_COLUMN_NAMES.has(name)) return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
+    const text = nameTexts ? TEXT_REF_OF_COLUMN.get(name) : undefined;
+    // A row holds a field's text or its id, never both.
+    if (text) return `CASE WHEN ${text.ref}.text_id IS NULL THEN e."${name}" END`;
+    const ref = nameTexts ? TEXT_REF_OF_REF.get(name) : undefined;
+    if (ref) return `coalesce(e."${name}", ${ref.ref}.text_id)`;
+    switch (name) {
+      case "payload":
+      case "body":
+        return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
+      case "batch_number":
+        return `CASE WHEN r.event_id IS NULL THEN e.batch_number ELSE coalesce(r.batch_number, e.batch_number) END`;
+      // A batch with a number is named by it alone, as the loader names it now.
+      case "batch_id":
+      case "received_at":
+        return `CASE WHEN r.event_id IS NULL OR r.batch_number IS NULL THEN e."${name}" END`;
+      default:
+        return `e."${name}"`;
+    }
+  }).join(", ");
+}
 const KEY = "(e.event_time, e.type, e.event_id)";
+
+/** The table a day (YYYY-MM-DD) is copied into before it is swapped in. */
+export const shadowNameOf = (day: string): string => `events_${day.replaceAll("-", "")}_shadow`;
 
 type LegacyRow = StoredEvent & { eventTime: Date; knownBatchNumber: number | null };
 
@@ -107,9 +133,9 @@ export async function eventBodiesStep(
   client: pg.ClientBase,
   day: string,
   from: string | null,
-  options: EventBodiesOptions = {},
+  options: DayCopyOptions = {},
 ): Promise<BackfillStepResult> {
-  const shadowName = `events_${day.replaceAll("-", "")}_shadow`;
+  const shadowName = shadowNameOf(day);
   if (from === null) return startStep(client, day, shadowName, options);
   const progress = JSON.parse(from) as Progress;
   const current = await client.query<{ token: string | null }>(
@@ -128,8 +154,19 @@ export async function eventBodiesStep(
       const next: Progress = { token: progress.token, phase: built.rows[0]?.left ? "index" : "swap" };
       return { events: 0, next: JSON.stringify(next) };
     }
-    case "swap":
-      return { events: await swap(client, day, shadowName, options), next: null };
+    case "swap": {
+      const { loaded, textsOfErased } = await swap(client, day, shadowName, options);
+      if (textsOfErased.length === 0) return { events: loaded, next: null };
+      // The texts only the rows erased from the day during the copy named (by their ids in the shadow) go as an
+      // erasure's do, once the swap has committed: removing them takes the texts' lock exclusively, which the swap,
+      // holding the day against loads that may hold it shared, must not wait for.
+      return {
+        events: loaded,
+        next: null,
+        afterCommit: (collecting) =>
+          collecting.query("SELECT msgevents_collect_event_texts($1::integer[])", [textsOfErased]),
+      };
+    }
   }
 }
 
@@ -143,7 +180,7 @@ async function startStep(
   client: pg.ClientBase,
   day: string,
   shadowName: string,
-  options: EventBodiesOptions,
+  options: DayCopyOptions,
 ): Promise<BackfillStepResult> {
   const started = await client.query<{ token: string | null }>(
     "SELECT msgevents_start_event_shadow($1::date) AS token",
@@ -181,7 +218,7 @@ async function copyStep(
   token: string,
   after: Position | null,
   copiedBefore: number,
-  options: EventBodiesOptions,
+  options: DayCopyOptions,
 ): Promise<BackfillStepResult> {
   const batchRows = options.batchRows ?? EVENT_BODIES_BATCH_ROWS;
   const [start, end] = dayBounds(day);
@@ -201,6 +238,7 @@ async function copyStep(
     shadowName,
     `e.event_time >= $1 AND e.event_time < $2 ${afterCondition} ${upToCondition}`,
     [start, end, ...(after ?? []), ...(upToPosition ?? [])],
+    options.nameTexts ?? false,
   );
   if (upToPosition) {
     return {
@@ -230,6 +268,7 @@ async function copyRows(
   shadowName: string,
   condition: string,
   values: unknown[],
+  nameTexts: boolean,
 ): Promise<number> {
   const { rows } = await client.query<LegacyRow>(
     `SELECT ${SELECTED}, b.batch_number AS "knownBatchNumber"
@@ -254,17 +293,37 @@ async function copyRows(
     })),
   );
   const copied = await client.query(
-    `INSERT INTO "${shadowName}" (${INSERTED})
-     SELECT ${COPIED}
+    `${nameTexts ? namingTexts(condition) : ""}
+     INSERT INTO "${shadowName}" (${INSERTED})
+     SELECT ${copiedColumns(nameTexts)}
      FROM events AS e
      LEFT JOIN json_to_recordset($${values.length + 1}::json)
           AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer,
                ${METRIC_SQL_COLUMNS.map(({ name, type }) => `${name} ${type}`).join(", ")})
        ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
+     ${nameTexts ? TEXT_REFS.map((ref) => `LEFT JOIN named AS ${ref.ref} ON ${ref.ref}.text_field = ${ref.field} AND ${ref.ref}.text_value = e."${ref.column}"`).join("\n") : ""}
      WHERE ${condition}`,
     [...values, replaced],
   );
   return copied.rowCount ?? 0;
+}
+
+/**
+ * The WITH of a copy that names texts: the texts of the rows `condition` selects, named by id as a load names its
+ * batch's (msgevents_name_event_texts: new ones added unless event_texts is full, in key order; the texts' lock held
+ * shared until the step commits, so no text named here is removed before the rows naming it are in the shadow).
+ */
+function namingTexts(condition: string): string {
+  const texts = TEXT_REFS.map((ref) => `(${ref.field}::smallint, e."${ref.column}")`).join(", ");
+  return `WITH texts AS MATERIALIZED (
+       SELECT DISTINCT t.field, t.value FROM events AS e CROSS JOIN LATERAL (VALUES ${texts}) AS t(field, value)
+       WHERE ${condition} AND t.value IS NOT NULL
+     ), named AS MATERIALIZED (
+       SELECT n.text_field, n.text_value, n.text_id
+       FROM (SELECT array_agg(field ORDER BY field, value) AS fields, array_agg(value ORDER BY field, value) AS texts
+             FROM texts) AS a
+       CROSS JOIN LATERAL msgevents_name_event_texts(a.fields, a.texts) AS n
+     )`;
 }
 
 /**
@@ -276,8 +335,8 @@ async function swap(
   client: pg.ClientBase,
   day: string,
   shadowName: string,
-  options: EventBodiesOptions,
-): Promise<number> {
+  options: DayCopyOptions,
+): Promise<{ loaded: number; textsOfErased: number[] }> {
   const {
     swapLockTimeoutMs = SWAP_LOCK_TIMEOUT_MS,
     swapAttempts = SWAP_ATTEMPTS,
@@ -292,8 +351,14 @@ async function swap(
       await client.query("SELECT set_config('lock_timeout', $1, true)", [`${swapLockTimeoutMs}ms`]);
       // From here no load writes the day until the commit: the shadow's rows become exactly the day's.
       await client.query("SELECT msgevents_lock_day_for_backfill($1::date)", [day]);
-      await client.query(
-        `DELETE FROM "${shadowName}" AS s WHERE NOT EXISTS (SELECT FROM events AS e WHERE ${inDay} AND ${sameKey})`,
+      const deleted = await client.query<{ ids: number[] | null }>(
+        `WITH gone AS (
+           DELETE FROM "${shadowName}" AS s WHERE NOT EXISTS (SELECT FROM events AS e WHERE ${inDay} AND ${sameKey})
+           RETURNING ${TEXT_REFS.map((ref) => `s.${ref.ref}`).join(", ")}
+         )
+         SELECT array_agg(DISTINCT t.id) AS ids
+         FROM gone CROSS JOIN LATERAL unnest(ARRAY[${TEXT_REFS.map((ref) => `gone.${ref.ref}`).join(", ")}]) AS t(id)
+         WHERE t.id IS NOT NULL`,
         [start, end],
       );
       const loaded = await copyRows(
@@ -301,10 +366,11 @@ async function swap(
         shadowName,
         `${inDay} AND NOT EXISTS (SELECT FROM "${shadowName}" AS s WHERE ${sameKey})`,
         [start, end],
+        options.nameTexts ?? false,
       );
       await client.query("SELECT msgevents_swap_event_shadow($1::date)", [day]);
       await client.query("RELEASE SAVEPOINT event_shadow_swap");
-      return loaded;
+      return { loaded, textsOfErased: deleted.rows[0]?.ids ?? [] };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (attempt >= swapAttempts || typeof code !== "string" || !SWAP_RETRIED.has(code)) throw error;

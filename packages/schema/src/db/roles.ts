@@ -60,7 +60,9 @@ const EVENT_SHADOW = [
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
- *   the day; the shadow's rows it may read, insert and delete until the swap, which takes those rights back.
+ *   the day; the shadow's rows it may read, insert and delete until the swap, which takes those rights back; for the
+ *   texts-by-id backfill (the same copy, each row's texts named by id), EXECUTE on msgevents_name_event_texts and
+ *   SELECT on event_texts.
  * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
  *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
  * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
@@ -124,7 +126,7 @@ function privilegeStatements(s: string): string[] {
     ]),
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
-    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${maintenance}, ${eraser}`,
     ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
       (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
@@ -132,8 +134,9 @@ function privilegeStatements(s: string): string[] {
     `GRANT SELECT, UPDATE ON ${s}.backfills, ${s}.backfill_days TO ${maintenance}`,
     ...EVENT_SHADOW.map((fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`),
     `GRANT SELECT ON ${s}.events TO ${maintenance}`,
-    // Which texts to check after retention (collectUnnamedTexts): their ids, never the texts.
-    `GRANT SELECT (id) ON ${s}.event_texts TO ${maintenance}`,
+    // Which texts to check after retention (collectUnnamedTexts), and the ids of the texts the texts-by-id backfill
+    // names (it reads the day's events already).
+    `GRANT SELECT ON ${s}.event_texts TO ${maintenance}`,
     `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,

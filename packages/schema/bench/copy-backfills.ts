@@ -1,26 +1,89 @@
-// The event-bodies backfill (migration 0018) on events stored as before event bodies (0013) and batch numbers (0014):
-// `pnpm --filter @msgevents/schema bench:event-bodies`. Stores BENCH_EVENTS (default 200,000) realistic generated
-// events over 7 days as the loader did before 0013 (storeEventsAsBefore0013, a batches row per 350 events), vacuumed
-// as an operated database's ended days are; then converts them with runBackfills (copy and swap, day by day) while
-// another connection searches without pause, and prints the conversion speed, the time of each day's phases, the
+// The two backfills that convert stored events by copying each day into a table swapped in for it:
+// `pnpm --filter @msgevents/schema bench:event-bodies` (migration 0018: events stored as before event bodies, 0013,
+// and batch numbers, 0014, by storeEventsAsBefore0013, a batches row per 350 events) and
+// `pnpm --filter @msgevents/schema bench:texts-by-id` (migration 0031: events stored by a database migrated to before
+// 0030, their subjects, senders and transmissions as texts; then migrated to the latest, with the text-refs index
+// backfill run so that loads name texts). BENCH_EVENTS (default 200,000) realistic generated events over 7 days,
+// vacuumed as an operated database's ended days are; then converted with runBackfills (copy and swap, day by day)
+// while another connection searches without pause. Prints the conversion speed, the time of each day's phases, the
 // searches' latency before and during the conversion (the longest is the longest pause a search saw), and the bytes
-// per event of the events table (heap, TOAST, every index) before and after, beside the raw JSON size. Prints the
-// machine's load (uptime) before and after: the speed depends on it.
+// per event of the events table (heap, TOAST, every index) and of event_texts before and after, beside the raw JSON
+// size. Prints the machine's load (uptime) before and after: the speed depends on it.
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { createEventGenerator, startTestDatabase } from "@msgevents/testkit";
+import { createEventGenerator, earlierMigrations, startTestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import {
   EVENT_BODIES_BACKFILL,
   EVENT_BODIES_BATCH_ROWS,
   migrate,
+  migrationsFolder,
+  type NormalizedEvent,
   normalizeBatch,
   runBackfills,
   type StepBackfill,
   SWAP_LOCK_TIMEOUT_MS,
+  TEXT_REFS,
+  TEXT_REFS_INDEX_BACKFILL,
+  TEXTS_BY_ID_BACKFILL,
 } from "../src/index.ts";
 import { storeEventsAsBefore0013 } from "../src/testing/legacy-events.ts";
+import { storeEvents } from "../test/support.ts";
 import { positiveInteger } from "./env.ts";
+
+/** What differs between the two backfills measured: how the events are stored first, and what is left to convert. */
+interface Scenario {
+  backfill: StepBackfill;
+  /** How the rows are stored before the conversion, as the size table names that state. */
+  stored: string;
+  /** Migrates the fresh database to the schema the events are stored under. */
+  migrateFirst(pool: pg.Pool): Promise<void>;
+  /** Stores one webhook batch's events as that schema's loader did. */
+  store(pool: pg.Pool, events: NormalizedEvent[], batchId: string, receivedAt: Date): Promise<void>;
+  /** Brings the database to where the backfill's days are queued. */
+  queue(pool: pg.Pool): Promise<void>;
+  /** Rows the backfill would still convert. */
+  left: string;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  "event-bodies": {
+    backfill: EVENT_BODIES_BACKFILL as StepBackfill,
+    stored: "stored as before 0013, vacuumed",
+    migrateFirst: async (pool) => void (await migrate(pool)),
+    async store(pool, events, batchId, receivedAt) {
+      await pool.query(
+        `INSERT INTO batches (batch_id, object_key, received_at, status) VALUES ($1, $2, $3, 'loaded')`,
+        [batchId, `batches/${batchId}.json`, receivedAt],
+      );
+      await storeEventsAsBefore0013(pool, events, { batchId, receivedAt });
+    },
+    queue: async (pool) =>
+      void (await pool.query("SELECT msgevents_register_backfill($1, true)", [EVENT_BODIES_BACKFILL.name])),
+    left: "SELECT count(*)::int AS n FROM events WHERE body IS NULL",
+  },
+  "texts-by-id": {
+    backfill: TEXTS_BY_ID_BACKFILL as StepBackfill,
+    stored: "stored as before 0030, vacuumed",
+    async migrateFirst(pool) {
+      const earlier = await earlierMigrations({ from: migrationsFolder, before: "0030" });
+      try {
+        await migrate(pool, { migrationsFolder: earlier.folder });
+      } finally {
+        await earlier.remove();
+      }
+    },
+    store: async (pool, events, batchId) => void (await storeEvents(pool, events, batchId)),
+    async queue(pool) {
+      await migrate(pool);
+      await runBackfills(pool, { backfills: [TEXT_REFS_INDEX_BACKFILL], budgetMs: Number.POSITIVE_INFINITY });
+    },
+    left: `SELECT count(*)::int AS n FROM events WHERE ${TEXT_REFS.map(({ column }) => `${column} IS NOT NULL`).join(" OR ")}`,
+  },
+};
+const SCENARIO_NAME = process.env.BENCH_BACKFILL ?? "event-bodies";
+const SCENARIO = SCENARIOS[SCENARIO_NAME];
+if (!SCENARIO) throw new Error(`BENCH_BACKFILL must be one of ${Object.keys(SCENARIOS).join(", ")}`);
 
 const EVENTS = positiveInteger("BENCH_EVENTS", 200_000);
 const BATCH_SIZE = 350;
@@ -30,15 +93,24 @@ const TO = new Date("2024-06-08T00:00:00Z");
 const BASELINE_MS = 15_000;
 
 /** Bytes of the events partitions: heap (with free space and dead rows), TOAST, every index; and live row bytes. */
-async function eventsBytes(pool: pg.Pool): Promise<{ heap: number; indexes: number; total: number; live: number }> {
-  const { rows } = await pool.query<{ heap: string; indexes: string; total: string; live: string }>(
+async function eventsBytes(
+  pool: pg.Pool,
+): Promise<{ heap: number; indexes: number; total: number; live: number; texts: number }> {
+  const { rows } = await pool.query<{ heap: string; indexes: string; total: string; live: string; texts: string }>(
     `SELECT sum(pg_table_size(c.oid))::bigint AS heap, sum(pg_indexes_size(c.oid))::bigint AS indexes,
             sum(pg_total_relation_size(c.oid))::bigint AS total,
-            (SELECT sum(pg_column_size(e.*)) FROM events AS e)::bigint AS live
+            (SELECT sum(pg_column_size(e.*)) FROM events AS e)::bigint AS live,
+            coalesce(pg_total_relation_size(to_regclass('event_texts')), 0) AS texts
      FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`,
   );
-  const row = rows[0] ?? { heap: "0", indexes: "0", total: "0", live: "0" };
-  return { heap: Number(row.heap), indexes: Number(row.indexes), total: Number(row.total), live: Number(row.live) };
+  const row = rows[0] ?? { heap: "0", indexes: "0", total: "0", live: "0", texts: "0" };
+  return {
+    heap: Number(row.heap),
+    indexes: Number(row.indexes),
+    total: Number(row.total),
+    live: Number(row.live),
+    texts: Number(row.texts),
+  };
 }
 
 function uptime(): string {
@@ -97,13 +169,15 @@ function latencySummary(searches: Search[]): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`event-bodies backfill benchmark: ${EVENTS.toLocaleString("en")} realistic generated events, 7 days`);
+  const scenario = SCENARIO as Scenario;
+  const backfill = scenario.backfill;
+  console.log(`${backfill.name} backfill benchmark: ${EVENTS.toLocaleString("en")} realistic generated events, 7 days`);
   console.log(`load before: ${uptime()}`);
   const database = await startTestDatabase({ embedded: true });
   const pool = database.pool({ max: 2 });
   const searcher = database.client();
   try {
-    await migrate(pool);
+    await scenario.migrateFirst(pool);
     const generator = createEventGenerator({ from: FROM, to: TO, total: EVENTS });
     let rawBytes = 0;
     for (let batch = 0; generator.generated < EVENTS; batch++) {
@@ -111,16 +185,11 @@ async function main(): Promise<void> {
       for (const record of records) rawBytes += Buffer.byteLength(JSON.stringify(record));
       const batchId = `bench-${batch}`;
       const receivedAt = new Date(TO.getTime() + batch * 1000);
-      await pool.query(
-        `INSERT INTO batches (batch_id, object_key, received_at, status) VALUES ($1, $2, $3, 'loaded')`,
-        [batchId, `batches/${batchId}.json`, receivedAt],
-      );
-      await storeEventsAsBefore0013(pool, normalizeBatch(records).events, { batchId, receivedAt });
+      await scenario.store(pool, normalizeBatch(records).events, batchId, receivedAt);
     }
     await pool.query("VACUUM ANALYZE events");
-    const sizes: [string, Awaited<ReturnType<typeof eventsBytes>>][] = [
-      ["stored as before 0013, vacuumed", await eventsBytes(pool)],
-    ];
+    await scenario.queue(pool);
+    const sizes: [string, Awaited<ReturnType<typeof eventsBytes>>][] = [[scenario.stored, await eventsBytes(pool)]];
     const common = await pool.query<{ campaign: string }>(
       "SELECT campaign_id AS campaign FROM events WHERE campaign_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
     );
@@ -134,11 +203,11 @@ async function main(): Promise<void> {
     const phases = new Map<string, number[]>();
     const swaps: [number, number][] = [];
     const timed: StepBackfill = {
-      ...(EVENT_BODIES_BACKFILL as StepBackfill),
+      ...backfill,
       step: async (client, day, from) => {
         const phase = from === null ? "start+copy" : (/"phase":"(\w+)"/.exec(from)?.[1] ?? "?");
         const started = performance.now();
-        const result = await (EVENT_BODIES_BACKFILL as StepBackfill).step(client, day, from);
+        const result = await backfill.step(client, day, from);
         const list = phases.get(phase) ?? [];
         list.push(performance.now() - started);
         if (phase === "swap") swaps.push([started, performance.now()]);
@@ -146,19 +215,18 @@ async function main(): Promise<void> {
         return result;
       },
     };
-    await pool.query("SELECT msgevents_register_backfill($1, true)", [EVENT_BODIES_BACKFILL.name]);
     const during = searchWithoutPause(searcher, common.rows[0]?.campaign ?? "");
     const started = performance.now();
     const result = await runBackfills(pool, { backfills: [timed], budgetMs: Number.POSITIVE_INFINITY });
     const seconds = (performance.now() - started) / 1000;
     const searched = await during.stop();
     const converted = result.filled.reduce((sum, day) => sum + day.events, 0);
-    const left = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
+    const left = await pool.query<{ n: number }>(scenario.left);
     console.log(
       `conversion: ${converted.toLocaleString("en")} events in ${result.filled.length} days, ${seconds.toFixed(1)} s, ` +
-        `${Math.round(converted / seconds).toLocaleString("en")} events/s (runBackfills, ${EVENT_BODIES_BACKFILL.name}, ` +
+        `${Math.round(converted / seconds).toLocaleString("en")} events/s (runBackfills, ${backfill.name}, ` +
         `copy steps of ${EVENT_BODIES_BATCH_ROWS.toLocaleString("en")} rows); failed days: ${result.failed.length}; ` +
-        `rows left in the old format: ${left.rows[0]?.n}`,
+        `rows left to convert: ${left.rows[0]?.n}`,
     );
     for (const [phase, times] of phases) {
       const total = times.reduce((sum, ms) => sum + ms, 0);
@@ -185,14 +253,19 @@ async function main(): Promise<void> {
 
     const raw = rawBytes / EVENTS;
     console.log(`\nraw JSON: ${raw.toFixed(1)} B/event`);
-    console.log("state                                   live rows  heap+TOAST    indexes      total  total/raw");
+    console.log(
+      "state                                   live rows  heap+TOAST    indexes      total  total/raw event_texts",
+    );
     for (const [state, bytes] of sizes) {
       const per = (value: number) => (value / EVENTS).toFixed(1).padStart(10);
       console.log(
-        `${state.padEnd(38)} ${per(bytes.live)} ${per(bytes.heap)} ${per(bytes.indexes)} ${per(bytes.total)} ${(bytes.total / EVENTS / raw).toFixed(3).padStart(9)}x`,
+        `${state.padEnd(38)} ${per(bytes.live)} ${per(bytes.heap)} ${per(bytes.indexes)} ${per(bytes.total)} ${(bytes.total / EVENTS / raw).toFixed(3).padStart(9)}x ${per(bytes.texts)}`,
       );
     }
-    console.log("(B/event; live rows = sum of pg_column_size of the rows, without page and index overhead)");
+    console.log(
+      "(B/event of the events partitions; live rows = sum of pg_column_size of the rows, without page and index " +
+        "overhead; event_texts with its indexes)",
+    );
   } finally {
     await searcher.end().catch(() => {});
     await pool.end();

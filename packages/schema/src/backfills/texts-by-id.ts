@@ -1,0 +1,35 @@
+import type pg from "pg";
+import type { BackfillStepResult } from "./declarations.ts";
+import { type EventBodiesOptions, eventBodiesStep, shadowNameOf } from "./event-bodies.ts";
+
+/**
+ * The texts-by-id backfill (registered by migration 0031): rows holding a subject, friendly_from or transmission_id
+ * as text, stored before migration 0030 named them by id (or before every day had the ids' index), get them as ids
+ * into event_texts, as loads store them now. A day is converted by the event-bodies backfill's copy and swap (see
+ * event-bodies.ts), each copied row's texts named as a load names its batch's; a day with no text event_texts names
+ * or could name (msgevents_day_has_unnamed_texts) is done at once, without a copy. The migration queues the days once
+ * loads name texts (msgevents_text_refs_enabled): before that no day may hold ids.
+ */
+export async function textsByIdStep(
+  client: pg.ClientBase,
+  day: string,
+  from: string | null,
+  options: EventBodiesOptions = {},
+): Promise<BackfillStepResult> {
+  if (from === null) {
+    const { rows } = await client.query<{ enabled: boolean; shadow: boolean; unnamed: boolean }>(
+      `SELECT msgevents_text_refs_enabled() AS enabled, to_regclass($1) IS NOT NULL AS shadow,
+              msgevents_day_has_unnamed_texts($2::date) AS unnamed`,
+      [`"${shadowNameOf(day)}"`, day],
+    );
+    const state = rows[0];
+    if (!state?.enabled) {
+      throw new Error(
+        "texts are named by id only once every stored day has the ids' index (the text_refs_index_0030 backfill)",
+      );
+    }
+    // A shadow an earlier run left is resumed (and swapped in) whatever the day holds now.
+    if (!state.shadow && !state.unnamed) return { events: 0, next: null };
+  }
+  return eventBodiesStep(client, day, from, { ...options, nameTexts: true });
+}
