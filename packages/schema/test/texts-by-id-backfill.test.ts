@@ -3,6 +3,7 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   collectUnnamedTexts,
+  EVENT_BODIES_BACKFILL,
   migrate,
   type NormalizedEvent,
   runBackfills,
@@ -185,6 +186,22 @@ describe("the texts-by-id backfill (migration 0031)", () => {
     expect(run).toMatchObject({ failed: [], remaining: 0 });
     expect(await textsNamed()).toBe(true);
     expect(await textStorage(pool)).toMatchObject({ subject: { text: 0 }, transmission_id: { text: 0 } });
+  });
+
+  test("leaves a day the event-bodies backfill has yet to do to it, then converts the day it swapped in", async () => {
+    await migrateBefore(pool, "0018");
+    await storeLegacyEvents(pool, twoDaysOfEvents(300, 91));
+    await migrate(pool);
+    await runBackfills(pool, { backfills: [TEXT_REFS_INDEX_BACKFILL] });
+    expect(await queuedDays()).toEqual(["2024-06-01", "2024-06-02"]);
+
+    const alone = await runBackfills(pool, { backfills: [TEXTS_BY_ID_BACKFILL] });
+    expect(alone).toMatchObject({ filled: [], failed: [], remaining: 2 });
+    await runBackfills(pool, { backfills: [EVENT_BODIES_BACKFILL, TEXTS_BY_ID_BACKFILL] });
+    expect(await queuedDays()).toEqual([]);
+    expect(await textStorage(pool)).toMatchObject({ subject: { text: 0 }, transmission_id: { text: 0 } });
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE body IS NULL");
+    expect(rows[0]?.n).toBe(0);
   });
 
   test("repairs a database where 0030's backfills left the ids' index invalid, and queues its days", async () => {

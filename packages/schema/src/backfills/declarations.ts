@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
+import { EVENT_BODIES_BACKFILL_NAME, type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
 import { textsByIdStep } from "./texts-by-id.ts";
 
 /**
@@ -41,8 +41,8 @@ export interface BackfillStepResult {
   /** Where the day's next step starts (opaque to the runner), or null: the day is done. */
   next: string | null;
   /**
-   * The step found the day taken over by another run (between this run's steps, which do not hold the day): it did
-   * nothing, and this run leaves the day to the other.
+   * The step found the day taken over by another run (between this run's steps, which do not hold the day), or
+   * waiting for another backfill's day: it did nothing, and this run leaves the day for later.
    */
   abandoned?: boolean;
   /**
@@ -114,7 +114,7 @@ export const SEARCH_TOKEN_COUNTS_BACKFILL: SqlBackfill = {
  */
 export function eventBodiesBackfill(options: EventBodiesOptions = {}): StepBackfill {
   return {
-    name: "event_bodies_0018",
+    name: EVENT_BODIES_BACKFILL_NAME,
     migration: "0018_event_bodies_backfill",
     tables: [],
     step: (client, day, from) => eventBodiesStep(client, day, from, options),

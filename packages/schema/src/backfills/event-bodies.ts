@@ -34,14 +34,17 @@ import type { BackfillStepResult } from "./declarations.ts";
  *
  * No statement trigger of events sees the copy (the shadow is no partition until the swap, and the swap adds and
  * removes no row of events), and the copy changes no value a search or a rollup reads (a text named by id is read
- * through event_texts by both), so every derived count stays as it is: exact. Loads and searches go on during the copy; loads into the day wait during the swap's reconciliation,
- * searches during the swap's catalog changes (DETACH takes ACCESS EXCLUSIVE on events). A swap that cannot have its
+ * through event_texts by both), so every derived count stays as it is: exact. Loads and searches go on during the
+ * copy; loads into the day wait during the swap's reconciliation, searches during the swap's catalog changes (DETACH
+ * takes ACCESS EXCLUSIVE on events). A swap that cannot have its
  * locks in time gives up at once (a loader that holds events and waits for the day partition would otherwise be
  * deadlocked with it: `swapLockTimeoutMs` is below PostgreSQL's deadlock_timeout, so the swap, not the load, is the
  * one that gives up) and is tried again a few times; if it still cannot, the day fails with the lock timeout and the
  * next run goes on at the shadow's indexes (the shadow stays). Nothing of the day changes until the swap commits.
  */
 export const EVENT_BODIES_BATCH_ROWS = 2_000;
+/** The name migration 0018 registered the backfill under. */
+export const EVENT_BODIES_BACKFILL_NAME = "event_bodies_0018";
 /** Longest wait for each of the swap's locks: under deadlock_timeout (1 s by default, on RDS too). */
 export const SWAP_LOCK_TIMEOUT_MS = 500;
 /** Swap attempts within a step, a pause between them, before the day fails with the lock timeout. */

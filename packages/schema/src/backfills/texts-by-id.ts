@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { BackfillStepResult } from "./declarations.ts";
-import { type EventBodiesOptions, eventBodiesStep, shadowNameOf } from "./event-bodies.ts";
+import { EVENT_BODIES_BACKFILL_NAME, type EventBodiesOptions, eventBodiesStep, shadowNameOf } from "./event-bodies.ts";
 
 /**
  * The texts-by-id backfill (registered by migration 0031): rows holding a subject, friendly_from or transmission_id
@@ -8,7 +8,9 @@ import { type EventBodiesOptions, eventBodiesStep, shadowNameOf } from "./event-
  * into event_texts, as loads store them now. A day is converted by the event-bodies backfill's copy and swap (see
  * event-bodies.ts), each copied row's texts named as a load names its batch's; a day with no text event_texts names
  * or could name (msgevents_day_has_unnamed_texts) is done at once, without a copy. The migration queues the days once
- * loads name texts (msgevents_text_refs_enabled): before that no day may hold ids.
+ * loads name texts (msgevents_text_refs_enabled): before that no day may hold ids. A day the event-bodies backfill
+ * has yet to do is left to it first: both copy into the same shadow table, and this step would resume (and swap in)
+ * a shadow that backfill copied without naming texts.
  */
 export async function textsByIdStep(
   client: pg.ClientBase,
@@ -17,12 +19,15 @@ export async function textsByIdStep(
   options: EventBodiesOptions = {},
 ): Promise<BackfillStepResult> {
   if (from === null) {
-    const { rows } = await client.query<{ enabled: boolean; shadow: boolean; unnamed: boolean }>(
+    const { rows } = await client.query<{ enabled: boolean; shadow: boolean; unnamed: boolean; bodies: boolean }>(
       `SELECT msgevents_text_refs_enabled() AS enabled, to_regclass($1) IS NOT NULL AS shadow,
-              msgevents_day_has_unnamed_texts($2::date) AS unnamed`,
-      [`"${shadowNameOf(day)}"`, day],
+              msgevents_day_has_unnamed_texts($2::date) AS unnamed,
+              EXISTS (SELECT FROM backfill_days WHERE backfill = $3 AND day = $2::date AND done_at IS NULL) AS bodies`,
+      [`"${shadowNameOf(day)}"`, day, EVENT_BODIES_BACKFILL_NAME],
     );
     const state = rows[0];
+    // Left for a later run, as a day another run holds is (no failure recorded).
+    if (state?.bodies) return { events: 0, next: null, abandoned: true };
     if (!state?.enabled) {
       throw new Error(
         "texts are named by id only once every stored day has the ids' index (the text_refs_index_0030 backfill)",
