@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { getTableColumns } from "drizzle-orm";
 import type pg from "pg";
-import { events, TEXT_REFS, type TextRef } from "../db/tables.ts";
+import { namedTextJoins, namedTextValue } from "../db/named-texts-sql.ts";
+import { events, TEXT_REFS } from "../db/tables.ts";
 import { freezeAllVisible } from "../db/vacuum.ts";
 import { encodeBodies } from "../encoding/body-codec.ts";
 import { INTEGER_COLUMNS, METRIC_COLUMNS, TEXT_COLUMNS } from "../model/columns.ts";
@@ -84,10 +85,6 @@ const SELECTED = COLUMNS.filter(({ key }) => key !== "body")
   .map(({ key, name }) => `e."${name}" AS "${key}"`)
   .join(", ");
 const INSERTED = COLUMNS.map(({ name }) => `"${name}"`).join(", ");
-/** The text columns a copy that names texts stores as ids (TEXT_REFS), by column name. */
-const TEXT_REF_OF_COLUMN = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.column, ref]));
-const TEXT_REF_OF_REF = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.ref, ref]));
-
 /**
  * A row's columns in the shadow: those of the row, but the converted ones where the row was converted (r), and, when
  * the copy names texts, the id of each text event_texts names (joined as the ref's name) in place of the text.
@@ -95,11 +92,8 @@ const TEXT_REF_OF_REF = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.ref
 function copiedColumns(nameTexts: boolean): string {
   return COLUMNS.map(({ name }) => {
     if (METRIC_COLUMN_NAMES.has(name)) return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
-    const text = nameTexts ? TEXT_REF_OF_COLUMN.get(name) : undefined;
-    // A row holds a field's text or its id, never both.
-    if (text) return `CASE WHEN ${text.ref}.text_id IS NULL THEN e."${name}" END`;
-    const ref = nameTexts ? TEXT_REF_OF_REF.get(name) : undefined;
-    if (ref) return `coalesce(e."${name}", ${ref.ref}.text_id)`;
+    const named = nameTexts ? namedTextValue(name, "e") : undefined;
+    if (named) return named;
     switch (name) {
       case "payload":
       case "body":
@@ -115,6 +109,8 @@ function copiedColumns(nameTexts: boolean): string {
     }
   }).join(", ");
 }
+/** copiedColumns of both kinds of copy, built once. */
+const COPIED = { plain: copiedColumns(false), namingTexts: copiedColumns(true) };
 const KEY = "(e.event_time, e.type, e.event_id)";
 
 /** The table a day (YYYY-MM-DD) is copied into before it is swapped in. */
@@ -298,13 +294,13 @@ async function copyRows(
   const copied = await client.query(
     `${nameTexts ? namingTexts(condition) : ""}
      INSERT INTO "${shadowName}" (${INSERTED})
-     SELECT ${copiedColumns(nameTexts)}
+     SELECT ${nameTexts ? COPIED.namingTexts : COPIED.plain}
      FROM events AS e
      LEFT JOIN json_to_recordset($${values.length + 1}::json)
           AS r(event_id text, type text, event_time timestamptz, payload jsonb, body bytea, batch_number integer,
                ${METRIC_SQL_COLUMNS.map(({ name, type }) => `${name} ${type}`).join(", ")})
        ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
-     ${nameTexts ? TEXT_REFS.map((ref) => `LEFT JOIN named AS ${ref.ref} ON ${ref.ref}.text_field = ${ref.field} AND ${ref.ref}.text_value = e."${ref.column}"`).join("\n") : ""}
+     ${nameTexts ? namedTextJoins("e") : ""}
      WHERE ${condition}`,
     [...values, replaced],
   );

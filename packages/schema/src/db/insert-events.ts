@@ -1,16 +1,8 @@
 import type pg from "pg";
 import type { NormalizedEvent } from "../model/normalize.ts";
 import { EVENT_COLUMNS } from "./event-columns.ts";
-import { TEXT_REFS, type TextRef } from "./tables.ts";
-
-/** The columns whose text the loader stores as an id when event_texts names it (TEXT_REFS, migration 0030). */
-const REF_OF_COLUMN = new Map<string, TextRef>(TEXT_REFS.map((ref) => [ref.column, ref]));
-
-const columnValue = (column: string): string => {
-  const ref = REF_OF_COLUMN.get(column);
-  // A row holds a field's text or its id, never both.
-  return ref ? `CASE WHEN ${ref.ref}.text_id IS NULL THEN r.${column} END` : `r.${column}`;
-};
+import { namedTextJoins, namedTextValue } from "./named-texts-sql.ts";
+import { TEXT_REFS } from "./tables.ts";
 
 /** The loader's columns, as the statement lists them. */
 const COLUMNS = EVENT_COLUMNS.map(([column]) => column).join(", ");
@@ -31,10 +23,10 @@ const INSERT_EVENTS_SQL = `WITH named AS MATERIALIZED (
   SELECT text_field, text_value, text_id FROM msgevents_name_event_texts($3::smallint[], $4::text[])
 )
 INSERT INTO events (batch_number, ${COLUMNS}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")})
-SELECT $2, ${EVENT_COLUMNS.map(([column]) => columnValue(column)).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}
+SELECT $2, ${EVENT_COLUMNS.map(([column]) => namedTextValue(column, "r") ?? `r.${column}`).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}
 FROM ROWS FROM (json_to_recordset($1::json) AS (${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea))
   WITH ORDINALITY AS r(${COLUMNS}, body, n)
-${TEXT_REFS.map((ref) => `LEFT JOIN named AS ${ref.ref} ON ${ref.ref}.text_field = ${ref.field} AND ${ref.ref}.text_value = r.${ref.column}`).join("\n")}
+${namedTextJoins("r")}
 ORDER BY r.n
 ON CONFLICT DO NOTHING`;
 
