@@ -117,7 +117,11 @@ async function start(
     maintainPartitions(database.pool, { retentionDays: config.MSGEVENTS_RETENTION_DAYS || undefined, ...options })
       .then((result) => {
         if (result.dropped.length > 0) {
-          logger.info("retention dropped partitions", { dropped: result.dropped, textsRemoved: result.textsRemoved });
+          logger.info("retention dropped partitions", {
+            dropped: result.dropped,
+            textsRemoved: result.textsRemoved,
+            payloadsRemoved: result.payloadsRemoved,
+          });
         }
         if (result.engagementRecounted.length > 0) {
           logger.info("recounted the rollups of days late engagement events reached", {

@@ -105,6 +105,7 @@ test("npm start on a data directory of the previous main answers exactly at once
         { name: "event_bodies_0018", days_total: 3 },
         { name: "metric_rollups", days_total: 3 },
         { name: "metric_rollups_0016", days_total: 3 },
+        { name: "payload_refs_index_0032", days_total: 3 },
         { name: "rare_type_index_0021", days_total: 3 },
         { name: "search_token_counts", days_total: 3 },
         { name: "text_refs_index_0030", days_total: 3 },

@@ -73,7 +73,7 @@ export async function findEventsInDay(db: Db, day: string, tokens: readonly numb
  * Deletes these events (day by day, so that each statement reads one partition), and the Metrics API's record of
  * their messages (metric_engagement: message ids, which point at a person; the rollup counts themselves are kept, see
  * the README), and the subjects, senders and transmissions they named by id that no other event names (a subject may
- * name its recipient). The search counts go down by the DELETE trigger. Returns how many events were deleted.
+ * name its recipient), and likewise their recipient payloads (rcpt_meta and rcpt_tags: about the recipient). The search counts go down by the DELETE trigger. Returns how many events were deleted.
  */
 export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<number> {
   const byDay = new Map<string, EventKey[]>();
@@ -83,14 +83,20 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
   }
   let deleted = 0;
   const namedTexts = new Set<number>();
+  const namedPayloads = new Set<number>();
   for (const [day, dayKeys] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const from = new Date(`${day}T00:00:00.000Z`);
-    const { rows } = await db.query<{ event_time: Date; message_id: string | null; text_ids: number[] }>(
+    const { rows } = await db.query<{
+      event_time: Date;
+      message_id: string | null;
+      text_ids: number[];
+      payload_ref: number | null;
+    }>(
       `DELETE FROM events AS e
        USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(event_id, type, event_time)
        WHERE e.event_time >= $4 AND e.event_time < $5
          AND e.event_id = d.event_id AND e.type = d.type AND e.event_time = d.event_time
-       RETURNING e.event_time, e.message_id, ${TEXT_REFS_SQL} AS text_ids`,
+       RETURNING e.event_time, e.message_id, ${TEXT_REFS_SQL} AS text_ids, e.payload_ref`,
       [
         dayKeys.map((key) => key.eventId),
         dayKeys.map((key) => key.type),
@@ -100,7 +106,10 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
       ],
     );
     deleted += rows.length;
-    for (const row of rows) for (const id of row.text_ids) namedTexts.add(id);
+    for (const row of rows) {
+      for (const id of row.text_ids) namedTexts.add(id);
+      if (row.payload_ref !== null) namedPayloads.add(row.payload_ref);
+    }
     const messages = rows.filter((row) => row.message_id !== null);
     if (messages.length > 0) {
       // A message's engagement row of a day also holds its events of the next day's first half hour (the hours of
@@ -120,6 +129,9 @@ export async function deleteEvents(db: Db, keys: readonly EventKey[]): Promise<n
   }
   if (namedTexts.size > 0) {
     await db.query("SELECT msgevents_collect_event_texts($1::integer[])", [[...namedTexts]]);
+  }
+  if (namedPayloads.size > 0) {
+    await db.query("SELECT msgevents_collect_event_payloads($1::integer[])", [[...namedPayloads]]);
   }
   return deleted;
 }

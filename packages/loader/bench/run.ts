@@ -23,7 +23,7 @@ import {
   TEXT_REFS,
   utcDay,
 } from "@msgevents/schema";
-import { type NumberedText, storeNumberedTexts, TextNumbering } from "@msgevents/schema/testing";
+import { type NumberedTexts, storeNumberedTexts, TextNumbering } from "@msgevents/schema/testing";
 import { batchKey, FileObjectStore } from "@msgevents/storage";
 import {
   createEventGenerator,
@@ -113,15 +113,15 @@ await rm(workDir, { recursive: true, force: true });
 
 /**
  * Generates the batches, stores each as an object, and writes the same rows as COPY text for the baseline: with
- * their subjects, senders and transmissions as ids (TEXT_REFS), numbered in the order the loaders first meet them;
- * `texts` lists them, for the COPY database's event_texts.
+ * their subjects, senders and transmissions (TEXT_REFS) and their recipient payloads as ids, numbered in the order the
+ * loaders first meet them; `texts` lists them, for the COPY database's event_texts and event_payloads.
  */
 async function prepareBatches(profile: "realistic" | "lean"): Promise<{
   keys: StoredBatch[];
   rawBytes: number;
   rawRecordBytes: number;
   days: Date[];
-  texts: NumberedText[];
+  texts: NumberedTexts;
 }> {
   const generator = createEventGenerator({ seed: 42, total: totalEvents, from: FROM, to: TO, profile });
   const copyOut = createWriteStream(copyFile);
@@ -188,6 +188,7 @@ function copyLine(event: NormalizedEvent, body: Buffer, batchNumber: number, tex
     ...EVENT_COLUMNS.map(([, field]) => row[field]),
     body,
     ...TEXT_REFS.map(({ refKey }) => row[refKey]),
+    row.payloadRef,
   ];
   return `${values.map(copyText).join("\t")}\n`;
 }
@@ -204,7 +205,7 @@ async function prepareSchema(db: TestDatabase): Promise<pg.Pool> {
 async function measureCopy(
   db: TestDatabase,
   days: Date[],
-  texts: readonly NumberedText[],
+  texts: NumberedTexts,
 ): Promise<{ events: number; seconds: number; method: string }> {
   const pool = await prepareSchema(db);
   try {
@@ -212,8 +213,8 @@ async function measureCopy(
     await new PartitionManager(pool).ensureFor(days);
     await storeNumberedTexts(pool, texts);
     await pool.query("CHECKPOINT");
-    // The loader's columns, its texts' ids after them (copyLine's order).
-    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}`;
+    // The loader's columns, its texts' and recipient payload's ids after them (copyLine's order).
+    const columns = `batch_number, ${EVENT_COLUMNS.map(([column]) => column).join(", ")}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}, payload_ref`;
     const started = performance.now();
     let events: number;
     let method: string;

@@ -265,8 +265,8 @@ describe.each([
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await admin.query<{ n: string }>(sql, params)).rows[0]?.n);
   /**
-   * Stored events as their whole text, encoded bodies decoded (most fields live only there) and texts stored as ids
-   * named (the ids are the database's own, as batch numbers are).
+   * Stored events as their whole text, encoded bodies decoded (most fields live only there) and texts and recipient
+   * payloads stored as ids named (the ids are the database's own, as batch numbers are).
    */
   const eventTexts = async (pool: pg.Pool) => {
     const named = new Map(
@@ -275,14 +275,21 @@ describe.each([
         row.value,
       ]),
     );
+    const payloads = new Map(
+      (await pool.query<{ id: number; value: unknown }>("SELECT id, value FROM event_payloads")).rows.map((row) => [
+        row.id,
+        row.value,
+      ]),
+    );
     return (
       await pool.query<Record<string, unknown>>("SELECT * FROM events ORDER BY event_id, type, event_time")
-    ).rows.map(({ body, batch_number: _number, received_at: _received, ...columns }) => {
+    ).rows.map(({ body, batch_number: _number, received_at: _received, payload_ref: payloadRef, ...columns }) => {
       for (const { column, ref } of TEXT_REFS) {
         const id = columns[ref];
         if (typeof id === "number") columns[column] = named.get(id);
         delete columns[ref];
       }
+      if (typeof payloadRef === "number") columns.recipient_payload = payloads.get(payloadRef);
       return JSON.stringify({ ...columns, body: body instanceof Uint8Array ? decodeBody(body) : null });
     });
   };

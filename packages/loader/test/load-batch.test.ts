@@ -321,8 +321,10 @@ describe("loadBatch", () => {
     expect((await fixture.pool.query("SELECT count(*)::int AS n FROM batches")).rows[0].n).toBe(0);
   });
 
-  test("the loader writes every column of the events table (the texts' ids too) but those of events stored before 0014", async () => {
-    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS } = await import("@msgevents/schema");
+  test("the loader writes every column of the events table (the texts' and recipient payloads' ids too) but those of events stored before 0014", async () => {
+    const { EVENT_COLUMNS, BATCH_LEVEL_COLUMNS, BODY_COLUMN, LEGACY_COLUMNS, PAYLOAD_REF_COLUMN } = await import(
+      "@msgevents/schema"
+    );
     const result = await fixture.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
        WHERE table_name = 'events' AND table_schema = current_schema() AND is_generated = 'NEVER'`,
@@ -333,6 +335,7 @@ describe("loadBatch", () => {
       BODY_COLUMN,
       ...LEGACY_COLUMNS,
       ...TEXT_REFS.map((ref) => ref.ref),
+      PAYLOAD_REF_COLUMN,
     ];
     expect(result.rows.map((row) => row.column_name).sort()).toEqual([...written].sort());
   });

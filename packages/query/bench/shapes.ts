@@ -95,7 +95,9 @@ export async function timeShapes(options: ShapeOptions): Promise<ShapeResult[]> 
         name: "one rcpt_meta value over 30 days",
         url: `${base}rcpt_meta=${encodeURIComponent(`customer_ref=${samples.customerRef}`)}&from=${ago(options.days)}`,
         baseline: {
-          where: "payload -> 'rcpt_meta' ->> 'customer_ref' = $3",
+          // In the row's payload, or (migration 0032) in the recipient payload it names by id.
+          where:
+            "(payload -> 'rcpt_meta' ->> 'customer_ref' = $3 OR payload_ref IN (SELECT id FROM event_payloads WHERE value -> 'rcpt_meta' ->> 'customer_ref' = $3))",
           params: [samples.customerRef],
           days: options.days,
         },

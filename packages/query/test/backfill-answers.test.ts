@@ -73,9 +73,9 @@ async function pendingDays(): Promise<number> {
 
 test("every metrics answer and counted search is the same with no day filled, as each day is filled, and after", async () => {
   // Three days, each queued for the three derived-table backfills (metric_rollups, search_token_counts,
-  // metric_rollups_0016), for the event bodies (0018), converted beside them, for the rare-type index (0021) and for
-  // the text-refs index (0030).
-  expect(await pendingDays()).toBe(18);
+  // metric_rollups_0016), for the event bodies (0018), converted beside them, for the rare-type index (0021), for
+  // the text-refs index (0030) and for the payload-refs index (0032).
+  expect(await pendingDays()).toBe(21);
   const recounted = await recountedMetricAnswers(fixture.db);
   expect(JSON.stringify(recounted)).toMatch(/":[1-9]/);
   const searched = await searchAnswers();
@@ -98,7 +98,7 @@ test("every metrics answer and counted search is the same with no day filled, as
     expect(await metricAnswers(fixture.db), `${step.remaining} days left`).toEqual(recounted);
     expect(await searchAnswers(), `${step.remaining} days left`).toEqual(searched);
   }
-  expect(filled).toHaveLength(21);
+  expect(filled).toHaveLength(24);
   expect(filled.filter((day) => day.startsWith("texts_by_id_0031 "))).toHaveLength(3);
   await expectDerivedTablesToMatchRecount(fixture);
   expect(METRIC_SHAPES.length).toBe(recounted.length);

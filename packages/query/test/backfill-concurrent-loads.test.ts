@@ -93,8 +93,9 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     });
   // Only 2024-06-02 is left to fill; a load after the upgrade made its whole-day rollup row.
   await fixture.pool.query("UPDATE backfill_days SET done_at = now() WHERE day = '2024-06-02'");
-  // The three derived-table backfills', the event bodies', the rare-type index's and the text-refs index's other days.
-  expect((await runBackfills(fixture.pool)).filled).toHaveLength(12);
+  // The three derived-table backfills', the event bodies', the rare-type index's, the text-refs and the payload-refs
+  // indexes' other days.
+  expect((await runBackfills(fixture.pool)).filled).toHaveLength(14);
   await fixture.pool.query("UPDATE backfill_days SET done_at = NULL WHERE day = '2024-06-02'");
   await load(day(1, "after-upgrade", 20, 41));
   const holder = fixture.database.client();
@@ -117,16 +118,17 @@ test("a load that is writing a day when its fill starts, and one that starts dur
     // The event bodies' copy only reads; its swap, which locks the day against writes, gave way to the loads writing
     // the day (its lock timeout is short) and went through once they had committed.
     // The last day's text-refs index made loads name texts by id and queued every day for the texts-by-id
-    // backfill, which this run then did (after the six below).
-    const ofSix = filled.filled.filter((entry) => entry.backfill !== "texts_by_id_0031");
-    expect(filled.filled.slice(0, ofSix.length)).toEqual(ofSix);
+    // backfill, which this run then did (after the seven below).
+    const ofSeven = filled.filled.filter((entry) => entry.backfill !== "texts_by_id_0031");
+    expect(filled.filled.slice(0, ofSeven.length)).toEqual(ofSeven);
     expect(filled.filled.filter((entry) => entry.backfill === "texts_by_id_0031").map((entry) => entry.day)).toEqual(
       expect.arrayContaining(["2024-06-03", "2024-06-02", "2024-06-01"]),
     );
-    expect(ofSix.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
+    expect(ofSeven.map((entry) => `${entry.backfill} ${entry.day}`)).toEqual([
       "event_bodies_0018 2024-06-02",
       "metric_rollups 2024-06-02",
       "metric_rollups_0016 2024-06-02",
+      "payload_refs_index_0032 2024-06-02",
       "rare_type_index_0021 2024-06-02",
       "search_token_counts 2024-06-02",
       "text_refs_index_0030 2024-06-02",

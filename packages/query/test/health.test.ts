@@ -68,6 +68,7 @@ describe("GET /health", () => {
         "event_bodies_0018",
         "metric_rollups",
         "metric_rollups_0016",
+        "payload_refs_index_0032",
         "rare_type_index_0021",
         "search_token_counts",
         "text_refs_index_0030",

@@ -41,10 +41,11 @@ describe("migration 0027", () => {
     await new PartitionManager(pool).ensureFor([new Date("2024-03-05T10:00:00Z")]);
 
     const indexes = await dayIndexes();
-    // The day created after migration 0030 has its text-refs GIN too (the backfill builds the older day's).
-    for (const [day, gins] of [
-      ["20240301", ["gin"]],
-      ["20240305", ["gin", "gin"]],
+    // The day created after migrations 0030 and 0032 has their text-refs GIN and payload-refs B-tree too (their
+    // backfills build the older day's).
+    for (const [day, btrees, gins] of [
+      ["20240301", [], ["gin"]],
+      ["20240305", ["btree"], ["gin", "gin"]],
     ] as const) {
       const ofDay = Object.entries(indexes).filter(([name]) => name.startsWith(`events_${day}_`));
       expect(ofDay.map(([, index]) => index.method).sort()).toEqual([
@@ -53,6 +54,7 @@ describe("migration 0027", () => {
         "btree",
         "btree",
         "btree",
+        ...btrees,
         ...gins,
       ]);
       for (const [name, { method, options }] of ofDay) {

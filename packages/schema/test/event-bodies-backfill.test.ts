@@ -587,7 +587,7 @@ describe("the event-bodies backfill", () => {
     await pool.query(`GRANT SELECT ON ${partitionOf(day)} TO msgevents_alerts`);
     await pool.query(`ALTER TABLE ${partitionOf(day)} SET (fillfactor = 95)`);
     const before = await dayCatalog(day);
-    expect(before.indexes).toHaveLength(7);
+    expect(before.indexes).toHaveLength(8);
     // MAINTAIN for the maintenance role (VACUUM and ANALYZE of ended days), SELECT for the query role, among them.
     expect(before.acl).toEqual(
       expect.arrayContaining([

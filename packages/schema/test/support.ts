@@ -207,12 +207,20 @@ export const twoDaysOfEvents = (count: number, seed: number, profile: "realistic
     }),
   ).events;
 
-/** Stores events with the loader's statement (insertEvents), `perStatement` at a time, each committed by itself. */
-export async function storeAsLoader(target: pg.Pool, rows: NormalizedEvent[], perStatement = 350): Promise<void> {
+/**
+ * Stores events with the loader's statement (insertEvents), `perStatement` at a time, each committed by itself;
+ * `before0032` as loads did on a database migrated to before 0032.
+ */
+export async function storeAsLoader(
+  target: pg.Pool,
+  rows: NormalizedEvent[],
+  perStatement = 350,
+  options: { before0032?: boolean } = {},
+): Promise<void> {
   await new PartitionManager(target).ensureFor(rows.map((row) => row.eventTime));
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
-    await insertEvents(target, 1, chunk, await encodeBodies(chunk.map((row) => row.body)));
+    await insertEvents(target, 1, chunk, await encodeBodies(chunk.map((row) => row.body)), options);
   }
 }
 
@@ -238,7 +246,8 @@ export async function renderedEvents(target: pg.Pool): Promise<string[]> {
             mailbox_provider AS "mailboxProvider", mailbox_provider_region AS "mailboxProviderRegion",
             ab_test_id AS "abTestId", ab_test_version AS "abTestVersion", num_retries AS "numRetries",
             queue_time AS "queueTime", msg_size AS "msgSize", subject_ref AS "subjectRef",
-            friendly_from_ref AS "friendlyFromRef", transmission_ref AS "transmissionRef"
+            friendly_from_ref AS "friendlyFromRef", transmission_ref AS "transmissionRef",
+            payload_ref AS "payloadRef"
      FROM events ORDER BY event_id, type`,
   );
   return (await toEventsApiEvents(await withNamedTexts(target, rows))).map((event) => JSON.stringify(event));

@@ -68,7 +68,7 @@ async function count(table: string): Promise<number> {
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0031 read no event and queue every day of every backfill (0031's once loads name texts)", async () => {
+  test("from before the rollups (0007): 0008-0032 read no event and queue every day of every backfill (0031's once loads name texts)", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -84,12 +84,13 @@ describe("upgrading a database that holds events", () => {
       search_token_counts: DAYS,
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
+      payload_refs_index_0032: DAYS,
     });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
   });
 
-  test("from after the rollups (0009): only the search counts, which 0010 creates now, 0016's recount of the metric rollups, 0018's event bodies and the indexes of 0021 and 0030 are queued", async () => {
+  test("from after the rollups (0009): only the search counts, which 0010 creates now, 0016's recount of the metric rollups, 0018's event bodies and the indexes of 0021, 0030 and 0032 are queued", async () => {
     await earlierDatabaseWithEvents("0010");
     const rollups = await count("metric_rollups");
     expect(rollups).toBeGreaterThan(0);
@@ -104,11 +105,12 @@ describe("upgrading a database that holds events", () => {
       search_token_counts: DAYS,
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
+      payload_refs_index_0032: DAYS,
     });
     expect(await count("metric_rollups")).toBe(rollups);
   });
 
-  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups, 0018 the event bodies, 0021 and 0030 their indexes", async () => {
+  test("from 11cc0ad (0010, whose migrations filled both tables): 0011 reads no event and queues nothing, 0016 its recount of the metric rollups, 0018 the event bodies, 0021, 0030 and 0032 their indexes", async () => {
     await earlierDatabaseWithEvents();
     const before = await partitionActivity();
     expect(await migrate(pool)).toEqual(await migrationTags({ first: "0011" }));
@@ -121,10 +123,11 @@ describe("upgrading a database that holds events", () => {
       search_token_counts: [],
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
+      payload_refs_index_0032: DAYS,
     });
   });
 
-  test("from 0017 (event bodies and batch numbers, before their backfill): 0018, 0021 and 0030 read no event and queue every day of their backfills", async () => {
+  test("from 0017 (event bodies and batch numbers, before their backfill): 0018, 0021, 0030 and 0032 read no event and queue every day of their backfills", async () => {
     await migrateBefore(pool, "0018");
     const records = generateEvents(300, {
       seed: 10,
@@ -143,6 +146,7 @@ describe("upgrading a database that holds events", () => {
       search_token_counts: [],
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
+      payload_refs_index_0032: DAYS,
     });
   });
 });

@@ -12,7 +12,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { type MatchMode, type SearchFilters, TEXT_FILTERS, type TextFilterName } from "./filters.ts";
 import { keywordPattern } from "./keyword-pattern.ts";
 import { listedField, listMatchingValues } from "./listed-values.ts";
-import { type NamedTexts, namedTextIds, namedTextOf } from "./named-texts.ts";
+import { type NamedTexts, namedPayloadIds, namedTextIds, namedTextOf } from "./named-texts.ts";
 import type { FilterPart, MatchBound } from "./selective-filters.ts";
 import { COUNTED_PREFIXES, EVERY_EVENT_TOKEN, MAX_COUNTED_TOKEN_LENGTH, typeToken } from "./token-counts.ts";
 import { integerArray, type ResolvedToken, resolveTokens, type TokenRequest, textArray } from "./tokens.ts";
@@ -31,8 +31,9 @@ interface PendingFilter {
   /** For a keyword filter over a listed field: the field, whose matching values may replace the token index. */
   listed?: ValueListedField;
   /**
-   * For a filter over a text stored as an id in rows since migration 0030: the conditions on those rows (they name
-   * one of the texts its values match, through the text-refs index), undefined when no text matches.
+   * For a filter over a text stored as an id in rows since migration 0030 (a recipient payload since 0032): the
+   * conditions on those rows (they name one of the texts its values match, through the ids' index), undefined when
+   * none matches.
    */
   named?(db: NodePgDatabase): Promise<NamedTextCondition | undefined>;
   /** How many events the resolved values can match at most (see MatchBound). */
@@ -66,20 +67,30 @@ interface NamedTextCondition {
  * when no text matches.
  */
 function namedTextCondition(ref: TextRef, named: NamedTexts): NamedTextCondition | undefined {
+  return namedCondition(
+    named,
+    sql`${sql.identifier(ref.ref)}`,
+    (ids) => sql`(${eventTextRefs} && ${ids} AND ${textRefsPresent})`,
+  );
+}
+
+/**
+ * Rows that name one of the matching recipient payloads (migration 0032): through the payload-refs B-tree (its
+ * predicate beside the test), exact as the texts' test is. Undefined when no payload matches.
+ */
+function namedPayloadCondition(named: NamedTexts): NamedTextCondition | undefined {
+  return namedCondition(named, sql`payload_ref`, (ids) => sql`(payload_ref = ANY(${ids}) AND payload_ref IS NOT NULL)`);
+}
+
+/** The index test and re-check of the rows whose `column` holds one of the named ids; undefined when none. */
+function namedCondition(named: NamedTexts, column: SQL, indexTest: (ids: SQL) => SQL): NamedTextCondition | undefined {
   if ("ids" in named && named.ids.length === 0) return undefined;
-  const column = sql.identifier(ref.ref);
   if ("matching" in named) {
-    // Many texts: the re-check probes a hash of their ids, the index test takes them as an array.
-    return {
-      index: sql`(${eventTextRefs} && ARRAY(${named.matching}) AND ${textRefsPresent})`,
-      recheck: sql`${column} IN (${named.matching})`,
-    };
+    // Many ids: the re-check probes a hash of them, the index test takes them as an array.
+    return { index: indexTest(sql`ARRAY(${named.matching})`), recheck: sql`${column} IN (${named.matching})` };
   }
   const list = sql`${integerArray(named.ids)}::int4[]`;
-  return {
-    index: sql`(${eventTextRefs} && ${list} AND ${textRefsPresent})`,
-    recheck: sql`${column} = ANY(${list})`,
-  };
+  return { index: indexTest(list), recheck: sql`${column} = ANY(${list})` };
 }
 
 /** The field's text: its column, or the payload when the value was too long for the column. */
@@ -196,19 +207,27 @@ function pendingFilters(filters: SearchFilters): PendingFilter[] {
       countedToken: (resolved) => countedToken("b=", "exact", resolved),
     });
   }
+  // Rows since migration 0032 name their rcpt_meta and rcpt_tags by id (event_payloads), checked there the same way.
+  const metaMatches = (payload: SQL, key: string, values: string[]) =>
+    or(...values.map((value) => sql`msgevents_meta_matches(${payload} -> 'rcpt_meta', ${key}, ${value})`)) as SQL;
+  const tagsMatch = (payload: SQL, tags: string[]) => sql`(${payload} -> 'rcpt_tags') ?| ${textArray(tags)}::text[]`;
   for (const { key, values } of filters.rcptMeta ?? []) {
+    const tokens = values.map((value) => `k=${key}=${value}`);
     pending.push({
       requests: values.map((value) => ({ prefix: "k=", value: `${key}=${value}`, mode: "exact" })),
-      recheck: () =>
-        or(...values.map((value) => sql`msgevents_meta_matches(${events.payload} -> 'rcpt_meta', ${key}, ${value})`)),
+      named: async (db) =>
+        namedPayloadCondition(await namedPayloadIds(db, tokens, metaMatches(sql`p.value`, key, values))),
+      recheck: () => metaMatches(sql`${events.payload}`, key, values),
       bound: () => ({ kind: "unknown" }),
     });
   }
   if (filters.rcptTags?.length) {
     const tags = filters.rcptTags;
+    const tokens = tags.map((tag) => `g=${tag}`);
     pending.push({
       requests: tags.map((value) => ({ prefix: "g=", value, mode: "exact" })),
-      recheck: () => sql`(${events.payload} -> 'rcpt_tags') ?| ${textArray(tags)}::text[]`,
+      named: async (db) => namedPayloadCondition(await namedPayloadIds(db, tokens, tagsMatch(sql`p.value`, tags))),
+      recheck: () => tagsMatch(sql`${events.payload}`, tags),
       bound: () => ({ kind: "unknown" }),
     });
   }

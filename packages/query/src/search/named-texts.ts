@@ -54,3 +54,24 @@ export const MAX_NAMED_IDS = 1000;
 
 /** The texts a filter's values match: their ids, or (past MAX_NAMED_IDS) the statement that lists them. */
 export type NamedTexts = { ids: number[] } | { matching: SQL };
+
+/**
+ * The ids in event_payloads (migration 0032) of the recipient payloads a rcpt_meta or rcpt_tags filter matches: the
+ * tokens its values hash to (`k=key=value`, `g=tag`, as the events' search index hashes them) found through the
+ * payloads' hashes index, then `matches` checked on each, as a row's own payload is checked. Past MAX_NAMED_IDS
+ * matches, the statement that lists them instead.
+ */
+export async function namedPayloadIds(
+  db: NodePgDatabase,
+  tokens: readonly string[],
+  matches: SQL,
+): Promise<NamedTexts> {
+  const matching = sql`SELECT p.id FROM event_payloads AS p
+    WHERE msgevents_payload_hashes(p.value) && ARRAY(SELECT hashtext(t) FROM unnest(${textArray(tokens)}::text[]) AS t)
+      AND ${matches}`;
+  const result = await db.execute<{ ids: number[] }>(
+    sql`SELECT ARRAY(SELECT m.id FROM (${matching}) AS m ORDER BY 1 LIMIT ${MAX_NAMED_IDS + 1}) AS ids`,
+  );
+  const ids = result.rows[0]?.ids ?? [];
+  return ids.length > MAX_NAMED_IDS ? { matching } : { ids };
+}

@@ -37,6 +37,7 @@ export const resultColumns = {
   subjectRef: events.subjectRef,
   friendlyFromRef: events.friendlyFromRef,
   transmissionRef: events.transmissionRef,
+  payloadRef: events.payloadRef,
 };
 
 /**
@@ -91,6 +92,7 @@ function eventOfRow(row: unknown[]): StoredEvent {
     subjectRef: row[27],
     friendlyFromRef: row[28],
     transmissionRef: row[29],
+    payloadRef: row[30],
   } as StoredEvent;
 }
 

@@ -163,6 +163,18 @@ export function textsByIdBackfill(options: EventBodiesOptions = {}): StepBackfil
 
 export const TEXTS_BY_ID_BACKFILL = textsByIdBackfill();
 
+/**
+ * The payload-refs index (migration 0032) on the day partitions that existed before it, as the text-refs index's:
+ * each day's copy built (no entries: rows stored before have no ids) and attached; once every day has one, loads
+ * store recipient payloads as ids. Fills no table.
+ */
+export const PAYLOAD_REFS_INDEX_BACKFILL: SqlBackfill = {
+  name: "payload_refs_index_0032",
+  migration: "0032_recipient_payloads",
+  tables: [],
+  fill: "msgevents_fill_payload_refs_index",
+};
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
@@ -172,4 +184,5 @@ export const BACKFILLS: readonly Backfill[] = [
   RARE_TYPE_INDEX_BACKFILL,
   TEXT_REFS_INDEX_BACKFILL,
   TEXTS_BY_ID_BACKFILL,
+  PAYLOAD_REFS_INDEX_BACKFILL,
 ];

@@ -154,16 +154,22 @@ export async function eventBodiesStep(
       return { events: 0, next: JSON.stringify(next) };
     }
     case "swap": {
-      const { loaded, textsOfErased } = await swap(client, day, shadowName, options);
-      if (textsOfErased.length === 0) return { events: loaded, next: null };
-      // The texts only the rows erased from the day during the copy named (by their ids in the shadow) go as an
-      // erasure's do, once the swap has committed: removing them takes the texts' lock exclusively, which the swap,
-      // holding the day against loads that may hold it shared, must not wait for.
+      const { loaded, textsOfErased, payloadsOfErased } = await swap(client, day, shadowName, options);
+      if (textsOfErased.length === 0 && payloadsOfErased.length === 0) return { events: loaded, next: null };
+      // The texts and recipient payloads only the rows erased from the day during the copy named (by their ids in the
+      // shadow) go as an erasure's do, once the swap has committed: removing them takes their lock exclusively, which
+      // the swap, holding the day against loads that may hold it shared, must not wait for.
       return {
         events: loaded,
         next: null,
-        afterCommit: (collecting) =>
-          collecting.query("SELECT msgevents_collect_event_texts($1::integer[])", [textsOfErased]),
+        afterCommit: async (collecting) => {
+          if (textsOfErased.length > 0) {
+            await collecting.query("SELECT msgevents_collect_event_texts($1::integer[])", [textsOfErased]);
+          }
+          if (payloadsOfErased.length > 0) {
+            await collecting.query("SELECT msgevents_collect_event_payloads($1::integer[])", [payloadsOfErased]);
+          }
+        },
       };
     }
   }
@@ -335,7 +341,7 @@ async function swap(
   day: string,
   shadowName: string,
   options: DayCopyOptions,
-): Promise<{ loaded: number; textsOfErased: number[] }> {
+): Promise<{ loaded: number; textsOfErased: number[]; payloadsOfErased: number[] }> {
   const {
     swapLockTimeoutMs = SWAP_LOCK_TIMEOUT_MS,
     swapAttempts = SWAP_ATTEMPTS,
@@ -350,14 +356,15 @@ async function swap(
       await client.query("SELECT set_config('lock_timeout', $1, true)", [`${swapLockTimeoutMs}ms`]);
       // From here no load writes the day until the commit: the shadow's rows become exactly the day's.
       await client.query("SELECT msgevents_lock_day_for_backfill($1::date)", [day]);
-      const deleted = await client.query<{ ids: number[] | null }>(
+      const deleted = await client.query<{ ids: number[] | null; payloads: number[] | null }>(
         `WITH gone AS (
            DELETE FROM "${shadowName}" AS s WHERE NOT EXISTS (SELECT FROM events AS e WHERE ${inDay} AND ${sameKey})
-           RETURNING ${TEXT_REFS.map((ref) => `s.${ref.ref}`).join(", ")}
+           RETURNING ${TEXT_REFS.map((ref) => `s.${ref.ref}`).join(", ")}, s.payload_ref
          )
-         SELECT array_agg(DISTINCT t.id) AS ids
-         FROM gone CROSS JOIN LATERAL unnest(ARRAY[${TEXT_REFS.map((ref) => `gone.${ref.ref}`).join(", ")}]) AS t(id)
-         WHERE t.id IS NOT NULL`,
+         SELECT (SELECT array_agg(DISTINCT t.id)
+                 FROM gone CROSS JOIN LATERAL unnest(ARRAY[${TEXT_REFS.map((ref) => `gone.${ref.ref}`).join(", ")}]) AS t(id)
+                 WHERE t.id IS NOT NULL) AS ids,
+                (SELECT array_agg(DISTINCT gone.payload_ref) FROM gone WHERE gone.payload_ref IS NOT NULL) AS payloads`,
         [start, end],
       );
       const loaded = await copyRows(
@@ -369,7 +376,11 @@ async function swap(
       );
       await client.query("SELECT msgevents_swap_event_shadow($1::date)", [day]);
       await client.query("RELEASE SAVEPOINT event_shadow_swap");
-      return { loaded, textsOfErased: deleted.rows[0]?.ids ?? [] };
+      return {
+        loaded,
+        textsOfErased: deleted.rows[0]?.ids ?? [],
+        payloadsOfErased: deleted.rows[0]?.payloads ?? [],
+      };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (attempt >= swapAttempts || typeof code !== "string" || !SWAP_RETRIED.has(code)) throw error;

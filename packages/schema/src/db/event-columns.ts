@@ -45,3 +45,6 @@ export const LEGACY_COLUMNS = ["batch_id", "received_at"] as const;
 
 /** The column of the encoded body, which insertEvents sends apart from the others. */
 export const BODY_COLUMN = "body";
+
+/** The column of a row's recipient payload id (migration 0032), which insertEvents sets from its naming. */
+export const PAYLOAD_REF_COLUMN = "payload_ref";

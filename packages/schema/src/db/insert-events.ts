@@ -1,8 +1,16 @@
 import type pg from "pg";
+import { SEARCHED_PAYLOAD_FIELDS } from "../model/columns.ts";
 import type { NormalizedEvent } from "../model/normalize.ts";
-import { EVENT_COLUMNS } from "./event-columns.ts";
+import { EVENT_COLUMNS, PAYLOAD_REF_COLUMN } from "./event-columns.ts";
 import { namedTextJoins, namedTextValue } from "./named-texts-sql.ts";
 import { TEXT_REFS } from "./tables.ts";
+
+/**
+ * A row's payload: the rest of it beside a named recipient payload, else the whole (the rest and the recipient
+ * fields together, which jsonb's || joins back into the object received: their keys are apart).
+ */
+const PAYLOAD_VALUE = `CASE WHEN np.payload_id IS NOT NULL OR r.recipient_payload IS NULL THEN r.payload
+  ELSE coalesce(r.payload, '{}'::jsonb) || r.recipient_payload END`;
 
 /** The loader's columns, as the statement lists them. */
 const COLUMNS = EVENT_COLUMNS.map(([column]) => column).join(", ");
@@ -17,39 +25,55 @@ const COLUMNS = EVENT_COLUMNS.map(([column]) => column).join(", ");
  * The batch's subjects, senders and transmissions ($3 and $4: field numbers and texts) are named by id first
  * (msgevents_name_event_texts, which adds the new ones; the load then holds the texts' lock shared until it
  * commits); a row stores the id where there is one and the text where not (before the ids' index is valid, or past
- * event_texts' cap). Rows go in the order given (ordinality): the loader's is the key order (its inKeyOrder).
+ * event_texts' cap). Likewise each event's recipient fields (rcpt_meta and rcpt_tags, sent apart from the rest of its
+ * payload as `recipient_payload`; $5 lists the batch's distinct ones) are named by id (msgevents_name_event_payloads,
+ * migration 0032): a row stores the id and the rest of its payload where there is one, its whole payload where not.
+ * Rows go in the order given (ordinality): the loader's is the key order (its inKeyOrder).
  */
-const INSERT_EVENTS_SQL = `WITH named AS MATERIALIZED (
+const insertStatement = (namesPayloads: boolean) => `WITH named AS MATERIALIZED (
   SELECT text_field, text_value, text_id FROM msgevents_name_event_texts($3::smallint[], $4::text[])
-)
-INSERT INTO events (batch_number, ${COLUMNS}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")})
-SELECT $2, ${EVENT_COLUMNS.map(([column]) => namedTextValue(column, "r") ?? `r.${column}`).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}
-FROM ROWS FROM (json_to_recordset($1::json) AS (${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea))
-  WITH ORDINALITY AS r(${COLUMNS}, body, n)
+)${
+  namesPayloads
+    ? `, named_payloads AS MATERIALIZED (
+  SELECT payload_value, payload_id FROM msgevents_name_event_payloads($5::jsonb[])
+)`
+    : ""
+}
+INSERT INTO events (batch_number, ${COLUMNS}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}${namesPayloads ? `, ${PAYLOAD_REF_COLUMN}` : ""})
+SELECT $2, ${EVENT_COLUMNS.map(([column]) => namedTextValue(column, "r") ?? (column === "payload" ? PAYLOAD_VALUE : `r.${column}`)).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}${namesPayloads ? ", np.payload_id" : ""}
+FROM ROWS FROM (json_to_recordset($1::json) AS (${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea, recipient_payload jsonb))
+  WITH ORDINALITY AS r(${COLUMNS}, body, recipient_payload, n)
 ${namedTextJoins("r")}
+${namesPayloads ? "LEFT JOIN named_payloads AS np ON np.payload_value = r.recipient_payload" : "CROSS JOIN (SELECT NULL::integer AS payload_id) AS np"}
 ORDER BY r.n
 ON CONFLICT DO NOTHING`;
+
+const INSERT_EVENTS_SQL = insertStatement(true);
+/** The statement without the recipient payloads' naming, as loads ran before migration 0032 (see insertEvents). */
+const INSERT_EVENTS_BEFORE_0032_SQL = insertStatement(false);
 
 /**
  * Inserts a batch's events inside the caller's transaction (the loader's, and tests that store events as it does),
  * each with its encoded body (encodeBodies, done before the transaction so that no lock waits on it) and the batch's
- * number (batches.batch_number); returns how many were new.
+ * number (batches.batch_number); returns how many were new. `before0032` stores them as loads did on a database
+ * migrated to before 0032 (whole payloads in the rows), for tests of upgrades from such a database.
  */
 export async function insertEvents(
   client: pg.ClientBase | pg.Pool,
   batchNumber: number | null,
   events: readonly NormalizedEvent[],
   bodies: readonly Buffer[],
+  options: { before0032?: boolean } = {},
 ): Promise<number> {
   if (events.length === 0) return 0;
   if (bodies.length !== events.length) throw new Error(`${events.length} events but ${bodies.length} bodies`);
   const texts = textsToName(events);
-  const result = await client.query(INSERT_EVENTS_SQL, [
-    eventsAsJson(events, bodies),
-    batchNumber,
-    texts.map(([field]) => field),
-    texts.map(([, text]) => text),
-  ]);
+  const payloads = new Set<string>();
+  const json = eventsAsJson(events, bodies, options.before0032 ? undefined : payloads);
+  const values = [json, batchNumber, texts.map(([field]) => field), texts.map(([, text]) => text)];
+  const result = options.before0032
+    ? await client.query(INSERT_EVENTS_BEFORE_0032_SQL, values)
+    : await client.query(INSERT_EVENTS_SQL, [...values, [...payloads]]);
   return result.rowCount ?? 0;
 }
 
@@ -67,14 +91,46 @@ function textsToName(events: readonly NormalizedEvent[]): [number, string][] {
 
 /**
  * The events as a JSON array of objects keyed by column name (Dates become ISO-8601, which timestamptz reads; bodies
- * bytea's hex text).
+ * bytea's hex text), each payload's recipient fields apart as `recipient_payload`, whose distinct JSON texts are
+ * added to `payloads` (left whole without it).
  */
-function eventsAsJson(events: readonly NormalizedEvent[], bodies: readonly Buffer[]): string {
+function eventsAsJson(
+  events: readonly NormalizedEvent[],
+  bodies: readonly Buffer[],
+  payloads: Set<string> | undefined,
+): string {
   const rows = events.map((event, index) => {
     const row: Record<string, unknown> = {};
     for (const [column, field] of EVENT_COLUMNS) row[column] = event[field];
+    const { recipient, rest } = payloads ? splitPayload(event.payload) : { recipient: undefined, rest: event.payload };
+    if (recipient && payloads) {
+      row.payload = rest;
+      row.recipient_payload = recipient;
+      payloads.add(JSON.stringify(recipient));
+    }
     row.body = `\\x${bodies[index]?.toString("hex")}`;
     return row;
   });
   return JSON.stringify(rows);
+}
+
+/** A payload's recipient fields (SEARCHED_PAYLOAD_FIELDS), if it has any, and its other fields (null if none). */
+function splitPayload(payload: NormalizedEvent["payload"]): {
+  recipient?: Record<string, unknown>;
+  rest: Record<string, unknown> | null;
+} {
+  if (!payload) return { rest: null };
+  const recipient: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  let recipientFields = 0;
+  for (const [key, value] of Object.entries(payload)) {
+    if (SEARCHED_PAYLOAD_FIELDS.has(key)) {
+      recipient[key] = value;
+      recipientFields += 1;
+    } else {
+      rest[key] = value;
+    }
+  }
+  if (recipientFields === 0) return { rest: payload };
+  return { recipient, rest: Object.keys(rest).length > 0 ? rest : null };
 }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { compactEndedDays } from "./compaction.ts";
 import { pruneEngagement } from "./engagement.ts";
-import { collectUnnamedTexts } from "./event-texts.ts";
+import { collectUnnamedPayloads, collectUnnamedTexts } from "./event-texts.ts";
 import { PartitionManager } from "./partitions.ts";
 import { dropExpiredPartitions, type RetentionOptions } from "./retention.ts";
 import {
@@ -31,6 +31,8 @@ export interface MaintenanceResult {
   dropped: string[];
   /** How many texts named by id (event_texts) were removed after the drop, no event naming them any more. */
   textsRemoved: number;
+  /** How many recipient payloads named by id (event_payloads) were removed after the drop, likewise. */
+  payloadsRemoved: number;
   /** Names of the partitions still being written that were analyzed (their rows had doubled), oldest first. */
   analyzed: string[];
   /** Names of the ended partitions vacuumed and analyzed, oldest first. */
@@ -66,6 +68,7 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
   const created = await new PartitionManager(pool).ensureAround(now, { daysAhead, daysBack });
   const dropped = await dropExpiredPartitions(pool, { ...retention, now });
   const textsRemoved = dropped.length > 0 ? await collectUnnamedTexts(pool) : 0;
+  const payloadsRemoved = dropped.length > 0 ? await collectUnnamedPayloads(pool) : 0;
   const vacuumStarted = Date.now();
   const analyzed = await analyzeOpenPartitions(pool, { now, vacuumBudgetMs });
   const engagement = await pruneEngagement(pool, {
@@ -90,6 +93,7 @@ export async function maintainPartitions(pool: pg.Pool, options: MaintenanceOpti
     created,
     dropped,
     textsRemoved,
+    payloadsRemoved,
     analyzed,
     engagementPruned: engagement.pruned,
     engagementRecounted: engagement.recounted,

@@ -31,6 +31,10 @@ const PRUNE_ENGAGEMENT = ["msgevents_engagement_days_to_prune(date)", "msgevents
 const NAME_TEXTS = "msgevents_name_event_texts(smallint[], text[])";
 /** Removing the texts no event names any more (migration 0030), after erasures and retention. */
 const COLLECT_TEXTS = "msgevents_collect_event_texts(integer[])";
+/** The loader's naming of its recipient payloads by id (migration 0032), as its texts'. */
+const NAME_PAYLOADS = "msgevents_name_event_payloads(jsonb[])";
+/** Removing the recipient payloads no event names any more (migration 0032), after erasures and retention. */
+const COLLECT_PAYLOADS = "msgevents_collect_event_payloads(integer[])";
 /** Each backfill's day fill (src/backfills): it reads the day's events and rewrites the day's derived rows. */
 const FILL_DAYS = BACKFILLS.flatMap((backfill) => (isStepBackfill(backfill) ? [] : [`${backfill.fill}(date)`]));
 /**
@@ -52,11 +56,13 @@ const EVENT_SHADOW = [
  * - loader: what loadBatch writes (batches rows, events, and through the events triggers, which run with the
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
  *   UPDATE too; the search counts read event_texts), EXECUTE on msgevents_ensure_partitions for late events, and on
- *   msgevents_name_event_texts, which adds the texts a load names by id (migration 0030) as their owner.
+ *   msgevents_name_event_texts, which adds the texts a load names by id (migration 0030) as their owner, and
+ *   msgevents_name_event_payloads, which does the same for recipient payloads (migration 0032).
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
  *   and on the functions that find and compact ended days (search counts, rollups) and prune their engagement rows,
- *   and remove the texts no event names after retention (msgevents_collect_event_texts, with the texts' ids to check);
+ *   and remove the texts and recipient payloads no event names after retention (msgevents_collect_event_texts and
+ *   msgevents_collect_event_payloads, with the ids to check, which SELECT on event_texts and event_payloads lists);
  *   for backfills, SELECT and UPDATE on their two state tables and EXECUTE on each backfill's day fill; for the
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
@@ -74,8 +80,8 @@ const EVENT_SHADOW = [
  * a migration that replaces a function (CREATE OR REPLACE) resets its SECURITY DEFINER and search_path.
  * - eraser (packages/erasure): reads and deletes the erased recipients' events (DELETE on events alone; the search
  *   counts' DELETE trigger updates search_token_counts and search_token_day_counts with its rights, reading
- *   event_texts) and their metric_engagement rows, removes the texts only those events named
- *   (msgevents_collect_event_texts), works the erasure tables, and reads batches and the loader's recipient_batches.
+ *   event_texts) and their metric_engagement rows, removes the texts and recipient payloads only those events named
+ *   (msgevents_collect_event_texts, msgevents_collect_event_payloads), works the erasure tables, and reads batches and the loader's recipient_batches.
  * - erasure requests: the query role may add requests, their recipients and suppressions (INSERT only, for
  *   `POST /api/v1/data-privacy/rtbf-request`); the loader reads the suppression list, the key and batch columns of
  *   events (which of a batch's events another batch stored), and records the batches the eraser must find
@@ -120,6 +126,8 @@ function privilegeStatements(s: string): string[] {
       ...EVENT_SHADOW,
       NAME_TEXTS,
       COLLECT_TEXTS,
+      NAME_PAYLOADS,
+      COLLECT_PAYLOADS,
     ].flatMap((fn) => [
       `ALTER FUNCTION ${s}.${fn} SECURITY DEFINER SET search_path = ${s}, pg_temp`,
       `REVOKE EXECUTE ON FUNCTION ${s}.${fn} FROM PUBLIC`,
@@ -128,6 +136,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${maintenance}, ${eraser}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_PAYLOADS} TO ${loader}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_PAYLOADS} TO ${maintenance}, ${eraser}`,
     ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
       (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
     ),
@@ -137,6 +147,8 @@ function privilegeStatements(s: string): string[] {
     // Which texts to check after retention (collectUnnamedTexts), and the ids of the texts the texts-by-id backfill
     // names (it reads the day's events already).
     `GRANT SELECT ON ${s}.event_texts TO ${maintenance}`,
+    // Which recipient payloads to check after retention (collectUnnamedPayloads).
+    `GRANT SELECT ON ${s}.event_payloads TO ${maintenance}`,
     `GRANT SELECT (batch_id, batch_number) ON ${s}.batches TO ${maintenance}`,
     // VACUUM and ANALYZE of ended day partitions (PostgreSQL 17+): no reading or writing rows.
     `GRANT MAINTAIN ON ALL TABLES IN SCHEMA ${s} TO ${maintenance}`,

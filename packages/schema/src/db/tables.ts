@@ -47,6 +47,12 @@ export const TEXT_REFS = [
 ] as const satisfies readonly { field: number; column: string; ref: string; key: string; refKey: string }[];
 export type TextRef = (typeof TEXT_REFS)[number];
 
+/**
+ * The index of the rows whose recipient fields (rcpt_meta, rcpt_tags) are stored as an id into `event_payloads`
+ * (migration 0032): rcpt_meta and rcpt_tags searches find the matching payloads there, then the rows here.
+ */
+export const PAYLOAD_REFS_INDEX = "events_payload_ref_idx";
+
 /** The index over the ids of a row's texts (migration 0030), valid once every stored day has its copy. */
 export const TEXT_REFS_INDEX = "events_text_refs_idx";
 /**
@@ -107,6 +113,11 @@ export const events = pgTable(
     subjectRef: integer("subject_ref"),
     friendlyFromRef: integer("friendly_from_ref"),
     transmissionRef: integer("transmission_ref"),
+    /**
+     * Since migration 0032, an id into event_payloads of the row's rcpt_meta and rcpt_tags (RECIPIENT_PAYLOAD_FIELDS),
+     * which `payload` then leaves out; NULL where the row keeps them in `payload`.
+     */
+    payloadRef: integer("payload_ref"),
   },
   // Indexes are owned by packages/query (see its README): few and measured, to keep storage near the raw JSON size.
   (table) => [
@@ -127,6 +138,8 @@ export const events = pgTable(
     index("events_template_id_idx").on(table.templateId),
     // The texts stored as ids (TEXT_REFS): their searches find the matching ids in event_texts, then the rows here.
     index(TEXT_REFS_INDEX).using("gin", eventTextRefs).where(textRefsPresent),
+    // The recipient fields stored as ids: only rows with one are in it (a few bytes per event, none for the others).
+    index(PAYLOAD_REFS_INDEX).on(table.payloadRef).where(sql`payload_ref IS NOT NULL`),
   ],
 );
 
@@ -148,6 +161,25 @@ export const eventTexts = pgTable(
     index("event_texts_keywords_idx")
       .using("gin", sql`msgevents_keyword_hashes('', ${table.value}, false)`)
       .where(sql`field = 1`),
+  ],
+);
+
+/**
+ * The distinct recipient fields events name by id (migration 0032): one row per value, a jsonb object holding an
+ * event's rcpt_meta and rcpt_tags as received (a recipient's every event carries the same ones), never changed. The
+ * loader adds the values it stores, inside its transaction; a value no event names any more is removed by
+ * msgevents_collect_event_payloads. Searches find the values a rcpt_meta or rcpt_tags filter matches through the
+ * same hashed tokens as the events' search index (msgevents_payload_hashes).
+ */
+export const eventPayloads = pgTable(
+  "event_payloads",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    value: jsonb("value").$type<Record<string, unknown>>().notNull(),
+  },
+  (table) => [
+    uniqueIndex("event_payloads_value_key").on(table.value),
+    index("event_payloads_hashes_idx").using("gin", sql`msgevents_payload_hashes(${table.value})`),
   ],
 );
 

@@ -5,10 +5,11 @@ import { events, TEXT_REFS } from "../db/tables.ts";
 import { METRIC_COLUMNS } from "../model/columns.ts";
 import type { NormalizedEvent } from "../model/normalize.ts";
 
-/** Columns added since: the metric columns (0028) and the texts' ids (0030). */
+/** Columns added since: the metric columns (0028), the texts' ids (0030) and the recipient payloads' (0032). */
 const LATER_KEYS: readonly string[] = [
   ...Object.values(METRIC_COLUMNS).map(({ column }) => column),
   ...TEXT_REFS.map(({ refKey }) => refKey),
+  "payloadRef",
 ];
 
 /** The columns of `events` before migration 0013 (event bodies) and 0014 (batch numbers), so before 0028 too. */
