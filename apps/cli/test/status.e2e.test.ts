@@ -33,6 +33,7 @@ test("msgevents status shows the local stack's health and its backfills, as text
     { name: "metric_rollups", status: "done" },
     { name: "metric_rollups_0016", status: "done" },
     { name: "payload_refs_index_0032", status: "done" },
+    { name: "payloads_by_id_0032", status: "done" },
     { name: "rare_type_index_0021", status: "done" },
     { name: "search_token_counts", status: "done" },
     { name: "text_refs_index_0030", status: "done" },

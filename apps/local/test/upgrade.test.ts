@@ -101,7 +101,8 @@ test("npm start on a data directory of the previous main answers exactly at once
       );
       expect(await deliveredInWindow(stack.url, apiKey)).toBe(delivered);
       const queued = (await backfills(stack.url, apiKey)).map(({ name, days_total }) => ({ name, days_total }));
-      expect(queued.filter(({ name }) => name !== "texts_by_id_0031")).toEqual([
+      const conversions = new Set(["texts_by_id_0031", "payloads_by_id_0032"]);
+      expect(queued.filter(({ name }) => !conversions.has(name))).toEqual([
         { name: "event_bodies_0018", days_total: 3 },
         { name: "metric_rollups", days_total: 3 },
         { name: "metric_rollups_0016", days_total: 3 },

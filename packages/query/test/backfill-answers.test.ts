@@ -45,6 +45,9 @@ beforeAll(async () => {
     `${WINDOW}&sending_ips=${await common("sending_ip")}`,
     `${WINDOW}&subaccounts=0&per_page=3`,
     `${WINDOW}&from_addresses=${await common("friendly_from")}&per_page=2`,
+    // The generator's recipients: a plan and a tag many of them have, in payloads converted by 0032's backfill.
+    `${WINDOW}&rcpt_meta=plan=pro&per_page=4`,
+    `${WINDOW}&rcpt_tags=vip&rcpt_meta=region=eu-west&per_page=4`,
   ];
 });
 
@@ -87,8 +90,9 @@ test("every metrics answer and counted search is the same with no day filled, as
   for (const answer of searched) expect((answer as { total: number }).total).toBeGreaterThan(0);
   expect(await metricAnswers(fixture.db)).toEqual(recounted);
 
-  // One day a run. The last day of the text-refs index queues the three days of the texts-by-id backfill (0031),
-  // which then converts each day's texts to ids: answers the same throughout too.
+  // One day a run. The last day of the text-refs index queues the three days of the texts-by-id backfill (0031), and
+  // the payload-refs index's those of the payloads-by-id backfill (0032), which then convert each day's texts and
+  // recipient payloads to ids: answers the same throughout too.
   const filled: string[] = [];
   for (let left = await pendingDays(); left > 0; left = await pendingDays()) {
     const stop = new AbortController();
@@ -98,8 +102,9 @@ test("every metrics answer and counted search is the same with no day filled, as
     expect(await metricAnswers(fixture.db), `${step.remaining} days left`).toEqual(recounted);
     expect(await searchAnswers(), `${step.remaining} days left`).toEqual(searched);
   }
-  expect(filled).toHaveLength(24);
+  expect(filled).toHaveLength(27);
   expect(filled.filter((day) => day.startsWith("texts_by_id_0031 "))).toHaveLength(3);
+  expect(filled.filter((day) => day.startsWith("payloads_by_id_0032 "))).toHaveLength(3);
   await expectDerivedTablesToMatchRecount(fixture);
   expect(METRIC_SHAPES.length).toBe(recounted.length);
 });

@@ -69,6 +69,7 @@ describe("GET /health", () => {
         "metric_rollups",
         "metric_rollups_0016",
         "payload_refs_index_0032",
+        "payloads_by_id_0032",
         "rare_type_index_0021",
         "search_token_counts",
         "text_refs_index_0030",

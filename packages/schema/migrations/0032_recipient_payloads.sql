@@ -3,8 +3,8 @@
 -- corpus has 100,000 distinct ones, 50 events each). From here on the loader stores them, the two fields together, as
 -- an id into event_payloads (src/db/tables.ts), in the column payload_ref, and leaves them out of `payload`, which
 -- keeps the row's other fields SQL reads (a value too long for its column, a metric count not SparkPost's way) or is
--- NULL. Rows stored before keep them in `payload` and are searched and read as before; a row has them in `payload`
--- or by id, never both.
+-- NULL. Rows stored before keep them in `payload`, searched and read as before, until the payloads_by_id_0032 backfill
+-- (below) converts them; a row has them in `payload` or by id, never both.
 --
 -- Hand edits (drizzle-kit wrote the table, the column and the indexes): the hashes' function before the index that
 -- uses it; `ON ONLY events` for the ids' index, as 0021 and 0030 did, so that this migration builds nothing whatever
@@ -57,6 +57,10 @@ BEGIN
   IF NOT msgevents_payload_refs_enabled() THEN
     RETURN;
   END IF;
+  -- The texts' lock first, whichever of the two namings a statement runs first: an erasure removes texts, then
+  -- payloads, each under its lock held to its commit, so a load holding the payloads' lock while it waited for the
+  -- texts' would deadlock with it.
+  PERFORM pg_advisory_xact_lock_shared(727110030);
   PERFORM pg_advisory_xact_lock_shared(727110032);
   IF (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'event_payloads'::regclass) < 1000000 THEN
     INSERT INTO event_payloads (value)
@@ -105,11 +109,47 @@ BEGIN
     day_copy := format('%I.%I', day_schema, day_name || '_payload_ref_idx')::regclass;
   END IF;
   EXECUTE format('ALTER INDEX %s ATTACH PARTITION %s', parent_index, day_copy);
+  IF msgevents_payload_refs_enabled() THEN
+    PERFORM msgevents_register_backfill('payloads_by_id_0032', true);
+  END IF;
   RETURN (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = day_partition);
 END
 $$;
 --> statement-breakpoint
 SELECT msgevents_register_backfill('payload_refs_index_0032', true);
+--> statement-breakpoint
+-- The recipient fields of a payload (its rcpt_meta and rcpt_tags, the value a load names), NULL when it has none.
+CREATE OR REPLACE FUNCTION msgevents_recipient_payload(payload jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT CASE WHEN jsonb_typeof(payload) = 'object' AND payload ?| ARRAY['rcpt_meta', 'rcpt_tags']
+    THEN payload - ARRAY(SELECT k FROM jsonb_object_keys(payload) AS k WHERE k NOT IN ('rcpt_meta', 'rcpt_tags'))
+  END;
+END;
+--> statement-breakpoint
+-- Whether a day holds a row the payloads_by_id_0032 backfill would change: recipient fields in its payload that
+-- event_payloads names, or could name (fewer than about 1,000,000 values, text up to 1,024 bytes, as a load names
+-- them). A day without one is done without being copied.
+CREATE OR REPLACE FUNCTION msgevents_day_has_unnamed_payloads(day date) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+  SELECT EXISTS (
+    SELECT FROM events AS e
+    CROSS JOIN LATERAL (SELECT msgevents_recipient_payload(e.payload) AS value) AS p
+    WHERE e.event_time >= day::timestamp AT TIME ZONE 'UTC' AND e.event_time < (day + 1)::timestamp AT TIME ZONE 'UTC'
+      AND e.payload_ref IS NULL
+      AND p.value IS NOT NULL
+      AND octet_length(p.value::text) <= 1024
+      AND ((SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'event_payloads'::regclass) < 1000000
+           OR EXISTS (SELECT FROM event_payloads AS x WHERE x.value = p.value))
+  )
+$$;
+--> statement-breakpoint
+-- The payloads_by_id_0032 backfill: rows stored before this migration (or before every day had the ids' index) get
+-- their recipient fields as an id, as loads store them now, by the same copy and swap as texts_by_id_0031 (which names
+-- a row's texts and recipient payload alike). Its days are queued once loads name payloads: here when they do already
+-- (a database without events), else by the last day's payload_refs_index_0032 fill above.
+SELECT msgevents_register_backfill('payloads_by_id_0032', msgevents_payload_refs_enabled());
 --> statement-breakpoint
 -- Removes the values among `candidates` that no stored event names; returns how many. As 0030's
 -- msgevents_collect_event_texts with 0031's care for the shadows: the lock first (each load that named one of them

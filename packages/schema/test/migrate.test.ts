@@ -119,6 +119,7 @@ describe("migrate", () => {
       { name: "metric_rollups", days: 0 },
       { name: "metric_rollups_0016", days: 0 },
       { name: "payload_refs_index_0032", days: 0 },
+      { name: "payloads_by_id_0032", days: 0 },
       { name: "rare_type_index_0021", days: 0 },
       { name: "search_token_counts", days: 0 },
       { name: "text_refs_index_0030", days: 0 },

@@ -8,6 +8,7 @@ import {
   migrate,
   type NormalizedEvent,
   PAYLOAD_REFS_INDEX_BACKFILL,
+  PAYLOADS_BY_ID_BACKFILL,
   runBackfills,
 } from "../src/index.ts";
 import { migrateBefore, renderedEvents, storeAsLoader, storeEvents, twoDaysOfEvents } from "./support.ts";
@@ -178,6 +179,63 @@ describe("recipient payloads named by id (migration 0032)", () => {
       { kind: "fresh", named: 0, kept: fresh.length },
       { kind: "known", named: known.length, kept: 0 },
     ]);
+  });
+});
+
+describe("the payloads-by-id backfill (migration 0032)", () => {
+  const queuedDays = async () =>
+    (
+      await pool.query<{ day: string }>(
+        "SELECT day::text AS day FROM backfill_days WHERE backfill = 'payloads_by_id_0032' AND done_at IS NULL ORDER BY 1",
+      )
+    ).rows.map((row) => row.day);
+  const dayTables = async () =>
+    (
+      await pool.query<{ oid: number }>(
+        "SELECT c.oid::int AS oid FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass ORDER BY c.relname",
+      )
+    ).rows.map((row) => row.oid);
+
+  test("gives every row of an upgraded database its recipient payload as an id once every day has the index, every answer as before", async () => {
+    await migrateBefore(pool, "0032");
+    const rows = twoDaysOfEvents(600, 90);
+    await storeAsLoader(pool, rows, 350, { before0032: true });
+    await migrate(pool);
+    const before = await renderedEvents(pool);
+    expect(await payloadStorage(pool)).toMatchObject({ inline: withRecipientFields(rows).length, named: 0 });
+    expect(await queuedDays()).toEqual([]);
+
+    await runBackfills(pool, { backfills: [PAYLOAD_REFS_INDEX_BACKFILL] });
+    expect(await queuedDays()).toEqual(["2024-06-01", "2024-06-02"]);
+    const run = await runBackfills(pool, { backfills: [PAYLOADS_BY_ID_BACKFILL] });
+    expect(run).toMatchObject({ failed: [], remaining: 0 });
+    expect(await payloadStorage(pool)).toEqual({
+      inline: 0,
+      named: withRecipientFields(rows).length,
+      values: distinctRecipientFields(rows),
+    });
+    expect(await renderedEvents(pool)).toEqual(before);
+    // Each row's search tokens and its named payload's are those it had with its payload whole.
+    const { rows: missing } = await pool.query(
+      `SELECT e.event_id FROM events AS e JOIN event_payloads AS p ON p.id = e.payload_ref
+       WHERE NOT msgevents_payload_hashes(p.value) <@ msgevents_search_hashes(NULL, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, coalesce(e.payload, '{}') || p.value)`,
+    );
+    expect(missing).toEqual([]);
+  });
+
+  test("a day without recipient fields to name is done without a copy", async () => {
+    await migrateBefore(pool, "0032");
+    await storeAsLoader(pool, twoDaysOfEvents(200, 91, "lean"), 350, { before0032: true });
+    await migrate(pool);
+    await runBackfills(pool, { backfills: [PAYLOAD_REFS_INDEX_BACKFILL] });
+    const tables = await dayTables();
+    const run = await runBackfills(pool, { backfills: [PAYLOADS_BY_ID_BACKFILL] });
+    expect(run.filled.map(({ day, events }) => ({ day, events }))).toEqual([
+      { day: "2024-06-02", events: 0 },
+      { day: "2024-06-01", events: 0 },
+    ]);
+    expect(await dayTables()).toEqual(tables);
   });
 });
 

@@ -2,10 +2,12 @@ import { startTestDatabase, type TestDatabase } from "@msgevents/testkit";
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
+  collectUnnamedPayloads,
   collectUnnamedTexts,
   EVENT_BODIES_BACKFILL,
   migrate,
   type NormalizedEvent,
+  PAYLOAD_REFS_INDEX_BACKFILL,
   runBackfills,
   type StepBackfill,
   TEXT_REFS,
@@ -224,10 +226,15 @@ describe("the texts-by-id backfill (migration 0031)", () => {
     const rows = twoDaysOfEvents(1_200, 87).sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime());
     // The first event of the day converted first (the newest): in the shadow after the first step.
     const at = rows.findIndex((row) => row.eventTime >= new Date("2024-06-02"));
-    const victim = { ...(rows[at] as NormalizedEvent), subject: "Your receipt, victim@example.com" };
+    const victim = {
+      ...(rows[at] as NormalizedEvent),
+      subject: "Your receipt, victim@example.com",
+      payload: { rcpt_meta: { email: "victim@example.com" }, rcpt_tags: [] },
+    };
     rows[at] = victim;
     await upgradedHolding(rows);
-    await runBackfills(pool, { backfills: [TEXT_REFS_INDEX_BACKFILL] });
+    // Loads name texts and recipient payloads, and the copy names both.
+    await runBackfills(pool, { backfills: [TEXT_REFS_INDEX_BACKFILL, PAYLOAD_REFS_INDEX_BACKFILL] });
     const fresh = twoDaysOfEvents(200, 88).map((row, index) => ({ ...row, eventId: `fresh-${index}` }));
 
     // 100 rows a step: several steps a day, with loads, an erasure and a removal of unnamed texts between them.
@@ -238,24 +245,32 @@ describe("the texts-by-id backfill (migration 0031)", () => {
       step: async (client, day, from) => {
         if (from !== null) {
           between += 1;
-          // A retried batch (stored already) and new events, as the loader stores them now.
+          // A retried batch (stored already; never the victim's, which the eraser suppresses) and new events, as the
+          // loader stores them now.
           await storeAsLoader(pool, [
-            ...rows.slice(between * 20, between * 20 + 20),
+            ...rows.slice(between * 20, between * 20 + 20).filter((row) => row !== victim),
             ...fresh.slice(between * 10, between * 10 + 10),
           ]);
           // The eraser's statement for the victim, once its row is in the shadow, then the texts its rows named.
           if (between === 3) {
-            const erased = await pool.query<{ ids: number[] }>(
+            const erased = await pool.query<{ ids: number[]; payload: number | null }>(
               `DELETE FROM events WHERE event_id = $1
-               RETURNING array_remove(ARRAY[subject_ref, friendly_from_ref, transmission_ref], NULL) AS ids`,
+               RETURNING array_remove(ARRAY[subject_ref, friendly_from_ref, transmission_ref], NULL) AS ids,
+                         payload_ref AS payload`,
               [victim.eventId],
             );
             expect(erased.rowCount).toBe(1);
             await pool.query("SELECT msgevents_collect_event_texts($1::integer[])", [erased.rows[0]?.ids]);
+            await pool.query("SELECT msgevents_collect_event_payloads($1::integer[])", [
+              [erased.rows[0]?.payload].filter((id) => id != null),
+            ]);
           }
-          // As after retention dropped a day: every text checked, the shadow's kept. Only until the erasure: what the
-          // erased row named in the shadow goes with the swap's own removal.
-          if (between <= 3) await collectUnnamedTexts(pool);
+          // As after retention dropped a day: every text and payload checked, the shadow's kept. Only until the
+          // erasure: what the erased row named in the shadow goes with the swap's own removal.
+          if (between <= 3) {
+            await collectUnnamedTexts(pool);
+            await collectUnnamedPayloads(pool);
+          }
         }
         return steps.step(client, day, from);
       },
@@ -271,5 +286,14 @@ describe("the texts-by-id backfill (migration 0031)", () => {
     expect(await danglingIds()).toBe(0);
     const { rows: left } = await pool.query("SELECT id FROM event_texts WHERE value LIKE '%victim@example.com%'");
     expect(left).toEqual([]);
+    // The recipient payloads the same: every row's by id, each id naming one, none about the victim left.
+    const { rows: payloads } = await pool.query(
+      `SELECT count(*) FILTER (WHERE payload ? 'rcpt_meta')::int AS inline,
+              count(*) FILTER (WHERE payload_ref IS NOT NULL
+                AND NOT EXISTS (SELECT FROM event_payloads AS p WHERE p.id = payload_ref))::int AS dangling,
+              (SELECT count(*)::int FROM event_payloads WHERE value::text LIKE '%victim@example.com%') AS victim
+       FROM events`,
+    );
+    expect(payloads).toEqual([{ inline: 0, dangling: 0, victim: 0 }]);
   });
 });

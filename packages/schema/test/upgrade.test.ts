@@ -68,7 +68,7 @@ async function count(table: string): Promise<number> {
 }
 
 describe("upgrading a database that holds events", () => {
-  test("from before the rollups (0007): 0008-0032 read no event and queue every day of every backfill (0031's once loads name texts)", async () => {
+  test("from before the rollups (0007): 0008-0032 read no event and queue every day of every backfill (0031's and 0032's conversions once loads name ids)", async () => {
     await earlierDatabaseWithEvents("0008");
     const before = await partitionActivity();
     expect(Object.keys(before)).toEqual(DAYS.map((day) => `events_${day.replaceAll("-", "")}`));
@@ -85,6 +85,7 @@ describe("upgrading a database that holds events", () => {
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
       payload_refs_index_0032: DAYS,
+      payloads_by_id_0032: [],
     });
     expect(await count("metric_rollups")).toBe(0);
     expect(await count("search_token_counts")).toBe(0);
@@ -106,6 +107,7 @@ describe("upgrading a database that holds events", () => {
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
       payload_refs_index_0032: DAYS,
+      payloads_by_id_0032: [],
     });
     expect(await count("metric_rollups")).toBe(rollups);
   });
@@ -124,6 +126,7 @@ describe("upgrading a database that holds events", () => {
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
       payload_refs_index_0032: DAYS,
+      payloads_by_id_0032: [],
     });
   });
 
@@ -147,6 +150,7 @@ describe("upgrading a database that holds events", () => {
       text_refs_index_0030: DAYS,
       texts_by_id_0031: [],
       payload_refs_index_0032: DAYS,
+      payloads_by_id_0032: [],
     });
   });
 });

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { EVENT_BODIES_BACKFILL_NAME, type EventBodiesOptions, eventBodiesStep } from "./event-bodies.ts";
-import { textsByIdStep } from "./texts-by-id.ts";
+import { payloadsByIdStep, textsByIdStep } from "./texts-by-id.ts";
 
 /**
  * A backfill: data derived from the stored events that a migration creates but must not compute itself (a migration's
@@ -175,6 +175,22 @@ export const PAYLOAD_REFS_INDEX_BACKFILL: SqlBackfill = {
   fill: "msgevents_fill_payload_refs_index",
 };
 
+/**
+ * Rows stored with their rcpt_meta and rcpt_tags in payload (before 0032 named them by id), converted by the
+ * texts-by-id backfill's copy and swap (src/backfills/texts-by-id.ts), which names a row's recipient payload too. Its
+ * days are queued once loads name payloads (every day has the payload-refs index). Fills no table.
+ */
+export function payloadsByIdBackfill(options: EventBodiesOptions = {}): StepBackfill {
+  return {
+    name: "payloads_by_id_0032",
+    migration: "0032_recipient_payloads",
+    tables: [],
+    step: (client, day, from) => payloadsByIdStep(client, day, from, options),
+  };
+}
+
+export const PAYLOADS_BY_ID_BACKFILL = payloadsByIdBackfill();
+
 /** Every backfill this version knows how to run. */
 export const BACKFILLS: readonly Backfill[] = [
   METRIC_ROLLUPS_BACKFILL,
@@ -185,4 +201,5 @@ export const BACKFILLS: readonly Backfill[] = [
   TEXT_REFS_INDEX_BACKFILL,
   TEXTS_BY_ID_BACKFILL,
   PAYLOAD_REFS_INDEX_BACKFILL,
+  PAYLOADS_BY_ID_BACKFILL,
 ];

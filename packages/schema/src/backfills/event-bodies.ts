@@ -22,9 +22,9 @@ import type { BackfillStepResult } from "./declarations.ts";
  * 2. copy: `batchRows` rows at a time in key order (time first, as the day's heap is, which searches read in time
  *    order), the rows stored before 0013 converted as the loader stores events now (normalizeEvent again, so `payload`
  *    keeps what SQL reads and the rest goes to `body`, encoded by encodeBodies, the batch named by its number), the
- *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly; for the texts-by-id backfill
- *    (texts-by-id.ts, `nameTexts`) each row's subject, friendly_from and transmission_id also go as ids, named as a
- *    load names its batch's texts (a text in a row or its id, never both);
+ *    others copied as they are, and so are rows currentFormatOf cannot rebuild exactly; for the texts-by-id and
+ *    payloads-by-id backfills (texts-by-id.ts, `nameTexts`) each row's subject, friendly_from, transmission_id and
+ *    recipient payload also go as ids, named as a load names its batch's (a text in a row or its id, never both);
  * 3. vacuum and index: the shadow vacuumed (outside a transaction, as the copy's last step has committed), then the
  *    day's indexes built on it, one a step, and its statistics gathered (msgevents_index_event_shadow);
  * 4. swap: with the day partition locked against writes (SHARE, waiting at most `swapLockTimeoutMs`), the shadow is
@@ -67,7 +67,10 @@ export interface EventBodiesOptions {
 
 /** How a day is copied: the event-bodies backfill's conversion, and for the texts-by-id backfill the texts named too. */
 export interface DayCopyOptions extends EventBodiesOptions {
-  /** Each copied row's subject, friendly_from and transmission_id stored as ids where event_texts names them. */
+  /**
+   * Each copied row's subject, friendly_from and transmission_id stored as ids where event_texts names them, and its
+   * recipient payload (rcpt_meta, rcpt_tags) where event_payloads does.
+   */
   nameTexts?: boolean;
 }
 
@@ -95,7 +98,13 @@ function copiedColumns(nameTexts: boolean): string {
     const named = nameTexts ? namedTextValue(name, "e") : undefined;
     if (named) return named;
     switch (name) {
+      // A named recipient payload leaves the rest of the payload in the row (NULL when nothing is left).
       case "payload":
+        return nameTexts
+          ? `CASE WHEN np.payload_id IS NULL THEN ${SOURCE_PAYLOAD} ELSE nullif(${SOURCE_PAYLOAD} - '{rcpt_meta,rcpt_tags}'::text[], '{}'::jsonb) END`
+          : SOURCE_PAYLOAD;
+      case "payload_ref":
+        return nameTexts ? "coalesce(e.payload_ref, np.payload_id)" : "e.payload_ref";
       case "body":
         return `CASE WHEN r.event_id IS NULL THEN e."${name}" ELSE r."${name}" END`;
       case "batch_number":
@@ -109,6 +118,8 @@ function copiedColumns(nameTexts: boolean): string {
     }
   }).join(", ");
 }
+/** A copied row's payload before its recipient fields are named: the row's, or its conversion's (r). */
+const SOURCE_PAYLOAD = "CASE WHEN r.event_id IS NULL THEN e.payload ELSE r.payload END";
 /** copiedColumns of both kinds of copy, built once. */
 const COPIED = { plain: copiedColumns(false), namingTexts: copiedColumns(true) };
 const KEY = "(e.event_time, e.type, e.event_id)";
@@ -307,6 +318,7 @@ async function copyRows(
                ${METRIC_SQL_COLUMNS.map(({ name, type }) => `${name} ${type}`).join(", ")})
        ON r.event_id = e.event_id AND r.type = e.type AND r.event_time = e.event_time
      ${nameTexts ? namedTextJoins("e") : ""}
+     ${nameTexts ? `LEFT JOIN named_payloads AS np ON e.payload_ref IS NULL AND np.payload_value = msgevents_recipient_payload(${SOURCE_PAYLOAD})` : ""}
      WHERE ${condition}`,
     [...values, replaced],
   );
@@ -316,7 +328,8 @@ async function copyRows(
 /**
  * The WITH of a copy that names texts: the texts of the rows `condition` selects, named by id as a load names its
  * batch's (msgevents_name_event_texts: new ones added unless event_texts is full, in key order; the texts' lock held
- * shared until the step commits, so no text named here is removed before the rows naming it are in the shadow).
+ * shared until the step commits, so no text named here is removed before the rows naming it are in the shadow), and
+ * the recipient payloads of those rows not named yet, likewise (msgevents_name_event_payloads, migration 0032).
  */
 function namingTexts(condition: string): string {
   const texts = TEXT_REFS.map((ref) => `(${ref.field}::smallint, e."${ref.column}")`).join(", ");
@@ -328,6 +341,11 @@ function namingTexts(condition: string): string {
        FROM (SELECT array_agg(field ORDER BY field, value) AS fields, array_agg(value ORDER BY field, value) AS texts
              FROM texts) AS a
        CROSS JOIN LATERAL msgevents_name_event_texts(a.fields, a.texts) AS n
+     ), named_payloads AS MATERIALIZED (
+       SELECT n.payload_value, n.payload_id
+       FROM (SELECT array_agg(DISTINCT msgevents_recipient_payload(e.payload)) AS payloads FROM events AS e
+             WHERE ${condition} AND e.payload_ref IS NULL AND msgevents_recipient_payload(e.payload) IS NOT NULL) AS a
+       CROSS JOIN LATERAL msgevents_name_event_payloads(a.payloads) AS n
      )`;
 }
 
