@@ -15,7 +15,9 @@ CREATE TABLE "event_payloads" (
 );
 --> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "payload_ref" integer;--> statement-breakpoint
-CREATE UNIQUE INDEX "event_payloads_value_key" ON "event_payloads" USING btree ("value");--> statement-breakpoint
+-- Unique by the SHA-256 of the value's text (jsonb's canonical form): a 32-byte key where the value took about 170
+-- bytes, and probed in half the time (14 against 28 µs a known value, 28 against 50 a new one, measured on 45,000).
+CREATE UNIQUE INDEX "event_payloads_value_key" ON "event_payloads" USING btree (sha256(("value")::text::bytea));--> statement-breakpoint
 -- The rcpt_meta and rcpt_tags tokens of a payload, hashed: those msgevents_search_hashes (0029) gives an event whose
 -- only fields are the payload's. Calling it (bound at creation, as a BEGIN ATOMIC body is, so the index works under
 -- any search path) keeps one definition of the tokens: a search for rcpt_meta or rcpt_tags resolves to the same
@@ -45,8 +47,9 @@ $$;
 -- msgevents_name_event_texts (0030) names texts: values not yet named are added first, in key order (two loads
 -- adding the same values wait for each other instead of deadlocking), unless event_payloads holds about 1,000,000
 -- already (about 250 MB with its indexes: past that, traffic whose recipient fields rarely repeat would make the table
--- a second copy of them; those stay in the rows), or the value's text is over 1,024 bytes (the unique index's
--- entries stay far below a B-tree's limit; such a value stays in its row too). Nothing is named before
+-- a second copy of them; those stay in the rows), or the value's text is over 1,024 bytes (rare, and unlikely to
+-- repeat; such a value stays in its row too). Values are found by the SHA-256 of their text, then compared whole.
+-- Nothing is named before
 -- msgevents_payload_refs_enabled(). The load holds the payloads' lock shared until it commits (see
 -- msgevents_collect_event_payloads).
 CREATE OR REPLACE FUNCTION msgevents_name_event_payloads(payloads jsonb[])
@@ -64,15 +67,22 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(727110032);
   IF (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'event_payloads'::regclass) < 1000000 THEN
     INSERT INTO event_payloads (value)
-    SELECT DISTINCT w.value FROM unnest(payloads) AS w(value)
-    WHERE w.value IS NOT NULL
-      AND octet_length(w.value::text) <= 1024
-      AND NOT EXISTS (SELECT FROM event_payloads AS x WHERE x.value = w.value)
-    ORDER BY 1
+    SELECT DISTINCT ON (k.key) k.value
+    FROM (SELECT w.value, sha256(w.value::text::bytea) AS key FROM unnest(payloads) AS w(value)
+          WHERE w.value IS NOT NULL AND octet_length(w.value::text) <= 1024) AS k
+    WHERE NOT EXISTS (SELECT FROM event_payloads AS x WHERE sha256(x.value::text::bytea) = k.key)
+    ORDER BY k.key
     ON CONFLICT DO NOTHING;
   END IF;
+  -- One probe of the unique index a value (the LIMIT keeps the planner from hashing the whole table instead: it did,
+  -- at 19 ms a batch of 300 values against 40,000 stored, where the probes take 4).
   RETURN QUERY
-    SELECT p.value, p.id FROM event_payloads AS p WHERE p.value IN (SELECT w.value FROM unnest(payloads) AS w(value));
+    SELECT w.value, p.id
+    FROM (SELECT DISTINCT u.value FROM unnest(payloads) AS u(value) WHERE u.value IS NOT NULL) AS w
+    CROSS JOIN LATERAL (
+      SELECT x.id FROM event_payloads AS x
+      WHERE sha256(x.value::text::bytea) = sha256(w.value::text::bytea) AND x.value = w.value LIMIT 1
+    ) AS p;
 END
 $$;
 --> statement-breakpoint
@@ -141,7 +151,8 @@ AS $$
       AND p.value IS NOT NULL
       AND octet_length(p.value::text) <= 1024
       AND ((SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'event_payloads'::regclass) < 1000000
-           OR EXISTS (SELECT FROM event_payloads AS x WHERE x.value = p.value))
+           OR EXISTS (SELECT FROM event_payloads AS x
+                      WHERE sha256(x.value::text::bytea) = sha256(p.value::text::bytea) AND x.value = p.value))
   )
 $$;
 --> statement-breakpoint

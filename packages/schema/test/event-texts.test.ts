@@ -19,6 +19,7 @@ import {
   tablesAsCounted,
   textStorage,
   twoDaysOfEvents,
+  waitForLockWait,
 } from "./support.ts";
 
 // Migration 0030: a subject, friendly_from and transmission_id are stored as ids into event_texts (TEXT_REFS) once
@@ -230,16 +231,6 @@ describe("msgevents_collect_event_texts", () => {
 });
 
 /** Resolves once `client`'s backend waits for a lock. */
-async function waitForLockWait(watcher: pg.Pool, client: pg.PoolClient): Promise<void> {
-  const pid = (client as unknown as { processID: number }).processID;
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const { rows } = await watcher.query("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [pid]);
-    if (rows[0]?.wait_event_type === "Lock") return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`backend ${pid} never waited for a lock`);
-}
-
 function keyOf(column: (typeof TEXT_REFS)[number]["column"]): "subject" | "friendlyFrom" | "transmissionId" {
   return TEXT_REFS.find((ref) => ref.column === column)?.key ?? "subject";
 }

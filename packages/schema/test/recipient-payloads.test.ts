@@ -11,7 +11,14 @@ import {
   PAYLOADS_BY_ID_BACKFILL,
   runBackfills,
 } from "../src/index.ts";
-import { migrateBefore, renderedEvents, storeAsLoader, storeEvents, twoDaysOfEvents } from "./support.ts";
+import {
+  migrateBefore,
+  renderedEvents,
+  storeAsLoader,
+  storeEvents,
+  twoDaysOfEvents,
+  waitForLockWait,
+} from "./support.ts";
 
 // Migration 0032: an event's rcpt_meta and rcpt_tags are stored, the two together, as an id into event_payloads once
 // every stored day has the ids' index; the rest of its payload stays in the row, and rows stored before keep theirs.
@@ -310,13 +317,3 @@ describe("msgevents_collect_event_payloads", () => {
     }
   });
 });
-
-async function waitForLockWait(watcher: pg.Pool, client: pg.PoolClient): Promise<void> {
-  const pid = (client as unknown as { processID: number }).processID;
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const { rows } = await watcher.query("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [pid]);
-    if (rows[0]?.wait_event_type === "Lock") return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`backend ${pid} never waited for a lock`);
-}

@@ -252,3 +252,14 @@ export async function renderedEvents(target: pg.Pool): Promise<string[]> {
   );
   return (await toEventsApiEvents(await withNamedTexts(target, rows))).map((event) => JSON.stringify(event));
 }
+
+/** Waits until `client`'s backend waits for a lock (as seen from `watcher`), or fails after about 10 s. */
+export async function waitForLockWait(watcher: pg.Pool, client: pg.PoolClient): Promise<void> {
+  const pid = (client as unknown as { processID: number }).processID;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await watcher.query("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [pid]);
+    if (rows[0]?.wait_event_type === "Lock") return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`backend ${pid} never waited for a lock`);
+}

@@ -77,6 +77,12 @@ async function withNamedPayloads(client: pg.Pool | pg.ClientBase, rows: StoredEv
     if (row.payloadRef == null) continue;
     const named = payloads.get(row.payloadRef);
     if (!named) continue;
+    // Most rows keep nothing else in payload: the value, in jsonb's order already, is their payload (shared, never
+    // changed by the readers).
+    if (!row.payload) {
+      row.payload = named;
+      continue;
+    }
     const whole = { ...row.payload, ...named };
     const payload: Record<string, unknown> = {};
     for (const key of Object.keys(whole).sort(compareJsonbKeys)) payload[key] = whole[key];
