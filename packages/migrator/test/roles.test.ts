@@ -435,6 +435,7 @@ describe("the maintenance role's backfills", () => {
             rcpt_to: "a@b.example",
             campaign_id: "old",
             subject: "Stored as text",
+            rcpt_meta: { plan: "kept in payload" },
           },
         },
       },
@@ -480,6 +481,12 @@ describe("the maintenance role's backfills", () => {
     expect(await outcome(maintenance, "INSERT INTO event_texts (field, value) VALUES (1, 'x')")).toBe(
       INSUFFICIENT_PRIVILEGE,
     );
+    // And its recipient payload, by the payloads' naming function alone (migration 0032).
+    const payload = await owner.query(
+      "SELECT e.payload, p.value FROM events AS e JOIN event_payloads AS p ON p.id = e.payload_ref WHERE e.event_id = 'legacy-1'",
+    );
+    expect(payload.rows).toEqual([{ payload: null, value: { rcpt_meta: { plan: "kept in payload" } } }]);
+    expect(await outcome(maintenance, `INSERT INTO event_payloads (value) VALUES ('{}')`)).toBe(INSUFFICIENT_PRIVILEGE);
 
     // The day was swapped in with the privileges of the day partition it replaced: the maintenance role's rights on
     // the shadow's rows are gone, the query role reads it as any day.

@@ -67,8 +67,9 @@ const EVENT_SHADOW = [
  *   event-bodies backfill (src/backfills/event-bodies.ts, which converts in TypeScript), SELECT on events and on the id
  *   and number of batches, and EXECUTE on the functions that start, index and swap in a day's shadow table and lock
  *   the day; the shadow's rows it may read, insert and delete until the swap, which takes those rights back; for the
- *   texts-by-id backfill (the same copy, each row's texts named by id), EXECUTE on msgevents_name_event_texts and
- *   SELECT on event_texts.
+ *   texts-by-id and payloads-by-id backfills (the same copy, each row's texts and recipient payload named by id),
+ *   EXECUTE on msgevents_name_event_texts and msgevents_name_event_payloads and SELECT on event_texts and
+ *   event_payloads.
  * - query also writes the alert rules (the Alerts API: create, update, delete) and closes their open incidents when a
  *   rule changes; deleting a rule deletes its incidents and deliveries through the foreign keys, as their owner.
  * - alerts (the evaluator): reads the events and the rollups it evaluates (and backfill_days: the Metrics API counts
@@ -136,7 +137,7 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${maintenance}, ${eraser}`,
-    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_PAYLOADS} TO ${loader}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${NAME_PAYLOADS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_PAYLOADS} TO ${maintenance}, ${eraser}`,
     ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
       (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
