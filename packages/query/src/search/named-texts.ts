@@ -38,6 +38,11 @@ export async function namedTextIds(
         ? sql`SELECT t.id FROM event_texts AS t
             WHERE t.field = ${field} AND lower(t.value) IN (SELECT lower(w.value) FROM unnest(${wanted}) AS w(value))`
         : sql`SELECT t.id FROM event_texts AS t WHERE t.field = ${field} AND t.value = ANY(${wanted})`;
+  return namedBy(db, matching);
+}
+
+/** The ids `matching` (a statement listing ids) selects, or the statement itself past MAX_NAMED_IDS of them. */
+async function namedBy(db: NodePgDatabase, matching: SQL): Promise<NamedTexts> {
   const result = await db.execute<{ ids: number[] }>(
     sql`SELECT ARRAY(SELECT DISTINCT m.id FROM (${matching}) AS m ORDER BY 1 LIMIT ${MAX_NAMED_IDS + 1}) AS ids`,
   );
@@ -66,12 +71,10 @@ export async function namedPayloadIds(
   tokens: readonly string[],
   matches: SQL,
 ): Promise<NamedTexts> {
-  const matching = sql`SELECT p.id FROM event_payloads AS p
-    WHERE msgevents_payload_hashes(p.value) && ARRAY(SELECT hashtext(t) FROM unnest(${textArray(tokens)}::text[]) AS t)
-      AND ${matches}`;
-  const result = await db.execute<{ ids: number[] }>(
-    sql`SELECT ARRAY(SELECT m.id FROM (${matching}) AS m ORDER BY 1 LIMIT ${MAX_NAMED_IDS + 1}) AS ids`,
+  return namedBy(
+    db,
+    sql`SELECT p.id FROM event_payloads AS p
+      WHERE msgevents_payload_hashes(p.value) && ARRAY(SELECT hashtext(t) FROM unnest(${textArray(tokens)}::text[]) AS t)
+        AND ${matches}`,
   );
-  const ids = result.rows[0]?.ids ?? [];
-  return ids.length > MAX_NAMED_IDS ? { matching } : { ids };
 }

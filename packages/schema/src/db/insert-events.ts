@@ -102,11 +102,11 @@ function eventsAsJson(
   const rows = events.map((event, index) => {
     const row: Record<string, unknown> = {};
     for (const [column, field] of EVENT_COLUMNS) row[column] = event[field];
-    const { recipient, rest } = payloads ? splitPayload(event.payload) : { recipient: undefined, rest: event.payload };
-    if (recipient && payloads) {
+    const { recipient, rest } = payloads ? splitPayload(event.payload) : {};
+    if (recipient) {
       row.payload = rest;
       row.recipient_payload = recipient;
-      payloads.add(JSON.stringify(recipient));
+      payloads?.add(JSON.stringify(recipient));
     }
     row.body = `\\x${bodies[index]?.toString("hex")}`;
     return row;
@@ -114,8 +114,11 @@ function eventsAsJson(
   return JSON.stringify(rows);
 }
 
-/** A payload's recipient fields (SEARCHED_PAYLOAD_FIELDS), if it has any, and its other fields (null if none). */
-function splitPayload(payload: NormalizedEvent["payload"]): {
+/**
+ * A payload's recipient fields (SEARCHED_PAYLOAD_FIELDS), if it has any, and its other fields (null if none): the
+ * value a row names by id (migration 0032) and what stays in its payload.
+ */
+export function splitPayload(payload: Record<string, unknown> | null | undefined): {
   recipient?: Record<string, unknown>;
   rest: Record<string, unknown> | null;
 } {

@@ -1,7 +1,7 @@
 import type pg from "pg";
+import { splitPayload } from "../db/insert-events.ts";
 import { type EventInsert, TEXT_REFS } from "../db/tables.ts";
 import { inJsonbOrder } from "../encoding/jsonb-order.ts";
-import { SEARCHED_PAYLOAD_FIELDS } from "../model/columns.ts";
 
 /** A text for event_texts with the id a bench gave it. */
 export interface NumberedText {
@@ -51,13 +51,9 @@ export class TextNumbering {
       named[key] = null;
       named[refKey] = id;
     }
-    const payload = row.payload;
-    const recipientKeys = payload ? Object.keys(payload).filter((key) => SEARCHED_PAYLOAD_FIELDS.has(key)) : [];
-    if (payload && recipientKeys.length > 0) {
-      const value = inJsonbOrder(Object.fromEntries(recipientKeys.map((key) => [key, payload[key]]))) as Record<
-        string,
-        unknown
-      >;
+    const { recipient, rest } = splitPayload(row.payload);
+    if (recipient) {
+      const value = inJsonbOrder(recipient) as Record<string, unknown>;
       const text = JSON.stringify(value);
       let id = this.payloadIds.get(text);
       if (id === undefined) {
@@ -65,8 +61,7 @@ export class TextNumbering {
         this.payloadIds.set(text, id);
         this.fresh.payloads.push({ id, value });
       }
-      const rest = Object.entries(payload).filter(([key]) => !SEARCHED_PAYLOAD_FIELDS.has(key));
-      named.payload = rest.length > 0 ? Object.fromEntries(rest) : null;
+      named.payload = rest;
       named.payloadRef = id;
     }
     return named;
