@@ -6,6 +6,7 @@ import {
   insertEvents,
   type NormalizedEvent,
   type PartitionManager,
+  removeEventNames,
 } from "@msgevents/schema";
 import { ObjectNotFoundError, type ObjectStore, parseBatchKey } from "@msgevents/storage";
 import type pg from "pg";
@@ -20,7 +21,9 @@ import {
 import { BatchFailedError, isContentRejectedByDatabase, isMissingPartition, NotABatchKeyError } from "./errors.ts";
 import {
   flagForScrub,
+  nameUnsuppressed,
   type PreparedBatch,
+  type PreparedRecord,
   prepareBatch,
   recordUnindexedRecipients,
   splitSuppressed,
@@ -110,14 +113,16 @@ export async function loadBatch(objectKey: string, deps: LoaderDeps, options: Lo
       deps.partitions.ensureFor(prepared.records.flatMap((record) => record.events.map((event) => event.eventTime))),
     );
   await ensurePartitions();
-  // Encoded before the transaction, so that nothing waits on a lock meanwhile (those of suppressed records unused).
+  // Encoded and named before the transaction, so that nothing waits on a lock meanwhile (those of suppressed records
+  // unused).
   const everyEvent = prepared.records.flatMap((record) => record.events);
   const encoded = await encodeBodies(everyEvent.map((event) => event.body));
   const bodies = new Map(everyEvent.map((event, index) => [event, encoded[index] as Buffer]));
+  const named = await retryAtOnce(() => nameUnsuppressed(deps.pool, deps.recipients, prepared.records));
   const write = () =>
     retryAtOnce(() =>
       withTransaction(deps.pool, (client) =>
-        writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, bodies, deps, options.force === true),
+        writeBatch(client, { ...batch, bytes: body.byteLength }, prepared, named, bodies, deps, options.force === true),
       ),
     );
   try {
@@ -155,6 +160,7 @@ async function writeBatch(
   client: pg.PoolClient,
   batch: BatchIdentity & { bytes: number },
   prepared: PreparedBatch,
+  named: ReadonlySet<PreparedRecord>,
   bodies: ReadonlyMap<NormalizedEvent, Buffer>,
   deps: LoaderDeps,
   force: boolean,
@@ -164,6 +170,13 @@ async function writeBatch(
   const { kept, suppressed } = deps.recipients
     ? await splitSuppressed(client, deps.recipients, prepared.records)
     : { kept: prepared.records, suppressed: [] };
+  // Records whose recipient was erased after they were named (nameUnsuppressed): no stored event may name their values.
+  const namedThenDropped = suppressed.filter((record) => named.has(record));
+  if (namedThenDropped.length > 0)
+    await removeEventNames(
+      client,
+      namedThenDropped.flatMap((record) => record.events),
+    );
   const events = inKeyOrder(kept.flatMap((record) => record.events));
   const eventBodies = events.map((event) => bodies.get(event) as Buffer);
   const eventsLoaded = await insertEvents(client, claimed.batchNumber, events, eventBodies);

@@ -6,7 +6,13 @@ import {
   recordRecipients,
   SUPPRESSION_FENCE_LOCK,
 } from "@msgevents/erasure";
-import { type NormalizedEvent, normalizeBatch, parseWebhookRecords, type RejectedRecord } from "@msgevents/schema";
+import {
+  addEventNames,
+  type NormalizedEvent,
+  normalizeBatch,
+  parseWebhookRecords,
+  type RejectedRecord,
+} from "@msgevents/schema";
 import type pg from "pg";
 
 /** One raw record of a batch: what it normalized to, and its recipients (only read when suppression is on). */
@@ -39,6 +45,31 @@ export function prepareBatch(body: Uint8Array, withRecipients: boolean): Prepare
     });
   });
   return { records, rejected };
+}
+
+/**
+ * Before the load transaction: names the texts and recipient payloads of the records whose recipient is not
+ * suppressed (addEventNames, committed at once) and returns those records. A suppression saved after this read drops
+ * records in the load (splitSuppressed) whose values were named here: the load removes them (removeEventNames).
+ */
+export async function nameUnsuppressed(
+  pool: pg.Pool,
+  hasher: RecipientHasher | undefined,
+  records: readonly PreparedRecord[],
+): Promise<Set<PreparedRecord>> {
+  const isSuppressed = hasher
+    ? await readSuppression(
+        pool,
+        hasher,
+        records.flatMap((record) => record.recipients),
+      )
+    : () => false;
+  const named = new Set(records.filter((record) => !record.recipients.some(isSuppressed)));
+  await addEventNames(
+    pool,
+    [...named].flatMap((record) => record.events),
+  );
+  return named;
 }
 
 /**

@@ -57,7 +57,9 @@ const EVENT_SHADOW = [
  *   inserting role's rights, search_values, the Metrics API rollups and the search counts: upserts need SELECT and
  *   UPDATE too; the search counts read event_texts), EXECUTE on msgevents_ensure_partitions for late events, and on
  *   msgevents_name_event_texts, which adds the texts a load names by id (migration 0030) as their owner, and
- *   msgevents_name_event_payloads, which does the same for recipient payloads (migration 0032).
+ *   msgevents_name_event_payloads, which does the same for recipient payloads (migration 0032); a load names them
+ *   before its transaction (addEventNames), and removes those of records it then drops because their recipient was
+ *   erased meanwhile (removeEventNames: EXECUTE on the two collections, SELECT on event_payloads to find the ids).
  * - maintenance: MAINTAIN (VACUUM, ANALYZE) on the schema's tables, and EXECUTE on msgevents_ensure_partitions and
  *   msgevents_drop_partitions_before (which also deletes the dropped days' rollup rows, as the function's owner),
  *   and on the functions that find and compact ended days (search counts, rollups) and prune their engagement rows,
@@ -101,6 +103,8 @@ function privilegeStatements(s: string): string[] {
     `GRANT INSERT ON ${s}.search_values TO ${loader}`,
     // The search counts' triggers read the texts a row names by id (with the inserting or deleting role's rights).
     `GRANT SELECT ON ${s}.event_texts TO ${loader}, ${eraser}`,
+    // A load that named a dropped record's recipient payload finds its id to remove it (removeEventNames).
+    `GRANT SELECT ON ${s}.event_payloads TO ${loader}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.metric_rollups, ${s}.bounce_rollups, ${s}.reason_rollups, ${s}.metric_unique_rollups, ${s}.metric_engagement, ${s}.search_token_counts TO ${loader}`,
     `GRANT INSERT, UPDATE, DELETE ON ${s}.alerts TO ${query}`,
     `GRANT UPDATE ON ${s}.alert_incidents TO ${query}`,
@@ -136,9 +140,9 @@ function privilegeStatements(s: string): string[] {
     `GRANT EXECUTE ON FUNCTION ${s}.${ENSURE_PARTITIONS} TO ${loader}, ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${DROP_PARTITIONS} TO ${maintenance}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${NAME_TEXTS} TO ${loader}, ${maintenance}`,
-    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${maintenance}, ${eraser}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_TEXTS} TO ${loader}, ${maintenance}, ${eraser}`,
     `GRANT EXECUTE ON FUNCTION ${s}.${NAME_PAYLOADS} TO ${loader}, ${maintenance}`,
-    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_PAYLOADS} TO ${maintenance}, ${eraser}`,
+    `GRANT EXECUTE ON FUNCTION ${s}.${COLLECT_PAYLOADS} TO ${loader}, ${maintenance}, ${eraser}`,
     ...[...COMPACT_DAYS, ...PRUNE_ENGAGEMENT, ...FILL_DAYS].map(
       (fn) => `GRANT EXECUTE ON FUNCTION ${s}.${fn} TO ${maintenance}`,
     ),
