@@ -57,19 +57,12 @@ export async function nameUnsuppressed(
   hasher: RecipientHasher | undefined,
   records: readonly PreparedRecord[],
 ): Promise<Set<PreparedRecord>> {
-  const isSuppressed = hasher
-    ? await readSuppression(
-        pool,
-        hasher,
-        records.flatMap((record) => record.recipients),
-      )
-    : () => false;
-  const named = new Set(records.filter((record) => !record.recipients.some(isSuppressed)));
+  const { kept } = hasher ? await bySuppression(pool, hasher, records) : { kept: records };
   await addEventNames(
     pool,
-    [...named].flatMap((record) => record.events),
+    kept.flatMap((record) => record.events),
   );
-  return named;
+  return new Set(kept);
 }
 
 /**
@@ -82,8 +75,17 @@ export async function splitSuppressed(
   records: readonly PreparedRecord[],
 ): Promise<{ kept: PreparedRecord[]; suppressed: PreparedRecord[] }> {
   await client.query("SELECT pg_advisory_xact_lock_shared($1)", [SUPPRESSION_FENCE_LOCK]);
+  return bySuppression(client, hasher, records);
+}
+
+/** The records to store and those of a suppressed recipient, by the suppression list as `db` reads it now. */
+async function bySuppression(
+  db: pg.Pool | pg.ClientBase,
+  hasher: RecipientHasher,
+  records: readonly PreparedRecord[],
+): Promise<{ kept: PreparedRecord[]; suppressed: PreparedRecord[] }> {
   const isSuppressed = await readSuppression(
-    client,
+    db,
     hasher,
     records.flatMap((record) => record.recipients),
   );

@@ -67,10 +67,9 @@ export async function insertEvents(
 ): Promise<number> {
   if (events.length === 0) return 0;
   if (bodies.length !== events.length) throw new Error(`${events.length} events but ${bodies.length} bodies`);
-  const texts = textsToName(events);
   const payloads = new Set<string>();
   const json = eventsAsJson(events, bodies, options.before0032 ? undefined : payloads);
-  const values = [json, batchNumber, texts.map(([field]) => field), texts.map(([, text]) => text)];
+  const values = [json, batchNumber, ...textsToName(events)];
   const result = options.before0032
     ? await client.query(INSERT_EVENTS_BEFORE_0032_SQL, values)
     : await client.query(INSERT_EVENTS_SQL, [...values, [...payloads]]);
@@ -128,17 +127,16 @@ const ADD_EVENT_NAMES_SQL = `SELECT
 
 /** The events' distinct texts to name (field numbers, texts) and distinct recipient payloads (JSON texts). */
 function eventNames(events: readonly NormalizedEvent[]): [number[], string[], string[]] {
-  const texts = textsToName(events);
   const payloads = new Set<string>();
   for (const event of events) {
     const { recipient } = splitPayload(event.payload);
     if (recipient) payloads.add(JSON.stringify(recipient));
   }
-  return [texts.map(([field]) => field), texts.map(([, text]) => text), [...payloads]];
+  return [...textsToName(events), [...payloads]];
 }
 
-/** The distinct (field number, text) pairs of the events' TEXT_REFS columns. */
-function textsToName(events: readonly NormalizedEvent[]): [number, string][] {
+/** The distinct (field number, text) pairs of the events' TEXT_REFS columns, as the statements take them: two arrays. */
+function textsToName(events: readonly NormalizedEvent[]): [number[], string[]] {
   const seen = new Map<string, [number, string]>();
   for (const event of events) {
     for (const ref of TEXT_REFS) {
@@ -146,7 +144,8 @@ function textsToName(events: readonly NormalizedEvent[]): [number, string][] {
       if (typeof text === "string") seen.set(`${ref.field}:${text}`, [ref.field, text]);
     }
   }
-  return [...seen.values()];
+  const pairs = [...seen.values()];
+  return [pairs.map(([field]) => field), pairs.map(([, text]) => text)];
 }
 
 /**
