@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { normalizeBatch } from "../src/index.ts";
+import { SEARCH_COUNTS_BY_QUARTER, SEARCH_COUNTS_RECOUNTED } from "../src/testing/search-counts.ts";
 import { encodingCorpus } from "./encoding-corpus.ts";
 import { functionDefinition, type MigratedDatabase, startMigratedDatabase, storeEvents } from "./support.ts";
 
-// Migration 0019 rewrote msgevents_counted_tokens (the tokens search_token_counts counts each event under) for speed.
-// The counts stored before it stay exact only if it returns the same tokens as 0010's definition for every event: this
-// test creates 0010's definition beside it, in a schema of its own, and compares the two.
+// Migrations 0019 and 0033 rewrote msgevents_counted_tokens (the tokens search_token_counts counts each event under)
+// for speed; 0033 also made the search counts trigger read them from msgevents_search_token_set. The counts stored
+// before stay exact only if every event gets the same tokens as under 0010's definition: this test creates 0010's and
+// 0019's definitions beside them, each in a schema of its own, and compares.
 
 const ARGUMENTS = `recipient_domain, friendly_from, sending_domain, subject, campaign_id, template_id, ip_pool, sending_ip,
   reason, mailbox_provider, mailbox_provider_region, ab_test_id, subaccount_id, bounce_class, type, payload`;
@@ -27,6 +29,9 @@ beforeAll(async () => {
     ] as const) {
       await client.query(await functionDefinition(migration, name));
     }
+    await client.query("CREATE SCHEMA before_0033");
+    await client.query("SET search_path = before_0033");
+    await client.query(await functionDefinition("0019_faster_load_triggers", "msgevents_counted_tokens"));
   } finally {
     await client.query("RESET search_path");
     client.release();
@@ -48,7 +53,7 @@ async function differences(source: string): Promise<{ compared: number; differin
   };
 }
 
-describe("msgevents_counted_tokens after migration 0019", () => {
+describe("msgevents_counted_tokens after migrations 0019 and 0033", () => {
   test("returns 0010's tokens for the samples of every type, the generator's realistic and lean events and unusual records", async () => {
     const corpus = normalizeBatch(encodingCorpus()).events;
     await storeEvents(db.pool, corpus);
@@ -137,5 +142,62 @@ describe("msgevents_counted_tokens after migration 0019", () => {
     );
     expect(result.rows[0]?.tokens).toContain("su:short");
     expect(result.rows[0]?.tokens.some((token) => token.startsWith("su:www"))).toBe(false);
+  });
+});
+
+describe("the search counts trigger after migration 0033", () => {
+  test("counts each stored event under the tokens of 0019's definition, once each", async () => {
+    await db.pool.query("DELETE FROM events");
+    await db.pool.query("TRUNCATE search_token_counts, search_token_day_counts");
+    const corpus = normalizeBatch(encodingCorpus()).events;
+    await storeEvents(db.pool, corpus, "trigger-counts");
+
+    const recount = SEARCH_COUNTS_RECOUNTED.replace(
+      "msgevents_counted_tokens(",
+      "before_0033.msgevents_counted_tokens(",
+    );
+    expect(recount).not.toBe(SEARCH_COUNTS_RECOUNTED);
+    const result = await db.pool.query<{ kept: string; differing: string; events: string }>(
+      `WITH kept AS (${SEARCH_COUNTS_BY_QUARTER}), recounted AS (${recount})
+       SELECT (SELECT count(*) FROM kept) AS kept, (SELECT sum(events) FROM kept) AS events,
+              (SELECT count(*) FROM kept AS k FULL JOIN recounted AS r USING (token, bucket_start)
+               WHERE k.events IS DISTINCT FROM r.events) AS differing`,
+    );
+
+    // Every event counts at least under '*', its type and its sending domain's runs.
+    expect(Number(result.rows[0]?.events)).toBeGreaterThan(corpus.length * 10);
+    expect(Number(result.rows[0]?.kept)).toBeGreaterThan(0);
+    expect(Number(result.rows[0]?.differing)).toBe(0);
+  });
+
+  test("counts a token repeated within an event once, and none of an event's empty fields", async () => {
+    await db.pool.query("TRUNCATE search_token_counts, search_token_day_counts");
+    const [record] = normalizeBatch([
+      {
+        msys: {
+          message_event: {
+            type: "bounce",
+            event_id: "repeats-1",
+            timestamp: "1718000000",
+            recipient_domain: "mail.mail.example.mail",
+            subject: "Sale sale SALE - final_sale",
+            campaign_id: "",
+            reason: " ",
+          },
+        },
+      },
+    ]).events;
+    if (!record) throw new Error("the record did not normalize");
+    await storeEvents(db.pool, [record], "repeats");
+
+    const counted = await db.pool.query<{ token: string; events: number }>(
+      "SELECT token, events FROM search_token_counts ORDER BY token",
+    );
+    const tokens = counted.rows.map((row) => row.token);
+
+    expect(counted.rows.every((row) => row.events === 1)).toBe(true);
+    expect(tokens).toEqual(expect.arrayContaining(["su:sale", "su:final", "rd:mail", "rd:mail mail", "t=bounce"]));
+    expect(tokens.filter((token) => token === "su:sale")).toHaveLength(1);
+    expect(tokens.filter((token) => /^[a-z]{2}:$/.test(token))).toEqual([]);
   });
 });

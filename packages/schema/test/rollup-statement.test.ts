@@ -11,8 +11,8 @@ import {
   tablesAsCounted,
 } from "./support.ts";
 
-// Migration 0019 restructured msgevents_rollup_statement (the statement the rollup trigger and the rollup backfills
-// run) for speed. Rollups already stored, and those of loads to come, must be the same whichever version counted
+// Migrations 0019 and 0033 restructured msgevents_rollup_statement (the statement the rollup trigger and the rollup
+// backfills run) for speed. Rollups already stored, and those of loads to come, must be the same whichever version counted
 // them: this test creates 0016's version beside the current one, runs each over the same events, and compares every
 // table the statement writes (as what the rows count: since 0020 a zero counter is written as NULL).
 
@@ -62,7 +62,7 @@ async function recount(version: "before_0019" | "public", fillDay?: string): Pro
   return writtenRows();
 }
 
-describe("msgevents_rollup_statement after migration 0019", () => {
+describe("msgevents_rollup_statement after migrations 0019 and 0033", () => {
   test("writes what 0016's statement writes, row for row, in every table, loaded in two parts", async () => {
     const before = await recount("before_0019");
     const after = await recount("public");
