@@ -18,10 +18,21 @@ describe("LocalQueue", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (load: LocalQueueOptions["load"], maxAttempts = 3) => {
+  /** A queue whose loader loads each key with `loadOne`, up to `batchesPerLoad` keys a call. */
+  const start = async (loadOne: (key: string) => Promise<void>, maxAttempts = 3, batchesPerLoad = 1) => {
+    const load: LocalQueueOptions["load"] = (batches) =>
+      Promise.all(
+        batches.map(({ key }) =>
+          loadOne(key).then(
+            () => ({ ok: true }) as const,
+            (error: unknown) => ({ ok: false, error }) as const,
+          ),
+        ),
+      );
     queue = new LocalQueue({
       dir,
       load,
+      batchesPerLoad,
       isPermanent: (error) => error instanceof Permanent,
       concurrency: 2,
       maxAttempts,
@@ -83,5 +94,36 @@ describe("LocalQueue", () => {
     await q.idle();
     expect(calls).toBe(1);
     expect((await q.deadLetters())[0]).toMatchObject({ key: "bad", attempts: 1, error: "not JSON" });
+  });
+
+  test("takes up to batchesPerLoad waiting keys in one load, and retries only the keys that failed", async () => {
+    const calls: string[][] = [];
+    let failedOnce = false;
+    queue = new LocalQueue({
+      dir,
+      load: async (batches) => {
+        calls.push(batches.map((batch) => batch.key));
+        return batches.map(({ key }) => {
+          if (key === "b" && !failedOnce) {
+            failedOnce = true;
+            return { ok: false, error: new Error("refused") };
+          }
+          return { ok: true };
+        });
+      },
+      batchesPerLoad: 3,
+      isPermanent: () => false,
+      concurrency: 1,
+      maxAttempts: 3,
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      logger: silent,
+    });
+    for (const key of ["a", "b", "c", "d"]) queue.enqueue(key);
+    await queue.start();
+    await queue.idle();
+
+    expect(calls).toEqual([["a", "b", "c"], ["d"], ["b"]]);
+    expect(queue.stats()).toMatchObject({ loaded: 4, deadLettered: 0 });
   });
 });

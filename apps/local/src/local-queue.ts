@@ -16,11 +16,22 @@ export interface QueueLogger {
   error(message: string, extra: Record<string, unknown>): void;
 }
 
+/** A key the queue hands to its loader; receivedAt is when the batch was stored, when known. */
+export interface QueuedBatch {
+  key: string;
+  receivedAt: Date | undefined;
+}
+
+/** What became of one key of a load: loaded, or the error it failed with. */
+export type QueuedOutcome = { ok: true } | { ok: false; error: unknown };
+
 export interface LocalQueueOptions {
   /** Directory for the queue's own files: dead letters and replay requests. */
   dir: string;
-  /** receivedAt is when the batch was stored, when known. */
-  load: (key: string, receivedAt: Date | undefined) => Promise<unknown>;
+  /** Loads the keys given (at most batchesPerLoad) and answers an outcome for each, in the order given. */
+  load: (batches: readonly QueuedBatch[]) => Promise<readonly QueuedOutcome[]>;
+  /** How many waiting keys one load takes at most (one transaction's worth: the loader's MAX_BATCHES_PER_LOAD). */
+  batchesPerLoad: number;
   /** Errors that no retry can fix (e.g. a body that is not JSON) go to the dead letters at once. */
   isPermanent: (error: unknown) => boolean;
   concurrency: number;
@@ -154,21 +165,28 @@ export class LocalQueue {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
-      const key = this.waiting.shift();
-      if (key === undefined) {
+      const keys = this.waiting.splice(0, Math.max(1, this.options.batchesPerLoad));
+      if (keys.length === 0) {
         this.notifyIfIdle();
         await new Promise<void>((resolve) => this.sleepers.push(resolve));
         continue;
       }
-      this.inFlight++;
+      this.inFlight += keys.length;
       try {
-        await this.options.load(key, this.receivedAt.get(key));
-        this.forget(key);
-        this.loaded++;
-      } catch (error) {
-        await this.failed(key, error);
+        const outcomes = await this.options
+          .load(keys.map((key) => ({ key, receivedAt: this.receivedAt.get(key) })))
+          .catch((error: unknown) => keys.map((): QueuedOutcome => ({ ok: false, error })));
+        for (const [index, key] of keys.entries()) {
+          const outcome = outcomes[index] ?? { ok: false, error: new Error("the loader gave no outcome") };
+          if (outcome.ok) {
+            this.forget(key);
+            this.loaded++;
+          } else {
+            await this.failed(key, outcome.error);
+          }
+        }
       } finally {
-        this.inFlight--;
+        this.inFlight -= keys.length;
         this.notifyIfIdle();
       }
     }

@@ -14,7 +14,14 @@ import {
   loadIngestConfig,
   oversizedRequestHandler,
 } from "@msgevents/ingest";
-import { BatchFailedError, createSqsHandler, type LoaderDeps, loadBatch, NotABatchKeyError } from "@msgevents/loader";
+import {
+  BatchFailedError,
+  createSqsHandler,
+  type LoaderDeps,
+  loadBatches,
+  MAX_BATCHES_PER_LOAD,
+  NotABatchKeyError,
+} from "@msgevents/loader";
 import { objectCreatedNotification } from "@msgevents/loader/s3-notification";
 import { createQueryDatabase, createQueryRouter, loadQueryConfig } from "@msgevents/query";
 import { DAY_MS, maintainPartitions, PartitionManager, runBackfills } from "@msgevents/schema";
@@ -25,7 +32,7 @@ import { openDatabase } from "./database.ts";
 import type { LocalConfig } from "./env.ts";
 import { closeServer, createHttpServer, listen } from "./http-server.ts";
 import { startLocalEraser } from "./local-eraser.ts";
-import { LocalQueue, type QueueStats } from "./local-queue.ts";
+import { LocalQueue, type LocalQueueOptions, type QueueStats } from "./local-queue.ts";
 import { NotifyingObjectStore } from "./notifying-store.ts";
 import { findUnloadedBatches, RecoveryWatermark } from "./recovery.ts";
 import { SqsConsumer } from "./sqs-consumer.ts";
@@ -160,10 +167,13 @@ async function start(
   // dropped an erased recipient's records leaves its batch to rewrite, so it wakes the eraser.
   const eraser = startLocalEraser({ pool: database.pool, store, hasher: recipients, logger });
   cleanups.push(() => eraser.stop());
-  const load = async (key: string, receivedAt: Date | undefined) => {
-    const result = await loadBatch(key, loaderDeps, { receivedAt });
-    if (result.recordsSuppressed > 0) eraser.kick();
-    return result;
+  const load: LocalQueueOptions["load"] = async (batches) => {
+    const outcomes = await loadBatches(
+      batches.map(({ key, receivedAt }) => ({ objectKey: key, receivedAt })),
+      loaderDeps,
+    );
+    if (outcomes.some((outcome) => outcome.ok && outcome.result.recordsSuppressed > 0)) eraser.kick();
+    return outcomes;
   };
 
   const queueDir = path.join(config.dataDir, "queue");
@@ -190,6 +200,7 @@ async function start(
     const queue = new LocalQueue({
       dir: queueDir,
       load,
+      batchesPerLoad: MAX_BATCHES_PER_LOAD,
       isPermanent: (error) => error instanceof BatchFailedError || error instanceof NotABatchKeyError,
       concurrency: config.MSGEVENTS_LOADER_CONCURRENCY,
       maxAttempts: config.MSGEVENTS_LOADER_MAX_ATTEMPTS,

@@ -1,6 +1,8 @@
 // Loads BENCH_EVENTS generated events (350-event batches stored as objects, spread over BENCH_DAYS days) through
-// loadBatch with BENCH_CONCURRENCY concurrent loaders, and compares with a COPY of the same rows into the same fresh
-// schema (loadBatch beside the hourly maintenance on the traffic's clock, as the deployed stack runs it; COPY alone);
+// loadBatches with BENCH_CONCURRENCY concurrent loaders, each taking BENCH_BATCHES_PER_LOAD (default the loader's
+// MAX_BATCHES_PER_LOAD) stored batches a load as the queues hand them out, and compares with a COPY of the same rows
+// into the same fresh schema (the loads beside the hourly maintenance on the traffic's clock, as the deployed stack
+// runs it; COPY alone);
 // then prints the storage of every object of the schema per event beside the raw JSON. Once per corpus of
 // BENCH_CORPORA (default "realistic,lean": the generator's realistic events and its lean profile).
 // BENCH_WITHOUT_TRIGGERS=1 disables the events table's triggers (search values, rollups, search counts) in both
@@ -35,11 +37,12 @@ import {
 } from "@msgevents/testkit";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { loadBatch } from "../src/index.ts";
+import { loadBatches, MAX_BATCHES_PER_LOAD } from "../src/index.ts";
 
 const totalEvents = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 350);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
+const batchesPerLoad = Number(process.env.BENCH_BATCHES_PER_LOAD ?? MAX_BATCHES_PER_LOAD);
 const days = Number(process.env.BENCH_DAYS ?? 30);
 const withoutTriggers = process.env.BENCH_WITHOUT_TRIGGERS === "1";
 const corpora = (process.env.BENCH_CORPORA ?? "realistic,lean").split(",").map((name) => name.trim());
@@ -91,13 +94,15 @@ for (const corpus of corpora) {
         .padStart(8)} events/s`;
     if (withoutTriggers) console.log("  (BENCH_WITHOUT_TRIGGERS: the events table's triggers disabled in both)");
     console.log(row(`baseline: ${copied.method}`, copied.events, copied.seconds));
-    console.log(row(`loadBatch from stored objects (x${concurrency})`, loaded.events, loaded.seconds));
-    console.log(`  (loadBatch beside ${loaded.maintenanceRuns} hourly maintenance runs on the traffic's clock)`);
+    console.log(
+      row(`loadBatches from stored objects (x${concurrency}, ${batchesPerLoad} a load)`, loaded.events, loaded.seconds),
+    );
+    console.log(`  (the loads beside ${loaded.maintenanceRuns} hourly maintenance runs on the traffic's clock)`);
     console.log(`  loader / COPY = ${(loadRate / copyRate).toFixed(2)}x (target >= 0.80x)`);
     const pool = loadDb.pool({ max: 1 });
     const storage = await measureStorage(pool);
     await pool.end();
-    console.log(`\nstorage after loading through loadBatch (${corpus}), bytes per event:`);
+    console.log(`\nstorage after loading through loadBatches (${corpus}), bytes per event:`);
     console.log(formatStorage(storage, loaded.events, rawRecordBytes));
     const target = corpus === "realistic" ? 0.6 : 1.0;
     const ratio = totalBytes(storage) / rawRecordBytes;
@@ -240,9 +245,10 @@ async function measureCopy(
 }
 
 /**
- * Loads the batches through loadBatch with `concurrency` loaders, beside the hourly maintenance (partitions,
- * retention, vacuums) on the traffic's clock as the deployed stack runs it: one run at a time, each time the loaded
- * traffic reaches a new hour, so the upserted tables are vacuumed as often as 2 days of traffic would have them.
+ * Loads the batches through loadBatches with `concurrency` loaders, `batchesPerLoad` a load, beside the hourly
+ * maintenance (partitions, retention, vacuums) on the traffic's clock as the deployed stack runs it: one run at a time,
+ * each time the loaded traffic reaches a new hour, so the upserted tables are vacuumed as often as 2 days of traffic
+ * would have them.
  */
 async function measureLoader(
   db: TestDatabase,
@@ -266,14 +272,23 @@ async function measureLoader(
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < keys.length) {
-          const { key, newest } = keys[next++] as StoredBatch;
+          // The next batches_per_load stored batches, as the loader takes them from its queue.
+          const group = keys.slice(next, next + batchesPerLoad);
+          next += group.length;
+          const newest = Math.max(...group.map((batch) => batch.newest));
           if (newest >= nextMaintenance) {
             nextMaintenance = Math.floor(newest / HOUR_MS) * HOUR_MS + HOUR_MS;
             maintenance = maintenance.then(() => maintainPartitions(pool, { now: new Date(newest) }));
             maintenanceRuns += 1;
           }
-          const result = await loadBatch(key, deps);
-          events += result.eventsLoaded;
+          const outcomes = await loadBatches(
+            group.map(({ key }) => ({ objectKey: key })),
+            deps,
+          );
+          for (const outcome of outcomes) {
+            if (!outcome.ok) throw outcome.error;
+            events += outcome.result.eventsLoaded;
+          }
         }
       }),
     );

@@ -9,6 +9,7 @@ import {
   type TestS3Server,
   type TestSqsServer,
 } from "@msgevents/testkit";
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createSqsHandler, redriveDeadLetters } from "../src/index.ts";
 import { peekBodies, pumpQueue, s3Notification, sendMessages } from "./support/event-source.ts";
@@ -77,6 +78,26 @@ describe("the SQS handler", () => {
     expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(...batches));
     const statuses = await fixture.pool.query("SELECT status, count(*)::int AS n FROM batches GROUP BY status");
     expect(statuses.rows).toEqual([{ status: "loaded", n: 12 }]);
+  });
+
+  test("the batches of the messages received together load in one transaction", async () => {
+    const batches = Array.from({ length: 4 }, (_, index) => generateEvents(30, { seed: 300 + index }));
+    const keys: string[] = [];
+    for (const records of batches) keys.push(await storeBatch(store, records));
+    const event = {
+      Records: keys.map((key, index) => ({
+        messageId: `message-${index}`,
+        body: s3Notification(s3.bucket, [key]),
+        attributes: { ApproximateReceiveCount: "1" },
+      })),
+    } as unknown as SQSEvent;
+
+    const response = await handler()(event);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await storedEventKeys(fixture.pool)).toEqual(expectedEventKeys(...batches));
+    const written = await fixture.pool.query("SELECT DISTINCT xmin::text FROM batches WHERE status = 'loaded'");
+    expect(written.rows).toHaveLength(1);
   });
 
   test("records the S3 event time as the batch's receipt time", async () => {

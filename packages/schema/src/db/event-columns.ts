@@ -1,10 +1,10 @@
 import type { NormalizedEvent } from "../model/normalize.ts";
 
 /**
- * The `events` columns a normalized event fills, with the SQL type insertEvents sends it as. batch_id and received_at
- * (now batch_number) are the same for a whole batch and are passed once, and body is the event's encoded body (see insert-events.ts). A
- * loader test checks this list against the migrated database, so a column added to the schema cannot be silently left out
- * of loads.
+ * The `events` columns a normalized event fills, with the SQL type insertEvents sends it as. batch_number comes from
+ * the batch the event was received in, and body is the event's encoded body (see insert-events.ts). A loader test
+ * checks this list against the migrated database, so a column added to the schema cannot be silently left out of
+ * loads.
  */
 export const EVENT_COLUMNS = [
   ["event_time", "eventTime", "timestamptz"],

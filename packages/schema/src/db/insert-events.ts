@@ -22,31 +22,37 @@ const COLUMNS = EVENT_COLUMNS.map(([column]) => column).join(", ");
  * README) over unnest() of typed arrays, COPY into a temp table then INSERT … SELECT, and multi-row VALUES: the
  * fastest where the statement's own cost shows, and no parameter-count limit on batch size.
  *
- * The batch's subjects, senders and transmissions ($3 and $4: field numbers and texts) are named by id first
+ * The batch's subjects, senders and transmissions ($2 and $3: field numbers and texts) are named by id first
  * (msgevents_name_event_texts, which adds the new ones; the load then holds the texts' lock shared until it
  * commits); a row stores the id where there is one and the text where not (before the ids' index is valid, or past
  * event_texts' cap). Likewise each event's recipient fields (rcpt_meta and rcpt_tags, sent apart from the rest of its
- * payload as `recipient_payload`; $5 lists the batch's distinct ones) are named by id (msgevents_name_event_payloads,
+ * payload as `recipient_payload`; $4 lists the batch's distinct ones) are named by id (msgevents_name_event_payloads,
  * migration 0032): a row stores the id and the rest of its payload where there is one, its whole payload where not.
- * Rows go in the order given (ordinality): the loader's is the key order (its inKeyOrder).
+ * Rows go in the order given (ordinality): the loader's is the key order (its inKeyOrder). Each row carries its batch's
+ * number (batches.batch_number), so that one statement stores several batches; it answers how many rows it stored
+ * of each.
  */
 const insertStatement = (namesPayloads: boolean) => `WITH named AS MATERIALIZED (
-  SELECT text_field, text_value, text_id FROM msgevents_name_event_texts($3::smallint[], $4::text[])
+  SELECT text_field, text_value, text_id FROM msgevents_name_event_texts($2::smallint[], $3::text[])
 )${
   namesPayloads
     ? `, named_payloads AS MATERIALIZED (
-  SELECT payload_value, payload_id FROM msgevents_name_event_payloads($5::jsonb[])
+  SELECT payload_value, payload_id FROM msgevents_name_event_payloads($4::jsonb[])
 )`
     : ""
 }
+, inserted AS (
 INSERT INTO events (batch_number, ${COLUMNS}, body, ${TEXT_REFS.map((ref) => ref.ref).join(", ")}${namesPayloads ? `, ${PAYLOAD_REF_COLUMN}` : ""})
-SELECT $2, ${EVENT_COLUMNS.map(([column]) => namedTextValue(column, "r") ?? (column === "payload" ? PAYLOAD_VALUE : `r.${column}`)).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}${namesPayloads ? ", np.payload_id" : ""}
-FROM ROWS FROM (json_to_recordset($1::json) AS (${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea, recipient_payload jsonb))
-  WITH ORDINALITY AS r(${COLUMNS}, body, recipient_payload, n)
+SELECT r.batch_number, ${EVENT_COLUMNS.map(([column]) => namedTextValue(column, "r") ?? (column === "payload" ? PAYLOAD_VALUE : `r.${column}`)).join(", ")}, r.body, ${TEXT_REFS.map((ref) => `${ref.ref}.text_id`).join(", ")}${namesPayloads ? ", np.payload_id" : ""}
+FROM ROWS FROM (json_to_recordset($1::json) AS (batch_number integer, ${EVENT_COLUMNS.map(([column, , type]) => `${column} ${type}`).join(", ")}, body bytea, recipient_payload jsonb))
+  WITH ORDINALITY AS r(batch_number, ${COLUMNS}, body, recipient_payload, n)
 ${namedTextJoins("r")}
 ${namesPayloads ? "LEFT JOIN named_payloads AS np ON np.payload_value = r.recipient_payload" : "CROSS JOIN (SELECT NULL::integer AS payload_id) AS np"}
 ORDER BY r.n
-ON CONFLICT DO NOTHING`;
+ON CONFLICT DO NOTHING
+RETURNING batch_number
+)
+SELECT batch_number, count(*)::integer AS stored FROM inserted GROUP BY batch_number`;
 
 const INSERT_EVENTS_SQL = insertStatement(true);
 /** The statement without the recipient payloads' naming, as loads ran before migration 0032 (see insertEvents). */
@@ -65,15 +71,44 @@ export async function insertEvents(
   bodies: readonly Buffer[],
   options: { before0032?: boolean } = {},
 ): Promise<number> {
-  if (events.length === 0) return 0;
+  const stored = await insertBatchesEvents(
+    client,
+    events.map(() => batchNumber),
+    events,
+    bodies,
+    options,
+  );
+  let total = 0;
+  for (const count of stored.values()) total += count;
+  return total;
+}
+
+/**
+ * Inserts the events of several batches in one statement, as insertEvents one batch's: `batchNumbers[i]` is the
+ * number of the batch of `events[i]`. Returns how many rows it stored of each batch number (absent: none); of two
+ * events with the same key, the first in `events` is stored and the other counts as a duplicate.
+ */
+export async function insertBatchesEvents(
+  client: pg.ClientBase | pg.Pool,
+  batchNumbers: readonly (number | null)[],
+  events: readonly NormalizedEvent[],
+  bodies: readonly Buffer[],
+  options: { before0032?: boolean } = {},
+): Promise<Map<number | null, number>> {
+  if (events.length === 0) return new Map();
   if (bodies.length !== events.length) throw new Error(`${events.length} events but ${bodies.length} bodies`);
+  if (batchNumbers.length !== events.length)
+    throw new Error(`${events.length} events but ${batchNumbers.length} batch numbers`);
   const payloads = new Set<string>();
-  const json = eventsAsJson(events, bodies, options.before0032 ? undefined : payloads);
-  const values = [json, batchNumber, ...textsToName(events)];
+  const json = eventsAsJson(events, batchNumbers, bodies, options.before0032 ? undefined : payloads);
+  const values = [json, ...textsToName(events)];
   const result = options.before0032
-    ? await client.query(INSERT_EVENTS_BEFORE_0032_SQL, values)
-    : await client.query(INSERT_EVENTS_SQL, [...values, [...payloads]]);
-  return result.rowCount ?? 0;
+    ? await client.query<{ batch_number: number | null; stored: number }>(INSERT_EVENTS_BEFORE_0032_SQL, values)
+    : await client.query<{ batch_number: number | null; stored: number }>(INSERT_EVENTS_SQL, [
+        ...values,
+        [...payloads],
+      ]);
+  return new Map(result.rows.map((row) => [row.batch_number, row.stored]));
 }
 
 /**
@@ -149,17 +184,18 @@ function textsToName(events: readonly NormalizedEvent[]): [number[], string[]] {
 }
 
 /**
- * The events as a JSON array of objects keyed by column name (Dates become ISO-8601, which timestamptz reads; bodies
+ * The events as a JSON array of objects keyed by column name, each with its batch's number (Dates become ISO-8601, which timestamptz reads; bodies
  * bytea's hex text), each payload's recipient fields apart as `recipient_payload`, whose distinct JSON texts are
  * added to `payloads` (left whole without it).
  */
 function eventsAsJson(
   events: readonly NormalizedEvent[],
+  batchNumbers: readonly (number | null)[],
   bodies: readonly Buffer[],
   payloads: Set<string> | undefined,
 ): string {
   const rows = events.map((event, index) => {
-    const row: Record<string, unknown> = {};
+    const row: Record<string, unknown> = { batch_number: batchNumbers[index] };
     for (const [column, field] of EVENT_COLUMNS) row[column] = event[field];
     const { recipient, rest } = payloads ? splitPayload(event.payload) : {};
     if (recipient) {
