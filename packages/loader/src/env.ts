@@ -7,8 +7,10 @@ const envSchema = z.object({
   /** An S3-compatible endpoint (emulators, MinIO); unset on AWS. */
   MSGEVENTS_S3_ENDPOINT: z.optional(z.url()),
   /**
-   * Connections per Lambda instance, which is also how many SQS messages of one invocation load at once. Lambda
-   * runs one invocation per instance, so the database sees at most this × the function's concurrency.
+   * Connections per Lambda instance. An invocation loads its batches one transaction at a time (loadBatches, up to
+   * MAX_BATCHES_PER_LOAD a transaction), so it needs two: the transaction, and a spare for the naming statement
+   * committed before it. Lambda runs one invocation per instance, so the database sees at most this × the
+   * function's concurrency.
    */
   MSGEVENTS_LOADER_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(20)), 2),
 });
