@@ -236,10 +236,12 @@ async function loadGroup(
     );
   } catch (error) {
     if (group.length > 1) {
-      // One batch that PostgreSQL refuses must not hold the others back, nor be retried with them.
+      // One batch that PostgreSQL refuses must not hold the others back, nor be retried with them. Not the error's
+      // message: PostgreSQL quotes the value it refused, which may be a recipient's.
       deps.logger.warn("batches loaded together failed; loading each alone", {
-        batches: group.length,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        batchIds: group.map((read) => read.batch.batchId),
+        error: error instanceof Error ? error.name : typeof error,
+        code: (error as { code?: unknown } | null)?.code,
       });
       const outcomes = new Map<ReadBatch, BatchOutcome>();
       for (const read of group)
