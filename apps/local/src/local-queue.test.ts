@@ -18,8 +18,8 @@ describe("LocalQueue", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A queue whose loader loads each key with `loadOne`, up to `batchesPerLoad` keys a call. */
-  const start = async (loadOne: (key: string) => Promise<void>, maxAttempts = 3, batchesPerLoad = 1) => {
+  /** A queue whose loader loads each key with `loadOne`, one key a call. */
+  const start = async (loadOne: (key: string) => Promise<void>, maxAttempts = 3) => {
     const load: LocalQueueOptions["load"] = (batches) =>
       Promise.all(
         batches.map(({ key }) =>
@@ -32,7 +32,7 @@ describe("LocalQueue", () => {
     queue = new LocalQueue({
       dir,
       load,
-      batchesPerLoad,
+      batchesPerLoad: 1,
       isPermanent: (error) => error instanceof Permanent,
       concurrency: 2,
       maxAttempts,

@@ -217,20 +217,13 @@ async function loadGroup(
     return new Map(
       group.map((read) => {
         const counts = written.get(read);
-        const result = counts
-          ? finish(
-              deps,
-              read.batch,
-              read.started,
-              read.status === "loaded" || counts.reloaded ? "reloaded" : "loaded",
-              {
-                eventsLoaded: counts.eventsLoaded,
-                eventsDuplicate: counts.eventsDuplicate,
-                recordsRejected: counts.recordsRejected,
-                recordsSuppressed: counts.recordsSuppressed,
-              },
-            )
-          : finish(deps, read.batch, read.started, "already-loaded", NOTHING);
+        if (!counts) {
+          const result = finish(deps, read.batch, read.started, "already-loaded", NOTHING);
+          return [read, { objectKey: read.item.objectKey, ok: true, result }];
+        }
+        const { reloaded, ...loadCounts } = counts;
+        const outcome = read.status === "loaded" || reloaded ? "reloaded" : "loaded";
+        const result = finish(deps, read.batch, read.started, outcome, loadCounts);
         return [read, { objectKey: read.item.objectKey, ok: true, result }];
       }),
     );

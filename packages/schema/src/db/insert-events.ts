@@ -184,9 +184,9 @@ function textsToName(events: readonly NormalizedEvent[]): [number[], string[]] {
 }
 
 /**
- * The events as a JSON array of objects keyed by column name, each with its batch's number (Dates become ISO-8601, which timestamptz reads; bodies
- * bytea's hex text), each payload's recipient fields apart as `recipient_payload`, whose distinct JSON texts are
- * added to `payloads` (left whole without it).
+ * The events as a JSON array of objects keyed by column name, each with its batch's number (Dates become ISO-8601,
+ * which timestamptz reads; bodies bytea's hex text), each payload's recipient fields apart as `recipient_payload`,
+ * whose distinct JSON texts are added to `payloads` (left whole without it).
  */
 function eventsAsJson(
   events: readonly NormalizedEvent[],
